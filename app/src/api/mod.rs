@@ -1,0 +1,3 @@
+//! Server functions, grouped by resource. Each is a thin adapter onto an engine call.
+
+pub mod system;

@@ -1,0 +1,187 @@
+//! The live connection to Orbitr: engine status and system figures pushed over the websocket
+//! `/api/v1/events`, and the banner shown while the engine is unreachable.
+
+use engine::system::{EngineStatus, SystemInfo};
+use leptos::prelude::*;
+
+use crate::api::system::get_engine_status;
+use crate::components::toast::{ToastKind, use_toaster};
+
+/// State of the browser's live connection to Orbitr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketState {
+    Connecting,
+    Open,
+    Closed,
+}
+
+/// What the server pushes, shared by every component that shows it.
+#[derive(Clone, Copy)]
+pub struct Live {
+    /// Latest engine status pushed by the server (`None` until the first push).
+    pub status: RwSignal<Option<EngineStatus>>,
+    /// Latest engine figures pushed by the server (`None` until the first push).
+    pub system: RwSignal<Option<SystemInfo>>,
+    pub socket: RwSignal<SocketState>,
+}
+
+/// The app's [`Live`] state.
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}
+
+/// Makes [`Live`] available and, in the browser, opens the websocket and toasts on
+/// engine connection changes.
+pub fn provide_engine_status() {
+    let live = Live {
+        status: RwSignal::new(None),
+        system: RwSignal::new(None),
+        socket: RwSignal::new(SocketState::Connecting),
+    };
+    provide_context(live);
+
+    let toaster = use_toaster();
+    Effect::new(move |previous: Option<Option<bool>>| {
+        let connected = live.status.get().map(|s| s.is_connected());
+        if let (Some(Some(was)), Some(now)) = (previous, connected) {
+            if was && !now {
+                toaster.show(ToastKind::Error, "Lost the connection to the Docker engine");
+            } else if !was && now {
+                toaster.show(ToastKind::Success, "Docker engine connected again");
+            }
+        }
+        connected
+    });
+
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| socket::open(live, 0));
+}
+
+/// Shown under the top bar while the engine cannot be reached: which address was tried, why it
+/// failed, and how to fix it.
+#[component]
+pub fn EngineBanner() -> impl IntoView {
+    let live = use_live();
+    let initial = Resource::new(|| (), |()| get_engine_status());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let first = initial.await.ok();
+                move || {
+                    let status = live.status.get().or_else(|| first.clone());
+                    status
+                        .filter(|s| !s.is_connected())
+                        .map(|s| {
+                            let hint = s.hint();
+                            view! {
+                                <div class="banner banner-error" role="alert" data-test="engine-banner">
+                                    <strong>"Docker engine unreachable. "</strong>
+                                    <span>
+                                        "Orbitr tried " <code>{s.host.clone()}</code> ": "
+                                        {s.error.clone().unwrap_or_else(|| "no answer".into())} ". "
+                                    </span>
+                                    <span class="banner-hint">{hint}</span>
+                                    " Orbitr reconnects by itself as soon as the engine answers."
+                                </div>
+                            }
+                        })
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Small status pill for the top bar: live updates on or reconnecting.
+#[component]
+pub fn LiveIndicator() -> impl IntoView {
+    let live = use_live();
+    move || match live.socket.get() {
+        SocketState::Open => view! {
+            <span class="pill pill-ok" title="Updates arrive as they happen" data-test="live">
+                <span class="dot"></span>"Live"
+            </span>
+        }
+        .into_any(),
+        SocketState::Closed => view! {
+            <span class="pill pill-warn" title="The connection to Orbitr was lost; retrying">
+                <span class="dot"></span>"Reconnecting…"
+            </span>
+        }
+        .into_any(),
+        SocketState::Connecting => ().into_any(),
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod socket {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use engine::system::LiveEvent;
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    use super::{Live, SocketState};
+
+    /// Opens the websocket; when it closes, retries with a growing delay (up to 10 s).
+    pub fn open(live: Live, failures: u32) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let location = window.location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
+        let Ok(host) = location.host() else { return };
+        let retry = move |failures: u32| {
+            let delay = Duration::from_millis((250u64 << failures.min(5)).min(10_000));
+            set_timeout(move || open(live, failures), delay);
+        };
+        let Ok(ws) = web_sys::WebSocket::new(&format!("{scheme}://{host}/api/v1/events")) else {
+            retry(failures + 1);
+            return;
+        };
+        let opened = Rc::new(Cell::new(false));
+
+        let on_open = {
+            let opened = Rc::clone(&opened);
+            Closure::<dyn FnMut()>::new(move || {
+                opened.set(true);
+                live.socket.set(SocketState::Open);
+            })
+        };
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<LiveEvent>(&text) {
+                    Ok(LiveEvent::Engine { status }) => {
+                        if !status.is_connected() {
+                            live.system.set(None);
+                        }
+                        live.status.set(Some(status));
+                    }
+                    Ok(LiveEvent::System { info }) => live.system.set(Some(info)),
+                    Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
+                }
+            },
+        );
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+
+        let on_close = Closure::<dyn FnMut()>::new(move || {
+            live.socket.set(SocketState::Closed);
+            retry(if opened.get() { 0 } else { failures + 1 });
+        });
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+    }
+}

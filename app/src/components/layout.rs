@@ -1,0 +1,63 @@
+//! The frame around every page: sidebar navigation and top bar.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::engine::LiveIndicator;
+use crate::components::theme::ThemeToggle;
+
+/// Navigation. Only pages that exist are listed.
+#[component]
+pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <nav class="sidebar" aria-label="Main" on:click=move |_| nav_open.set(false)>
+            <a class="brand" href="/">
+                <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+                    <circle cx="16" cy="16" r="5"/>
+                    <ellipse cx="16" cy="16" rx="14" ry="6" transform="rotate(-30 16 16)"/>
+                </svg>
+                <span>"Orbitr"</span>
+            </a>
+            <ul class="nav">
+                <li>
+                    <A href="/" exact=true>
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <rect x="3" y="3" width="7" height="9" rx="1.5"/>
+                            <rect x="14" y="3" width="7" height="5" rx="1.5"/>
+                            <rect x="14" y="12" width="7" height="9" rx="1.5"/>
+                            <rect x="3" y="16" width="7" height="5" rx="1.5"/>
+                        </svg>
+                        <span>"Dashboard"</span>
+                    </A>
+                </li>
+            </ul>
+            <div class="sidebar-footer">
+                <a href="/api/docs/" rel="external">"API reference"</a>
+                <span class="version">{concat!("v", env!("CARGO_PKG_VERSION"))}</span>
+            </div>
+        </nav>
+        <div class="scrim" on:click=move |_| nav_open.set(false)></div>
+    }
+}
+
+/// The bar above the content: menu button on small screens, live status, theme toggle.
+#[component]
+pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <button
+                type="button"
+                class="icon-button menu-button"
+                aria-label="Open the menu"
+                on:click=move |_| nav_open.update(|open| *open = !*open)
+            >
+                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M3 6h18M3 12h18M3 18h18"/>
+                </svg>
+            </button>
+            <div class="topbar-spacer"></div>
+            <LiveIndicator/>
+            <ThemeToggle/>
+        </header>
+    }
+}

@@ -1,0 +1,7 @@
+//! Reusable pieces of the UI.
+
+pub mod engine;
+pub mod format;
+pub mod layout;
+pub mod theme;
+pub mod toast;

@@ -1,0 +1,115 @@
+//! The dashboard: the engine's figures as cards, kept current by the live connection.
+
+use engine::system::SystemInfo;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::system::get_system_info;
+use crate::components::engine::use_live;
+use crate::components::format;
+use crate::error::AppError;
+
+/// `/`: Orbitr and engine figures.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let live = use_live();
+    let initial = Resource::new(|| (), |()| get_system_info());
+
+    view! {
+        <Title text="Dashboard"/>
+        <div class="page-header">
+            <h1>"Dashboard"</h1>
+        </div>
+        <Suspense fallback=|| view! { <CardsLoading/> }>
+            {move || Suspend::new(async move {
+                let first = initial.await;
+                move || {
+                    let current = match (live.status.get(), live.system.get()) {
+                        (Some(status), _) if !status.is_connected() => Err(AppError::DockerUnavailable {
+                            host: status.host,
+                            reason: status.error.unwrap_or_default(),
+                        }),
+                        (_, Some(info)) => Ok(info),
+                        _ => first.clone(),
+                    };
+                    match current {
+                        Ok(info) => view! { <SystemCards info=info/> }.into_any(),
+                        Err(e) => view! {
+                            <section class="panel error-panel" data-test="system-error">
+                                <h2>"Engine figures unavailable"</h2>
+                                <p>{e.to_string()}</p>
+                            </section>
+                        }
+                        .into_any(),
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CardsLoading() -> impl IntoView {
+    view! {
+        <div class="cards" aria-busy="true">
+            {(0..8).map(|_| view! { <div class="card skeleton"></div> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn SystemCards(info: SystemInfo) -> impl IntoView {
+    let e = info.engine;
+    let c = e.containers;
+    view! {
+        <div class="cards" data-test="system-cards">
+            <Card label="Docker engine" value=e.version.clone() test="engine-version">
+                {format!("API {} · {}", e.api_version, e.host)}
+            </Card>
+            <Card label="Containers" value=c.total.to_string() test="containers">
+                <span class="state state-running">{format!("{} running", c.running)}</span>
+                " · "
+                <span class="state state-paused">{format!("{} paused", c.paused)}</span>
+                " · "
+                <span class="state state-stopped">{format!("{} stopped", c.stopped)}</span>
+            </Card>
+            <Card label="Images" value=e.images.to_string() test="images">
+                {format::count(e.images, "image", "images")}
+            </Card>
+            <Card label="Volumes" value=e.volumes.to_string() test="volumes">
+                {format::count(e.volumes, "volume", "volumes")}
+            </Card>
+            <Card label="Networks" value=e.networks.to_string() test="networks">
+                {format::count(e.networks, "network", "networks")}
+            </Card>
+            <Card label="CPUs" value=e.cpus.to_string() test="cpus">
+                {e.architecture.clone()}
+            </Card>
+            <Card label="Memory" value=format::bytes(e.memory_bytes) test="memory">
+                "available to the engine"
+            </Card>
+            <Card label="Host" value=e.name.clone() test="host">
+                {format!("{} · kernel {}", e.os, e.kernel_version)}
+            </Card>
+            <Card label="Orbitr" value=info.orbitr_version.clone() test="orbitr-version">
+                "this server"
+            </Card>
+        </div>
+    }
+}
+
+#[component]
+fn Card(
+    label: &'static str,
+    value: String,
+    test: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <article class="card" data-test=test>
+            <h2 class="card-label">{label}</h2>
+            <p class="card-value">{value}</p>
+            <p class="card-detail">{children()}</p>
+        </article>
+    }
+}

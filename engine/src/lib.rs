@@ -1,0 +1,9 @@
+//! Orbitr's server-side domain services. Without the `runtime` feature only the plain data types
+//! compile, so the browser build can share them.
+
+pub mod system;
+
+#[cfg(feature = "runtime")]
+pub mod db;
+#[cfg(feature = "runtime")]
+pub mod docker;

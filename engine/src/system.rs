@@ -1,0 +1,109 @@
+//! What Orbitr reports about itself and the Docker engine it drives.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Orbitr's version and the engine's figures, as shown on the dashboard and `GET /api/v1/system`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SystemInfo {
+    /// Version of this Orbitr build.
+    pub orbitr_version: String,
+    /// The Docker engine Orbitr is connected to.
+    pub engine: EngineInfo,
+}
+
+/// Figures of a Docker engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EngineInfo {
+    /// Where Orbitr reaches the engine (`unix:///var/run/docker.sock`, `tcp://…`).
+    pub host: String,
+    /// Engine (daemon) version, e.g. `28.2.2`.
+    pub version: String,
+    /// API version negotiated with the engine, e.g. `1.41`.
+    pub api_version: String,
+    /// Host name of the machine the engine runs on.
+    pub name: String,
+    /// Operating system of the engine's host, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    pub os: String,
+    /// Kernel version of the engine's host.
+    pub kernel_version: String,
+    /// CPU architecture, e.g. `x86_64`.
+    pub architecture: String,
+    /// Logical CPUs available to the engine.
+    pub cpus: i64,
+    /// Memory available to the engine, in bytes.
+    pub memory_bytes: i64,
+    /// Containers by state.
+    pub containers: ContainerCounts,
+    /// Number of images.
+    pub images: i64,
+    /// Number of volumes.
+    pub volumes: i64,
+    /// Number of networks.
+    pub networks: i64,
+}
+
+/// Containers by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ContainerCounts {
+    pub total: i64,
+    pub running: i64,
+    pub paused: i64,
+    pub stopped: i64,
+}
+
+/// Whether Orbitr can reach the Docker engine right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EngineStatus {
+    /// The engine address Orbitr uses.
+    pub host: String,
+    /// `connected`, `connecting` (not tried yet) or `unreachable`.
+    pub state: EngineState,
+    /// Engine version once connected.
+    pub version: Option<String>,
+    /// Why the engine cannot be reached, when it cannot.
+    pub error: Option<String>,
+}
+
+/// Connection state of the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineState {
+    Connecting,
+    Connected,
+    Unreachable,
+}
+
+impl EngineStatus {
+    /// True once the engine answered and has not failed since.
+    pub fn is_connected(&self) -> bool {
+        self.state == EngineState::Connected
+    }
+
+    /// A one-line suggestion of what to do when the engine cannot be reached.
+    pub fn hint(&self) -> String {
+        if let Some(path) = self.host.strip_prefix("unix://") {
+            format!(
+                "Check that the Docker engine is running (`systemctl status docker`) and that \
+                 Orbitr's user may open {path} (member of the `docker` group), or point \
+                 ORBITR_DOCKER_HOST / DOCKER_HOST at the right socket."
+            )
+        } else {
+            format!(
+                "Check that a Docker engine listens on {} and that this machine can reach it, \
+                 or point ORBITR_DOCKER_HOST / DOCKER_HOST at the right address.",
+                self.host
+            )
+        }
+    }
+}
+
+/// A message on the live websocket (`GET /api/v1/events`), one JSON text frame each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// The engine connection changed (sent once on connect, then on every change).
+    Engine { status: EngineStatus },
+    /// New engine figures (sent once on connect when known, then after every change).
+    System { info: SystemInfo },
+}

@@ -1,0 +1,72 @@
+//! The `orbitr` command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::settings::Overrides;
+
+/// Orbitr: a self-hosted control plane for Docker.
+#[derive(Debug, Parser)]
+#[command(name = "orbitr", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every subcommand reads.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Settings file (default: ./orbitr.toml when present; env ORBITR_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Folder for the database, stacks and keys (env ORBITR_DATA_DIR; default ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<String>,
+    /// sqlite://PATH or postgres://… (env ORBITR_DATABASE_URL; default SQLite in the data dir).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Docker engine address (env ORBITR_DOCKER_HOST, then DOCKER_HOST).
+    #[arg(long, global = true, value_name = "HOST")]
+    pub docker_host: Option<String>,
+    /// Log filter, e.g. info or orbitr=debug (env ORBITR_LOG).
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log: Option<String>,
+    /// text or json (env ORBITR_LOG_FORMAT).
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and the API.
+    Serve {
+        /// Address to listen on (env ORBITR_BIND; default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Print the effective settings and where each one came from.
+    Config,
+}
+
+impl Cli {
+    /// The command-line layer of the settings.
+    pub fn overrides(&self) -> Overrides {
+        let g = &self.global;
+        let mut o = Overrides {
+            config: g.config.clone(),
+            ..Overrides::default()
+        };
+        o.set("data_dir", "--data-dir", g.data_dir.clone());
+        o.set("database_url", "--database-url", g.database_url.clone());
+        o.set("docker_host", "--docker-host", g.docker_host.clone());
+        o.set("log", "--log", g.log.clone());
+        o.set("log_format", "--log-format", g.log_format.clone());
+        if let Command::Serve { bind } = &self.command {
+            o.set("bind", "--bind", bind.clone());
+        }
+        o
+    }
+}

@@ -1,0 +1,8 @@
+//! The `orbitr` server: command line, settings, telemetry, HTTP surface.
+
+pub mod cli;
+pub mod http;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

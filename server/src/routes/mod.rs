@@ -1,0 +1,65 @@
+//! The router, assembled in one place: health, metrics, REST API with its OpenAPI document and
+//! docs, the live websocket, Leptos pages and server functions, static files.
+
+pub mod events;
+pub mod health;
+pub mod metrics;
+pub mod system;
+
+use app::AppState;
+use axum::Router;
+use axum::routing::get;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The REST API's OpenAPI description; paths are added by the routers below.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Orbitr API",
+        description = "REST API of Orbitr, a self-hosted control plane for Docker. \
+            Live updates are pushed over the websocket `GET /api/v1/events` (see the README)."
+    ),
+    tags((name = "system", description = "Orbitr and Docker engine status"))
+)]
+pub struct ApiDoc;
+
+/// The REST routes under `/api/v1` and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::get_system))
+        .split_for_parts()
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let pages = generate_route_list(app::App);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .route("/api/v1/events", get(events::subscribe))
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .leptos_routes(&state, pages, {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
+        .layer(axum::middleware::from_fn(crate::http::request_context))
+        .with_state(state)
+}

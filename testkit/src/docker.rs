@@ -1,0 +1,229 @@
+//! Docker fixtures for tests: everything a test creates carries its run label and is removed by
+//! that label when the [`TestRun`] is dropped, whether the test passed or panicked.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use bollard::Docker;
+use bollard::query_parameters::{
+    BuildImageOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
+    RemoveContainerOptions, RemoveVolumeOptions,
+};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+
+/// Label every test object carries; its value is the run id.
+pub const RUN_LABEL: &str = "dev.orbitr.test-run";
+/// Where Debian's busybox-static puts the binary.
+pub const BUSYBOX: &str = "/bin/busybox";
+/// Repository of the fixture image; its tag is a content hash.
+pub const FIXTURE_REPO: &str = "orbitr-fixture";
+
+const FIXTURE_DOCKERFILE: &str = "FROM scratch\n\
+COPY busybox /bin/busybox\n\
+RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+STOPSIGNAL SIGKILL\n\
+CMD [\"sleep\", \"86400\"]\n";
+
+/// One test's claim on the Docker engine.
+pub struct TestRun {
+    id: String,
+    docker: Docker,
+}
+
+impl TestRun {
+    /// Connects to the engine (`DOCKER_HOST` or the default socket) and makes a fresh run id.
+    pub fn new() -> anyhow::Result<Self> {
+        let docker = Docker::connect_with_defaults().context("connecting to the Docker engine")?;
+        let id = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        Ok(Self { id, docker })
+    }
+
+    /// The run id (the value of [`RUN_LABEL`]).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The engine client.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Labels to put on every object the test creates.
+    pub fn labels(&self) -> HashMap<String, String> {
+        HashMap::from([(RUN_LABEL.to_owned(), self.id.clone())])
+    }
+
+    /// `RUN_LABEL=id`, for label filters.
+    pub fn label_filter(&self) -> String {
+        format!("{RUN_LABEL}={}", self.id)
+    }
+
+    /// A name unique to this run, e.g. for containers.
+    pub fn name(&self, what: &str) -> String {
+        format!("orbitr-{}-{what}", self.id)
+    }
+
+    /// Builds (once per content) and returns the fixture image tag.
+    pub async fn fixture_image(&self) -> anyhow::Result<String> {
+        fixture_image(&self.docker).await
+    }
+
+    /// Removes every container, network and volume carrying this run's label.
+    pub async fn cleanup(&self) -> anyhow::Result<CleanupReport> {
+        remove_labelled(&self.docker, &self.label_filter()).await
+    }
+}
+
+impl Drop for TestRun {
+    fn drop(&mut self) {
+        // Drop cannot be async and may run inside a runtime: clean up on a thread of its own.
+        let filter = self.label_filter();
+        let result = std::thread::spawn(move || -> anyhow::Result<CleanupReport> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let docker = Docker::connect_with_defaults()?;
+                remove_labelled(&docker, &filter).await
+            })
+        })
+        .join();
+        match result {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("testkit: cleanup of run {} failed: {e:#}", self.id),
+            Err(_) => eprintln!("testkit: cleanup of run {} panicked", self.id),
+        }
+    }
+}
+
+/// What a cleanup removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupReport {
+    pub containers: usize,
+    pub networks: usize,
+    pub volumes: usize,
+}
+
+/// Removes containers (forced, with anonymous volumes), then networks and volumes matching
+/// `label` (`key=value` or `key`).
+pub async fn remove_labelled(docker: &Docker, label: &str) -> anyhow::Result<CleanupReport> {
+    let filters = HashMap::from([("label".to_owned(), vec![label.to_owned()])]);
+    let mut report = CleanupReport::default();
+    let containers = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters.clone()),
+            ..Default::default()
+        }))
+        .await?;
+    for c in containers {
+        let Some(id) = c.id else { continue };
+        let opts = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        if ignore_missing(docker.remove_container(&id, Some(opts)).await)? {
+            report.containers += 1;
+        }
+    }
+    let networks = docker
+        .list_networks(Some(ListNetworksOptions {
+            filters: Some(filters.clone()),
+        }))
+        .await?;
+    for n in networks {
+        let Some(id) = n.id else { continue };
+        if ignore_missing(docker.remove_network(&id).await)? {
+            report.networks += 1;
+        }
+    }
+    let volumes = docker
+        .list_volumes(Some(ListVolumesOptions {
+            filters: Some(filters),
+        }))
+        .await?;
+    for v in volumes.volumes.unwrap_or_default() {
+        let opts = RemoveVolumeOptions { force: true };
+        if ignore_missing(docker.remove_volume(&v.name, Some(opts)).await)? {
+            report.volumes += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Ok(true) when removed, Ok(false) when it was already gone.
+fn ignore_missing(result: Result<(), bollard::errors::Error>) -> anyhow::Result<bool> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Builds the fixture image through the engine's build API from an in-memory tar of Debian's
+/// busybox-static, unless an image with the same content hash is already there.
+pub async fn fixture_image(docker: &Docker) -> anyhow::Result<String> {
+    let busybox = std::fs::read(Path::new(BUSYBOX)).with_context(|| {
+        format!("reading {BUSYBOX}: install Debian's busybox-static (make test does)")
+    })?;
+    let mut hasher = Sha256::new();
+    hasher.update(FIXTURE_DOCKERFILE.as_bytes());
+    hasher.update(&busybox);
+    let tag = format!("{FIXTURE_REPO}:{}", &hex::encode(hasher.finalize())[..16]);
+    if docker.inspect_image(&tag).await.is_ok() {
+        return Ok(tag);
+    }
+
+    let mut tar = tar::Builder::new(Vec::new());
+    append_file(&mut tar, "Dockerfile", FIXTURE_DOCKERFILE.as_bytes(), 0o644)?;
+    append_file(&mut tar, "busybox", &busybox, 0o755)?;
+    let context = tar.into_inner()?;
+
+    let options = BuildImageOptions {
+        dockerfile: "Dockerfile".to_owned(),
+        t: Some(tag.clone()),
+        rm: true,
+        forcerm: true,
+        labels: Some(HashMap::from([(
+            "dev.orbitr.fixture".to_owned(),
+            "busybox".to_owned(),
+        )])),
+        ..Default::default()
+    };
+    let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
+    let mut log = String::new();
+    while let Some(item) = stream.next().await {
+        let info = item.context("building the fixture image")?;
+        if let Some(error) = info.error_detail.and_then(|d| d.message) {
+            bail!("building the fixture image failed: {error}\n{log}");
+        }
+        if let Some(line) = info.stream {
+            log.push_str(&line);
+        }
+    }
+    docker
+        .inspect_image(&tag)
+        .await
+        .with_context(|| format!("the fixture image {tag} is missing after its build:\n{log}"))?;
+    Ok(tag)
+}
+
+fn append_file(
+    tar: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> anyhow::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(data.len() as u64);
+    header.set_mode(mode);
+    header.set_mtime(0);
+    header.set_cksum();
+    tar.append_data(&mut header, path, data)?;
+    Ok(())
+}

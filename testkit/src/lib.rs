@@ -1,0 +1,8 @@
+//! Test harness shared by Orbitr's tests and benchmarks.
+//!
+//! - [`docker`]: a per-test run label, a fixture image built from scratch with Debian's
+//!   busybox-static, and removal of everything carrying the label, even when the test panics.
+//! - [`postgres`]: a fresh PostgreSQL database per test when `TEST_POSTGRES_URL` is set.
+
+pub mod docker;
+pub mod postgres;

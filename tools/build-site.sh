@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the browser side into target/site: the wasm bundle (wasm-bindgen), the stylesheet and
+# static files, all under content-hashed names listed in target/site/pkg/manifest.txt, each
+# precompressed (.br, .gz) so the server sends them without compressing per request.
+#
+#   tools/build-site.sh dev|release
+set -euo pipefail
+profile="${1:-dev}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/tools/versions.env"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+site="$target_dir/site"
+stage="$target_dir/site-stage"
+
+case "$profile" in
+  release) cargo_profile="wasm-release"; wasm_dir="wasm-release" ;;
+  dev) cargo_profile="dev"; wasm_dir="debug" ;;
+  *) echo "usage: $0 dev|release" >&2; exit 2 ;;
+esac
+
+cargo build --manifest-path "$root/Cargo.toml" -p frontend --lib \
+  --target "$WASM_TARGET" --profile "$cargo_profile"
+
+rm -rf "$stage"
+mkdir -p "$stage/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$stage/pkg" --out-name orbitr \
+  "$target_dir/$WASM_TARGET/$wasm_dir/frontend.wasm"
+cat "$root"/style/*.css > "$stage/pkg/orbitr.css"
+
+hash_of() { sha256sum "$1" | cut -c1-16; }
+cd "$stage/pkg"
+wasm_hash=$(hash_of orbitr_bg.wasm)
+css_hash=$(hash_of orbitr.css)
+mv orbitr_bg.wasm "orbitr.$wasm_hash.wasm"
+mv orbitr.css "orbitr.$css_hash.css"
+# The JS glue is renamed last: its hash covers the wasm name it is paired with.
+js_hash=$( (cat orbitr.js; echo "$wasm_hash") | sha256sum | cut -c1-16)
+mv orbitr.js "orbitr.$js_hash.js"
+printf 'css: %s\njs: %s\nwasm: %s\n' "orbitr.$css_hash.css" "orbitr.$js_hash.js" "orbitr.$wasm_hash.wasm" > manifest.txt
+cp -r "$root"/public/. "$stage/"
+
+# Precompress everything a browser downloads.
+find "$stage" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.svg' \) -print0 |
+  while IFS= read -r -d '' f; do
+    if [ "$profile" = release ]; then brotli -f -q 11 -k "$f"; else brotli -f -q 5 -k "$f"; fi
+    gzip -f -9 -k "$f"
+  done
+
+rm -rf "$site"
+mv "$stage" "$site"
+echo "site built in $site ($(du -sh "$site" | cut -f1)); $(cat "$site/pkg/manifest.txt" | tr '\n' ' ')"
