@@ -85,10 +85,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_else(|| SiteAssets::load(Path::new("target/site")));
 
     let response = use_context::<leptos_axum::ResponseOptions>();
-    if let (Some(response), Some(nonce)) = (&response, &nonce) {
-        if let Ok(value) = http::HeaderValue::from_str(&page_csp(nonce)) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
+    if let (Some(response), Some(nonce)) = (&response, &nonce)
+        && let Ok(value) = http::HeaderValue::from_str(&page_csp(nonce))
+    {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 
     let theme = use_context::<http::request::Parts>()

@@ -281,10 +281,11 @@ impl DockerEngine {
     /// Orbitr's version and the engine's figures: the snapshot while connected, else a fresh
     /// read (which fails with [`DockerError::Unavailable`] when the engine is away).
     pub async fn system_info(&self) -> Result<SystemInfo, DockerError> {
-        if self.status().is_connected() {
-            if let Some(snapshot) = self.system_snapshot() {
-                return Ok(snapshot);
-            }
+        if let Some(snapshot) = self
+            .system_snapshot()
+            .filter(|_| self.status().is_connected())
+        {
+            return Ok(snapshot);
         }
         self.refresh_system().await
     }

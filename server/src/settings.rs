@@ -180,13 +180,16 @@ impl Overrides {
     }
 }
 
+/// The raw value of each setting that was given, with where it came from.
+pub type Sources = BTreeMap<&'static str, (String, Source)>;
+
 /// Resolves the effective settings from every source, with where each value came from.
 pub fn load(
     overrides: &Overrides,
     env: &BTreeMap<String, String>,
     cwd: &Path,
-) -> Result<(Settings, BTreeMap<&'static str, (String, Source)>), SettingsError> {
-    let mut raw: BTreeMap<&'static str, (String, Source)> = BTreeMap::new();
+) -> Result<(Settings, Sources), SettingsError> {
+    let mut raw = Sources::new();
 
     // 1. orbitr.toml, when named or present in the working directory.
     let named = overrides
@@ -222,10 +225,7 @@ pub fn load(
     Ok((settings, raw))
 }
 
-fn read_file(
-    path: &Path,
-    raw: &mut BTreeMap<&'static str, (String, Source)>,
-) -> Result<(), SettingsError> {
+fn read_file(path: &Path, raw: &mut Sources) -> Result<(), SettingsError> {
     let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
         path: path.to_owned(),
         reason: e.to_string(),
@@ -285,10 +285,7 @@ fn bad(name: &'static str, value: &str, source: &Source, why: Option<String>) ->
     }
 }
 
-fn build(
-    raw: &BTreeMap<&'static str, (String, Source)>,
-    cwd: &Path,
-) -> Result<Settings, SettingsError> {
+fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
     let get = |name: &'static str| raw.get(name).map(|(v, s)| (v.as_str(), s));
 
     let bind = match get("bind") {

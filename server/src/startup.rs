@@ -28,6 +28,8 @@ impl Application {
     /// Binds the port, prepares the data dir and database, and connects to the engine.
     /// Fails with one clear message; on failure nothing it created is left behind.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Install the metrics recorder before anything records.
+        crate::http::metrics_handle();
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

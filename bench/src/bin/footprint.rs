@@ -1,1 +1,123 @@
+//! `bench/footprint`: what Orbitr costs a small server and a browser.
+//!
+//! Starts the release `orbitr serve`, lets it idle (30 s, `BENCH_IDLE_SECS` to change), then
+//! measures resident memory, binary and wasm sizes, the bytes a browser transfers for a first
+//! dashboard load (compressed, headers included) and the time to first byte of `/` over 200
+//! sequential requests. Prints one JSON line last.
 
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bench::{Server, orbitr_binary, percentile, round};
+use reqwest::header::{ACCEPT_ENCODING, HeaderMap};
+
+/// What a current browser advertises.
+const BROWSER_ENCODINGS: &str = "gzip, deflate, br, zstd";
+
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum::<usize>()
+        + 17
+}
+
+/// Every `href`/`src` on the page that points at this server's assets.
+fn asset_urls(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["href=\"", "src=\"", "module_or_path: '", "from '"] {
+        let mut rest = html;
+        while let Some(start) = rest.find(attr) {
+            rest = &rest[start + attr.len()..];
+            let end = rest.find(['"', '\'']).unwrap_or(rest.len());
+            let url = &rest[..end];
+            if (url.starts_with("/pkg/") || url.starts_with("/favicon"))
+                && !urls.iter().any(|u| u == url)
+            {
+                urls.push(url.to_owned());
+            }
+        }
+    }
+    urls
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let binary = orbitr_binary()?;
+    let site = bench::workspace_root().join("target/site/pkg");
+    let manifest = std::fs::read_to_string(site.join("manifest.txt"))
+        .context("target/site: run `make build`")?;
+    let wasm_name = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("wasm:"))
+        .map(str::trim)
+        .context("manifest has no wasm line")?;
+    let wasm_raw = std::fs::metadata(site.join(wasm_name))?.len();
+    let wasm_br = std::fs::metadata(site.join(format!("{wasm_name}.br")))?.len();
+    let binary_size = std::fs::metadata(&binary)?.len();
+
+    let server = Server::start(&binary, &[]).await?;
+    let idle: u64 = std::env::var("BENCH_IDLE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    eprintln!("footprint: idling {idle} s");
+    tokio::time::sleep(Duration::from_secs(idle)).await;
+    let idle_rss = server.rss_mb()?;
+
+    // A first load as a browser makes it: the page, then every asset it references.
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    let page = client
+        .get(format!("{}/", server.base))
+        .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+        .send()
+        .await?;
+    let mut transferred = header_bytes(page.headers());
+    let compressed_page = page.bytes().await?;
+    transferred += compressed_page.len();
+    let html = reqwest::get(format!("{}/", server.base))
+        .await?
+        .text()
+        .await?;
+    let assets = asset_urls(&html);
+    for url in &assets {
+        let response = client
+            .get(format!("{}{url}", server.base))
+            .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        transferred += header_bytes(response.headers());
+        transferred += response.bytes().await?.len();
+    }
+    eprintln!("footprint: first load fetched / and {assets:?}");
+
+    let mut ttfb = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}/", server.base))
+            .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+            .send()
+            .await?;
+        ttfb.push(started.elapsed().as_secs_f64() * 1000.0);
+        response.bytes().await?;
+    }
+
+    let line = serde_json::json!({
+        "bench": "footprint",
+        "idle_rss_mb": round(idle_rss, 1),
+        "binary_mb": round(binary_size as f64 / 1_048_576.0, 1),
+        "wasm_raw_kb": round(wasm_raw as f64 / 1024.0, 1),
+        "wasm_br_kb": round(wasm_br as f64 / 1024.0, 1),
+        "page_weight_kb": round(transferred as f64 / 1024.0, 1),
+        "ttfb_p50_ms": round(percentile(&mut ttfb, 50.0), 2),
+        "ttfb_p99_ms": round(percentile(&mut ttfb, 99.0), 2),
+    });
+    println!("{line}");
+    Ok(())
+}

@@ -1,0 +1,33 @@
+# Orbitr. `make run` serves on http://127.0.0.1:8080 with data in ./data; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.PHONY: run test build build-dev tools lint bench clean
+
+tools:
+	@bash tools/install.sh
+
+build: tools
+	bash tools/build-site.sh release
+	cargo build --release -p server --bin orbitr
+
+build-dev: tools
+	bash tools/build-site.sh dev
+	cargo build -p server --bin orbitr
+
+run: build
+	./target/release/orbitr serve
+
+lint: tools
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+test: tools
+	bash tools/test.sh
+
+bench: build
+	cargo build --release -p bench
+	./target/release/footprint
+
+clean:
+	cargo clean

@@ -1,0 +1,10 @@
+//! HTTP tests of the server, each against its own server on port 0 with its own data dir
+//! (and its own PostgreSQL database when `TEST_POSTGRES_URL` is set).
+
+mod helpers;
+
+mod assets;
+mod engine_faults;
+mod health;
+mod pages;
+mod system;

@@ -1,0 +1,260 @@
+//! The `orbitr` binary as a user runs it: exit codes, one-line errors, signals.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_orbitr");
+
+/// The binary with a clean environment (no ORBITR_* from the caller) in `cwd`.
+fn orbitr(cwd: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear().current_dir(cwd);
+    for var in ["PATH", "HOME", "DOCKER_HOST", "TMPDIR"] {
+        if let Ok(value) = std::env::var(var) {
+            cmd.env(var, value);
+        }
+    }
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("orbitr runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn wait_healthy(port: u16, child: &mut Child) {
+    let started = Instant::now();
+    loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n");
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("orbitr exited early with {status}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "orbitr did not become healthy"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn version_and_help_describe_the_binary() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, out, _) = run(orbitr(dir.path()).arg("--version"));
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("orbitr {}", env!("CARGO_PKG_VERSION")));
+    let (code, out, _) = run(orbitr(dir.path()).arg("--help"));
+    assert_eq!(code, 0);
+    assert!(out.contains("serve") && out.contains("--data-dir"), "{out}");
+}
+
+#[test]
+fn a_malformed_setting_exits_2_naming_key_value_and_expected_form() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, err) = run(orbitr(dir.path()).args(["serve", "--bind", "localhost"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`bind`") && err.contains("\"localhost\"") && err.contains("--bind"),
+        "{err}"
+    );
+    assert!(err.contains("127.0.0.1:8080"), "expected form shown: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let (code, _, err) = run(orbitr(dir.path())
+        .arg("serve")
+        .env("ORBITR_LOG_FORMAT", "xml"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("ORBITR_LOG_FORMAT") && err.contains("text or json"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(orbitr(dir.path()).arg("serve").env("ORBITR_BINDD", "x"));
+    assert_eq!(code, 2);
+    assert!(err.contains("ORBITR_BINDD"), "{err}");
+
+    std::fs::write(
+        dir.path().join("orbitr.toml"),
+        "log = \"info\"\nport = 8080\n",
+    )
+    .expect("toml");
+    let (code, _, err) = run(orbitr(dir.path()).arg("serve"));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`port`") && err.contains("orbitr.toml:2"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created on bad settings"
+    );
+}
+
+#[test]
+fn a_malformed_database_url_exits_2_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, err) = run(orbitr(dir.path()).args([
+        "serve",
+        "--database-url",
+        "postgres://orbitr:hunter2@db:notaport/orbitr",
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("database_url"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password is not echoed: {err}"
+    );
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn an_unreachable_database_fails_with_one_line_and_leaves_no_data_dir() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let (code, _, err) = run(orbitr(dir.path()).args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "--database-url",
+        &format!("postgres://nobody@127.0.0.1:{port}/orbitr"),
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot open the database"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn a_port_in_use_fails_with_one_line_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let (code, _, err) = run(orbitr(dir.path()).args(["serve", "--bind", &addr]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    assert!(
+        err.to_lowercase().contains("address already in use"),
+        "{err}"
+    );
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn a_data_dir_that_cannot_be_created_fails_with_one_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("file"), "x").expect("file");
+    let (code, _, err) = run(orbitr(dir.path()).args([
+        "serve",
+        "--bind",
+        &format!("127.0.0.1:{}", free_port()),
+        "--data-dir",
+        "file/data",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot create the data dir"), "{err}");
+}
+
+#[test]
+fn config_prints_each_setting_with_its_source() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("orbitr.toml"), "log = \"debug\"\n").expect("toml");
+    let (code, out, err) = run(orbitr(dir.path())
+        .arg("config")
+        .arg("--data-dir")
+        .arg("/srv/orbitr")
+        .env("ORBITR_LOG_FORMAT", "json"));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("log = \"debug\"  # ") && out.contains("orbitr.toml:1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("log_format = \"json\"  # environment variable ORBITR_LOG_FORMAT"),
+        "{out}"
+    );
+    assert!(
+        out.contains("data_dir = \"/srv/orbitr\"  # flag --data-dir"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bind = \"127.0.0.1:8080\"  # default"),
+        "{out}"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_with_exit_0() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let mut child = orbitr(dir.path())
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--log-format",
+            "json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_healthy(port, &mut child);
+    assert!(
+        dir.path().join("data/orbitr.db").exists(),
+        "SQLite file in ./data"
+    );
+    assert!(
+        dir.path().join("data/orbitr.db-wal").exists(),
+        "SQLite runs in WAL mode"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "orbitr did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    let output = child.wait_with_output().expect("output");
+    let logs = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        logs.lines().all(|l| l.starts_with('{')),
+        "JSON log lines: {logs}"
+    );
+    assert!(logs.contains("\"stopped\""), "{logs}");
+}
