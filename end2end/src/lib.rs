@@ -1,1 +1,227 @@
+//! Browser test harness: the built `orbitr` binary with a temporary data dir, Debian's chromedriver
+//! and headless Chromium, and condition waits (never fixed sleeps).
 
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long a condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("end2end/ is inside the workspace")
+        .to_owned()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Polls `check` every 50 ms until it yields `Some`, failing after `limit` with `what`.
+pub async fn wait_until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let started = Instant::now();
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(e) => last_error = Some(e),
+        }
+        if started.elapsed() > limit {
+            match last_error {
+                Some(e) => bail!("timed out after {limit:?} waiting for {what}; last error: {e:#}"),
+                None => bail!("timed out after {limit:?} waiting for {what}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A child process killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The built `orbitr` (debug build; `E2E_ORBITR_BIN` overrides) serving a temporary data dir.
+pub struct Orbitr {
+    pub base: String,
+    _process: Process,
+    _data: tempfile::TempDir,
+}
+
+impl Orbitr {
+    /// Starts `orbitr serve` with `extra_args` and waits for `/healthz`.
+    pub async fn start(extra_args: &[&str]) -> anyhow::Result<Self> {
+        let binary = std::env::var_os("E2E_ORBITR_BIN").map_or_else(
+            || workspace_root().join("target/debug/orbitr"),
+            PathBuf::from,
+        );
+        if !binary.is_file() {
+            bail!(
+                "{} is missing: `make test` builds it (or `make build-dev`)",
+                binary.display()
+            );
+        }
+        let site = workspace_root().join("target/site");
+        if !site.join("pkg/manifest.txt").is_file() {
+            bail!(
+                "{} has no built assets: run tools/build-site.sh dev",
+                site.display()
+            );
+        }
+        let data = tempfile::tempdir()?;
+        let port = free_port()?;
+        let child = Command::new(&binary)
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--log",
+                "warn",
+            ])
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(extra_args)
+            .env("ORBITR_SITE_DIR", &site)
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let orbitr = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            _process: Process(child),
+            _data: data,
+        };
+        let health = format!("{}/healthz", orbitr.base);
+        wait_until("orbitr to answer /healthz", Duration::from_secs(30), || {
+            let health = health.clone();
+            async move {
+                Ok(reqwest::get(&health)
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+                    .map(drop))
+            }
+        })
+        .await?;
+        Ok(orbitr)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Headless Chromium driven through chromedriver (both Debian packages).
+pub struct Browser {
+    pub client: Client,
+    _driver: Process,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let driver = Process(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting chromedriver (Debian package chromium-driver)")?,
+        );
+        let status = format!("http://127.0.0.1:{port}/status");
+        wait_until("chromedriver to be ready", Duration::from_secs(20), || {
+            let status = status.clone();
+            async move {
+                let Ok(r) = reqwest::get(&status).await else {
+                    return Ok(None);
+                };
+                let body: serde_json::Value = r.json().await?;
+                Ok((body["value"]["ready"] == true).then_some(()))
+            }
+        })
+        .await?;
+
+        let profile = tempfile::tempdir()?;
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("opening a browser session")?;
+        Ok(Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Text of the first element matching `css`, if there is one.
+    pub async fn text(&self, css: &str) -> anyhow::Result<Option<String>> {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(el) => Ok(Some(el.text().await?)),
+            Err(e) if e.is_no_such_element() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether an element matches `css`.
+    pub async fn exists(&self, css: &str) -> anyhow::Result<bool> {
+        Ok(self.text(css).await?.is_some())
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str) -> anyhow::Result<()> {
+        wait_until(&format!("an element matching {css}"), PATIENCE, || async {
+            Ok(self.exists(css).await?.then_some(()))
+        })
+        .await
+    }
+
+    /// Waits until the page is hydrated and its live connection is open.
+    pub async fn wait_live(&self) -> anyhow::Result<()> {
+        self.wait_for("[data-test=live]").await
+    }
+
+    /// Runs `script` (a function body) and returns its value.
+    pub async fn js(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute(script, vec![]).await?)
+    }
+
+    /// Ends the browser session.
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.client.close().await?;
+        Ok(())
+    }
+}
