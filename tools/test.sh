@@ -29,6 +29,12 @@ pg_url=$(bash tools/postgres.sh start)
 psql "$pg_url" -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'orbitr_test_%'" |
   while read -r db; do [ -n "$db" ] && psql "$pg_url" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 
+step "remove test objects a killed earlier run may have left"
+label=dev.orbitr.test-run
+docker ps -aq --filter "label=$label" | xargs -r docker rm -f -v >/dev/null
+docker network ls -q --filter "label=$label" | xargs -r docker network rm >/dev/null
+docker volume ls -q --filter "label=$label" | xargs -r docker volume rm -f >/dev/null
+
 step "all tests on SQLite"
 run_tests --workspace
 

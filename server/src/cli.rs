@@ -8,7 +8,12 @@ use crate::settings::Overrides;
 
 /// Orbitr: a self-hosted control plane for Docker.
 #[derive(Debug, Parser)]
-#[command(name = "orbitr", version, about, long_about = None)]
+#[command(
+    name = "orbitr",
+    version,
+    about = "Orbitr: a self-hosted control plane for Docker.",
+    long_about = None
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -55,6 +55,7 @@ pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
                     <path d="M3 6h18M3 12h18M3 18h18"/>
                 </svg>
             </button>
+            <a class="topbar-brand" href="/">"Orbitr"</a>
             <div class="topbar-spacer"></div>
             <LiveIndicator/>
             <ThemeToggle/>
