@@ -13,6 +13,24 @@ pub enum AppError {
     /// The Docker engine refused the request; its own message.
     #[error("The Docker engine refused the request: {message}")]
     Docker { message: String },
+    /// A form field is not acceptable; `field` names it.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// Sign-in refused: same answer for unknown accounts and wrong passwords.
+    #[error("The email or the password is wrong")]
+    InvalidCredentials,
+    /// Too many failed sign-ins from this account or address.
+    #[error("Too many failed sign-ins; try again in {} minute(s)", retry_after_secs.div_ceil(60))]
+    RateLimited { retry_after_secs: u64 },
+    /// Not signed in.
+    #[error("Sign in first")]
+    Unauthorized,
+    /// Signed in, but not allowed to do this.
+    #[error("You are not allowed to do this")]
+    Forbidden,
+    /// The action conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
     /// Something failed on the server; details are in its log under this request.
     #[error("Internal error; the server log has the details")]
     Internal,
@@ -21,11 +39,57 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid { .. } => 400,
+            Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::Conflict(_) => 409,
+            Self::RateLimited { .. } => 429,
+            Self::DockerUnavailable { .. } => 503,
+            Self::Docker { .. } => 502,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::accounts::AccountError> for AppError {
+    fn from(e: engine::accounts::AccountError) -> Self {
+        use engine::accounts::AccountError;
+        match e {
+            AccountError::BadEmail(m) => Self::Invalid {
+                field: "email".into(),
+                message: m.into(),
+            },
+            AccountError::EmailTaken => Self::Invalid {
+                field: "email".into(),
+                message: "an account with this email already exists".into(),
+            },
+            AccountError::BadName(m) => Self::Invalid {
+                field: "name".into(),
+                message: m.into(),
+            },
+            AccountError::WeakPassword(m) => Self::Invalid {
+                field: "password".into(),
+                message: m,
+            },
+            AccountError::InvalidCredentials => Self::InvalidCredentials,
+            other => {
+                tracing::error!(error = ?other, "account operation failed");
+                Self::Internal
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Orbitr's web UI: the shell, the pages and the server functions behind them.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -9,59 +11,83 @@ pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::engine::{EngineBanner, provide_engine_status};
 use crate::components::layout::{Sidebar, TopBar};
 use crate::components::toast::{ToastHost, provide_toaster};
 use crate::pages::dashboard::DashboardPage;
+use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::setup::SetupPage;
 
 #[cfg(feature = "ssr")]
-pub use crate::state::{AppState, SiteAssets, shell};
+pub use crate::state::{AppState, AuthConfig, SiteAssets, shell};
 
 /// The whole application inside `<body>`.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toaster();
-    provide_engine_status();
-    let nav_open = RwSignal::new(false);
+    // Lets browser tests (and curious people) know the page is interactive.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Orbitr".to_owned() } else { format!("{page} · Orbitr") }/>
         <Router>
-            <div class="layout" class:nav-open=move || nav_open.get()>
-                <Sidebar nav_open=nav_open/>
-                <div class="main">
-                    <TopBar nav_open=nav_open/>
-                    <EngineBanner/>
-                    <main class="content" id="content">
-                        <ErrorBoundary fallback=|errors| {
-                            view! {
-                                <section class="panel error-panel" role="alert">
-                                    <h2>"Something went wrong"</h2>
-                                    <ul>
-                                        {move || {
-                                            errors
-                                                .get()
-                                                .into_iter()
-                                                .map(|(_, e)| view! { <li>{e.to_string()}</li> })
-                                                .collect_view()
-                                        }}
-                                    </ul>
-                                </section>
-                            }
-                        }>
-                            <Routes fallback=|| view! { <NotFoundPage/> }>
-                                <Route path=path!("/") view=DashboardPage/>
-                            </Routes>
-                        </ErrorBoundary>
-                    </main>
-                </div>
-            </div>
-            <ToastHost/>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/login") view=LoginPage/>
+                <ParentRoute path=path!("") view=MainLayout>
+                    <Route path=path!("/") view=DashboardPage/>
+                </ParentRoute>
+            </Routes>
         </Router>
+        <ToastHost/>
+    }
+}
+
+/// The frame of signed-in pages: sidebar, top bar, engine banner, the page, live updates.
+#[component]
+fn MainLayout() -> impl IntoView {
+    provide_engine_status();
+    let nav_open = RwSignal::new(false);
+    view! {
+        <div class="layout" class:nav-open=move || nav_open.get()>
+            <Sidebar nav_open=nav_open/>
+            <div class="main">
+                <TopBar nav_open=nav_open/>
+                <EngineBanner/>
+                <main class="content" id="content">
+                    <ErrorBoundary fallback=|errors| {
+                        view! {
+                            <section class="panel error-panel" role="alert">
+                                <h2>"Something went wrong"</h2>
+                                <ul>
+                                    {move || {
+                                        errors
+                                            .get()
+                                            .into_iter()
+                                            .map(|(_, e)| view! { <li>{e.to_string()}</li> })
+                                            .collect_view()
+                                    }}
+                                </ul>
+                            </section>
+                        }
+                    }>
+                        <Outlet/>
+                    </ErrorBoundary>
+                </main>
+            </div>
+        </div>
     }
 }

@@ -2,9 +2,15 @@
 
 use std::path::Path;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use axum::extract::FromRef;
+use engine::accounts::Accounts;
+use engine::audit::Audit;
 use engine::db::Database;
 use engine::docker::DockerEngine;
+use engine::limiter::LoginLimiter;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -22,6 +28,22 @@ pub struct AppState {
     pub assets: SiteAssets,
     /// Turns true when the server starts shutting down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
+    pub accounts: Accounts,
+    pub audit: Audit,
+    pub login_limiter: LoginLimiter,
+    pub auth: AuthConfig,
+}
+
+/// Sign-in settings and state shared by the request gate and the auth server functions.
+#[derive(Clone)]
+pub struct AuthConfig {
+    /// False until the first account exists: every page leads to `/setup` until then.
+    pub has_users: Arc<AtomicBool>,
+    /// A session ends this long after sign-in, however active.
+    pub session_max_age_ms: i64,
+    /// `scheme://host[:port]` that state-changing browser requests must come from; `None`
+    /// means the request's own `Host`.
+    pub public_origin: Option<String>,
 }
 
 /// URLs of the compiled browser assets, read once at start-up from `pkg/manifest.txt`

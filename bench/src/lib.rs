@@ -32,17 +32,46 @@ pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The account benchmarks sign in with.
+pub const BENCH_EMAIL: &str = "bench@orbitr.test";
+pub const BENCH_PASSWORD: &str = "benchmark quiet meadow lantern";
+
 /// An `orbitr serve` process with a temporary data dir; killed when dropped.
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// Signed in as [`BENCH_EMAIL`], a platform admin.
+    pub client: reqwest::Client,
     _data: tempfile::TempDir,
 }
 
 impl Server {
-    /// Starts the server and waits until `/healthz` answers (at most 30 s).
+    /// Creates an admin with `orbitr admin create`, starts the server, waits until `/healthz`
+    /// answers (at most 30 s) and signs in.
     pub async fn start(binary: &Path, extra_env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let data = tempfile::tempdir()?;
+        let mut admin = Command::new(binary)
+            .args([
+                "admin",
+                "create",
+                "--email",
+                BENCH_EMAIL,
+                "--password-stdin",
+            ])
+            .arg("--data-dir")
+            .arg(data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("creating the benchmark account")?;
+        {
+            use std::io::Write;
+            let mut stdin = admin.stdin.take().context("stdin")?;
+            stdin.write_all(format!("{BENCH_PASSWORD}\n").as_bytes())?;
+        }
+        if !admin.wait()?.success() {
+            bail!("orbitr admin create failed");
+        }
         let port = free_port()?;
         let mut cmd = Command::new(binary);
         cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -55,17 +84,31 @@ impl Server {
             cmd.env(k, v);
         }
         let child = cmd.spawn().context("starting orbitr")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .no_proxy()
+            .build()?;
         let server = Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: base.clone(),
+            client: client.clone(),
             _data: data,
         };
-        let client = reqwest::Client::new();
         let started = Instant::now();
         loop {
-            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
+            if let Ok(r) = client.get(format!("{base}/healthz")).send().await
                 && r.status().is_success()
             {
+                let login = client
+                    .post(format!("{base}/api/login"))
+                    .header("origin", &base)
+                    .form(&[("email", BENCH_EMAIL), ("password", BENCH_PASSWORD)])
+                    .send()
+                    .await?;
+                if !login.status().is_success() {
+                    bail!("signing in failed: {}", login.status());
+                }
                 return Ok(server);
             }
             if started.elapsed() > Duration::from_secs(30) {

@@ -11,6 +11,11 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+/// The admin browser tests create.
+pub const ADMIN_NAME: &str = "Ada Admin";
+pub const ADMIN_EMAIL: &str = "admin@orbitr.test";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
 /// How long a condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
@@ -212,6 +217,42 @@ impl Browser {
     /// Waits until the page is hydrated and its live connection is open.
     pub async fn wait_live(&self) -> anyhow::Result<()> {
         self.wait_for("[data-test=live]").await
+    }
+
+    /// Waits until the page has hydrated (forms and buttons work).
+    pub async fn wait_hydrated(&self) -> anyhow::Result<()> {
+        self.wait_for("body[data-hydrated]").await
+    }
+
+    /// Types `text` into the input named `name`.
+    pub async fn fill(&self, name: &str, text: &str) -> anyhow::Result<()> {
+        let input = self
+            .client
+            .find(Locator::Css(&format!("input[name='{name}']")))
+            .await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Clicks the first element matching `css`.
+    pub async fn click(&self, css: &str) -> anyhow::Result<()> {
+        self.client.find(Locator::Css(css)).await?.click().await?;
+        Ok(())
+    }
+
+    /// First run: opens Orbitr, is sent to the setup page, creates the admin and lands on the
+    /// dashboard signed in.
+    pub async fn set_up_admin(&self, orbitr: &Orbitr) -> anyhow::Result<()> {
+        self.client.goto(&orbitr.url("/")).await?;
+        self.wait_for("[data-test=setup-form]").await?;
+        self.wait_hydrated().await?;
+        self.fill("name", ADMIN_NAME).await?;
+        self.fill("email", ADMIN_EMAIL).await?;
+        self.fill("password", ADMIN_PASSWORD).await?;
+        self.fill("confirm", ADMIN_PASSWORD).await?;
+        self.click("[data-test=submit]").await?;
+        self.wait_for("[data-test=user-name]").await
     }
 
     /// Runs `script` (a function body) and returns its value.

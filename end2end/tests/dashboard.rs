@@ -13,7 +13,7 @@ async fn the_dashboard_shows_the_engine_and_the_theme_choice_survives_a_reload()
     let version = run.docker().version().await?.version.unwrap_or_default();
     let orbitr = Orbitr::start(&[]).await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&orbitr.url("/")).await?;
+    browser.set_up_admin(&orbitr).await?;
 
     let shown = wait_until("the engine version card", PATIENCE, || async {
         browser.text("[data-test=engine-version] .card-value").await
@@ -62,7 +62,7 @@ async fn a_container_created_outside_orbitr_shows_up_without_a_reload() -> anyho
     let image = run.fixture_image().await?;
     let orbitr = Orbitr::start(&[]).await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&orbitr.url("/")).await?;
+    browser.set_up_admin(&orbitr).await?;
     browser.wait_live().await?;
     browser
         .js("window.__sameDocument = true; return null;")
@@ -106,7 +106,7 @@ async fn the_engine_banner_appears_when_cut_off_and_goes_away_by_itself() -> any
     let host = proxy.docker_host();
     let orbitr = Orbitr::start(&["--docker-host", &host]).await?;
     let browser = Browser::start().await?;
-    browser.client.goto(&orbitr.url("/")).await?;
+    browser.set_up_admin(&orbitr).await?;
     browser.wait_for("[data-test=engine-banner]").await?;
     let banner = browser
         .text("[data-test=engine-banner]")

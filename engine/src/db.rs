@@ -75,6 +75,24 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Runs the same sqlx code on whichever pool backs a [`Database`]: the body is compiled once per
+/// backend, so one query text (with `$1`-style parameters, which both accept) serves both.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite($pool) => $body,
+            $crate::db::Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Milliseconds since the Unix epoch, the time unit of every stored timestamp.
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// A pool on one of the supported backends.
 #[derive(Debug, Clone)]
 pub enum Database {
@@ -142,10 +160,10 @@ impl Database {
 
     /// Checks the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), DbError> {
-        match self {
-            Self::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-            Self::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-        }
+        on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(drop))
         .map_err(DbError::Query)
     }
 
@@ -154,25 +172,16 @@ impl Database {
         const INSERT: &str = "INSERT INTO instance_meta (key, value) VALUES ('instance_id', $1) ON CONFLICT (key) DO NOTHING";
         const SELECT: &str = "SELECT value FROM instance_meta WHERE key = 'instance_id'";
         let fresh = uuid::Uuid::new_v4().to_string();
-        let id: (String,) = match self {
-            Self::Sqlite(pool) => {
-                sqlx::query(INSERT).bind(&fresh).execute(pool).await?;
-                sqlx::query_as(SELECT).fetch_one(pool).await?
-            }
-            Self::Postgres(pool) => {
-                sqlx::query(INSERT).bind(&fresh).execute(pool).await?;
-                sqlx::query_as(SELECT).fetch_one(pool).await?
-            }
-        };
+        let id: (String,) = on_pool!(self, |pool| {
+            sqlx::query(INSERT).bind(&fresh).execute(pool).await?;
+            sqlx::query_as(SELECT).fetch_one(pool).await?
+        });
         Ok(id.0)
     }
 
     /// Waits for in-flight queries and closes every connection.
     pub async fn close(&self) {
-        match self {
-            Self::Sqlite(pool) => pool.close().await,
-            Self::Postgres(pool) => pool.close().await,
-        }
+        on_pool!(self, |pool| pool.close().await);
     }
 }
 

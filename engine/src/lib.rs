@@ -4,6 +4,14 @@
 pub mod system;
 
 #[cfg(feature = "runtime")]
+pub mod accounts;
+#[cfg(feature = "runtime")]
+pub mod audit;
+#[cfg(feature = "runtime")]
 pub mod db;
 #[cfg(feature = "runtime")]
 pub mod docker;
+#[cfg(feature = "runtime")]
+pub mod limiter;
+#[cfg(feature = "runtime")]
+pub mod sessions;

@@ -54,6 +54,34 @@ pub enum Command {
     },
     /// Print the effective settings and where each one came from.
     Config,
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin account (the password is read from standard input).
+    Create {
+        /// The admin's email address.
+        #[arg(long)]
+        email: String,
+        /// Display name (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the audit log and report the first broken record.
+    Verify,
 }
 
 impl Cli {

@@ -1,6 +1,8 @@
 //! The `orbitr` server: command line, settings, telemetry, HTTP surface.
 
 pub mod cli;
+pub mod commands;
+pub mod gate;
 pub mod http;
 pub mod routes;
 pub mod settings;

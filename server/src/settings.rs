@@ -41,6 +41,18 @@ pub struct Settings {
     pub site_dir: PathBuf,
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// The address people use to reach Orbitr (`https://orbitr.example.com`), if set.
+    pub public_url: Option<String>,
+    /// A session ends after this many hours without a request.
+    pub session_idle_hours: u64,
+    /// A session ends this many days after sign-in, however active.
+    pub session_max_days: u64,
+    /// Failed sign-ins allowed per account within the window.
+    pub login_failures_per_account: u64,
+    /// Failed sign-ins allowed per client address within the window.
+    pub login_failures_per_address: u64,
+    /// The window of the sign-in limits, in minutes.
+    pub login_failure_window_mins: u64,
 }
 
 /// One known setting: its key, environment variable, default and expected form.
@@ -102,6 +114,48 @@ pub const KEYS: &[Key] = &[
         default: "site/ next to the binary, else ../site",
         expected: "a folder path",
         about: "Compiled browser assets (wasm, JS, CSS); `make build` puts them in target/site.",
+    },
+    Key {
+        name: "public_url",
+        env: "ORBITR_PUBLIC_URL",
+        default: "(unset: the request's own host)",
+        expected: "an http:// or https:// URL like https://orbitr.example.com",
+        about: "Where people reach Orbitr. Browser requests that change state must come from this origin; https makes session cookies Secure.",
+    },
+    Key {
+        name: "session_idle_hours",
+        env: "ORBITR_SESSION_IDLE_HOURS",
+        default: "12",
+        expected: "a whole number of hours from 1 to 8760",
+        about: "A session ends after this long without a request.",
+    },
+    Key {
+        name: "session_max_days",
+        env: "ORBITR_SESSION_MAX_DAYS",
+        default: "30",
+        expected: "a whole number of days from 1 to 365",
+        about: "A session ends this long after sign-in, however active.",
+    },
+    Key {
+        name: "login_failures_per_account",
+        env: "ORBITR_LOGIN_FAILURES_PER_ACCOUNT",
+        default: "5",
+        expected: "a whole number from 1 to 1000",
+        about: "Failed sign-ins allowed per account within the window; then it must wait.",
+    },
+    Key {
+        name: "login_failures_per_address",
+        env: "ORBITR_LOGIN_FAILURES_PER_ADDRESS",
+        default: "20",
+        expected: "a whole number from 1 to 100000",
+        about: "Failed sign-ins allowed per client address within the window.",
+    },
+    Key {
+        name: "login_failure_window_mins",
+        env: "ORBITR_LOGIN_FAILURE_WINDOW_MINS",
+        default: "15",
+        expected: "a whole number of minutes from 1 to 1440",
+        about: "The window the sign-in limits count over.",
     },
     Key {
         name: "shutdown_grace_secs",
@@ -349,13 +403,24 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         None => default_site_dir(cwd),
     };
 
-    let shutdown_grace_secs = match get("shutdown_grace_secs") {
+    let number = |name: &'static str, default: u64, min: u64, max: u64| match get(name) {
         Some((v, s)) => v
             .parse::<u64>()
             .ok()
-            .filter(|n| *n <= 3600)
-            .ok_or_else(|| bad("shutdown_grace_secs", v, s, None))?,
-        None => 10,
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| bad(name, v, s, None)),
+        None => Ok(default),
+    };
+    let shutdown_grace_secs = number("shutdown_grace_secs", 10, 0, 3600)?;
+    let session_idle_hours = number("session_idle_hours", 12, 1, 8760)?;
+    let session_max_days = number("session_max_days", 30, 1, 365)?;
+    let login_failures_per_account = number("login_failures_per_account", 5, 1, 1000)?;
+    let login_failures_per_address = number("login_failures_per_address", 20, 1, 100_000)?;
+    let login_failure_window_mins = number("login_failure_window_mins", 15, 1, 1440)?;
+
+    let public_url = match get("public_url") {
+        Some((v, s)) => Some(public_origin(v).ok_or_else(|| bad("public_url", v, s, None))?),
+        None => None,
     };
 
     Ok(Settings {
@@ -367,7 +432,27 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         log_format,
         site_dir,
         shutdown_grace_secs,
+        public_url,
+        session_idle_hours,
+        session_max_days,
+        login_failures_per_account,
+        login_failures_per_address,
+        login_failure_window_mins,
     })
+}
+
+/// The origin (`scheme://host[:port]`) of an http(s) URL, lowercased, without path.
+fn public_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if host.is_empty() || host.contains('@') || host.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
 }
 
 fn root_reason(e: &engine::db::DbError) -> String {
@@ -505,7 +590,25 @@ mod tests {
     }
 
     #[test]
+    fn the_public_url_is_reduced_to_its_origin() {
+        let s = load_with(
+            None,
+            &[("ORBITR_PUBLIC_URL", "HTTPS://Orbitr.Example.com:8443/app/")],
+            &[],
+        )
+        .expect("url");
+        assert_eq!(
+            s.public_url.as_deref(),
+            Some("https://orbitr.example.com:8443")
+        );
+        assert!(load_with(None, &[("ORBITR_PUBLIC_URL", "ftp://x")], &[]).is_err());
+        assert!(load_with(None, &[("ORBITR_PUBLIC_URL", "https://")], &[]).is_err());
+    }
+
+    #[test]
     fn wrong_types_and_values_are_refused() {
+        assert!(load_with(None, &[("ORBITR_SESSION_MAX_DAYS", "0")], &[]).is_err());
+        assert!(load_with(None, &[("ORBITR_LOGIN_FAILURES_PER_ACCOUNT", "five")], &[]).is_err());
         assert!(load_with(Some("bind = [1]\n"), &[], &[]).is_err());
         assert!(load_with(None, &[("ORBITR_LOG_FORMAT", "xml")], &[]).is_err());
         assert!(load_with(None, &[("ORBITR_SHUTDOWN_GRACE_SECS", "-1")], &[]).is_err());

@@ -5,12 +5,20 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use app::{AppState, SiteAssets};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use app::{AppState, AuthConfig, SiteAssets};
+use engine::accounts::{Accounts, PasswordHasher};
+use engine::audit::Audit;
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::{DockerEngine, MonitorGuard};
+use engine::limiter::{LoginLimiter, LoginLimits};
+use engine::sessions::Sessions;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_sessions::session_store::ExpiredDeletion;
 
 use crate::settings::Settings;
 
@@ -22,6 +30,16 @@ pub struct Application {
     shutdown: watch::Sender<bool>,
     grace: Duration,
     _monitor: MonitorGuard,
+    _session_sweeper: AbortOnDrop,
+}
+
+/// A background task that stops with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -34,16 +52,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
 
-        let created_dir = prepare_data_dir(&settings.data_dir)?;
-        let db = match open_database(&settings).await {
-            Ok(db) => db,
-            Err(e) => {
-                if created_dir {
-                    let _ = std::fs::remove_dir_all(&settings.data_dir);
-                }
-                return Err(e);
-            }
-        };
+        let db = open_data(&settings).await?;
 
         let docker = DockerEngine::new(settings.docker_host.as_deref());
         if !docker.connect().await {
@@ -70,15 +79,47 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
 
+        let sessions = Sessions::open(&db)
+            .await
+            .context("preparing the session table")?;
+        let session_sweeper = tokio::spawn({
+            let sessions = sessions.clone();
+            async move {
+                if let Err(e) = sessions
+                    .continuously_delete_expired(Duration::from_secs(3600))
+                    .await
+                {
+                    tracing::warn!(error = %e, "expired session cleanup stopped");
+                }
+            }
+        });
+        let accounts = Accounts::new(db.clone(), PasswordHasher::new());
+        let has_users = accounts.count().await.context("counting accounts")? > 0;
+
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState {
             leptos_options,
+            audit: Audit::new(db.clone()),
             db,
             docker,
             assets,
             shutdown: shutdown_rx,
+            accounts,
+            login_limiter: LoginLimiter::new(LoginLimits {
+                per_account: usize::try_from(settings.login_failures_per_account)
+                    .unwrap_or(usize::MAX),
+                per_address: usize::try_from(settings.login_failures_per_address)
+                    .unwrap_or(usize::MAX),
+                window: Duration::from_secs(settings.login_failure_window_mins * 60),
+            }),
+            auth: AuthConfig {
+                has_users: Arc::new(AtomicBool::new(has_users)),
+                session_max_age_ms: i64::try_from(settings.session_max_days * 86_400_000)
+                    .unwrap_or(i64::MAX),
+                public_origin: settings.public_url.clone(),
+            },
         };
-        let router = crate::routes::router(state.clone());
+        let router = crate::routes::router(state.clone(), sessions, &settings);
         tracing::info!(
             address = %listener.local_addr()?,
             database = state.db.backend(),
@@ -92,6 +133,7 @@ impl Application {
             shutdown,
             grace: Duration::from_secs(settings.shutdown_grace_secs),
             _monitor: monitor,
+            _session_sweeper: AbortOnDrop(session_sweeper),
         })
     }
 
@@ -115,17 +157,24 @@ impl Application {
     ) -> anyhow::Result<()> {
         let shutdown = self.shutdown.clone();
         let mut stopping = self.shutdown.subscribe();
+        let Self {
+            listener,
+            router,
+            state,
+            grace,
+            _monitor,
+            _session_sweeper,
+            ..
+        } = self;
         let serve = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             signal.await;
             tracing::info!("shutting down: finishing in-flight requests");
             let _ = shutdown.send(true);
         });
-        let grace = self.grace;
         tokio::select! {
             result = serve.into_future() => result.context("HTTP server failed")?,
             () = async move {
@@ -133,9 +182,24 @@ impl Application {
                 tokio::time::sleep(grace).await;
             } => tracing::warn!("grace period over; closing remaining connections"),
         }
-        self.state.db.close().await;
+        state.db.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Prepares the data dir and opens the database (running migrations). On failure a data dir
+/// created by this call is removed again.
+pub async fn open_data(settings: &Settings) -> anyhow::Result<Database> {
+    let created_dir = prepare_data_dir(&settings.data_dir)?;
+    match open_database(settings).await {
+        Ok(db) => Ok(db),
+        Err(e) => {
+            if created_dir {
+                let _ = std::fs::remove_dir_all(&settings.data_dir);
+            }
+            Err(e)
+        }
     }
 }
 

@@ -258,3 +258,78 @@ fn sigterm_stops_the_server_cleanly_with_exit_0() {
     );
     assert!(logs.contains("\"stopped\""), "{logs}");
 }
+
+fn create_admin(dir: &Path, email: &str, password: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = orbitr(dir)
+        .args(["admin", "create", "--email", email, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("write");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_create_reads_the_password_from_stdin_and_checks_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, err) = create_admin(dir.path(), "ops@orbitr.test", "password1234");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("password: too easy to guess"), "{err}");
+
+    let (code, out, err) = create_admin(dir.path(), "ops@orbitr.test", "quiet meadow lantern 42");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("created platform admin ops@orbitr.test"),
+        "{out}"
+    );
+
+    let (code, _, err) = create_admin(dir.path(), "OPS@orbitr.test", "quiet meadow lantern 42");
+    assert_eq!(code, 2);
+    assert!(err.contains("already exists"), "{err}");
+}
+
+#[test]
+fn audit_verify_reports_an_intact_log_and_the_first_changed_record() {
+    let dir = tempfile::tempdir().expect("dir");
+    create_admin(dir.path(), "a@orbitr.test", "quiet meadow lantern 42");
+    create_admin(dir.path(), "b@orbitr.test", "quiet meadow lantern 43");
+    let (code, out, err) = run(orbitr(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "audit log intact: 2 records");
+
+    let db = dir.path().join("data/orbitr.db");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        sqlx::query("UPDATE audit_log SET target = 'user:mallory@orbitr.test' WHERE seq = 2")
+            .execute(&pool)
+            .await
+            .expect("tamper");
+        pool.close().await;
+    });
+    let (code, out, _) = run(orbitr(dir.path()).args(["audit", "verify"]));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("broken at record 2") && out.contains("was changed"),
+        "{out}"
+    );
+}

@@ -1,3 +1,4 @@
 //! Server functions, grouped by resource. Each is a thin adapter onto an engine call.
 
+pub mod auth;
 pub mod system;

@@ -8,13 +8,22 @@ use crate::error::AppError;
 /// Orbitr's version and the engine's figures (the dashboard cards).
 #[server]
 pub async fn get_system_info() -> Result<SystemInfo, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    Ok(state.docker.system_info().await?)
+    crate::auth::reply(
+        async {
+            let ctx = crate::auth::RequestCtx::current()?;
+            ctx.require_user()?;
+            Ok(ctx.state.docker.system_info().await?)
+        }
+        .await,
+    )
 }
 
 /// Whether the engine is reachable right now, and if not why.
 #[server]
 pub async fn get_engine_status() -> Result<EngineStatus, AppError> {
-    let state = expect_context::<crate::state::AppState>();
-    Ok(state.docker.status())
+    crate::auth::reply((|| {
+        let ctx = crate::auth::RequestCtx::current()?;
+        ctx.require_user()?;
+        Ok(ctx.state.docker.status())
+    })())
 }

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::api::auth::{Logout, get_me};
 use crate::components::engine::LiveIndicator;
+use crate::components::form::leave_on_success;
 use crate::components::theme::ThemeToggle;
 
 /// Navigation. Only pages that exist are listed.
@@ -59,6 +61,34 @@ pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
             <div class="topbar-spacer"></div>
             <LiveIndicator/>
             <ThemeToggle/>
+            <UserMenu/>
         </header>
+    }
+}
+
+/// Who is signed in, and the way out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = Resource::new(|| (), |()| get_me());
+    let logout = ServerAction::<Logout>::new();
+    leave_on_success(logout.value());
+    let pending = logout.pending();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                me.await.ok().flatten().map(|me| {
+                    view! {
+                        <div class="user-menu">
+                            <span class="user-name" title=me.email.clone() data-test="user-name">{me.name.clone()}</span>
+                            <ActionForm action=logout>
+                                <button type="submit" class="button button-quiet" disabled=move || pending.get() data-test="logout">
+                                    "Sign out"
+                                </button>
+                            </ActionForm>
+                        </div>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }

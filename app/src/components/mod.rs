@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod engine;
+pub mod form;
 pub mod format;
 pub mod layout;
 pub mod theme;

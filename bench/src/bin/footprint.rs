@@ -65,8 +65,8 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(idle)).await;
     let idle_rss = server.rss_mb()?;
 
-    // A first load as a browser makes it: the page, then every asset it references.
-    let client = reqwest::Client::builder().no_proxy().build()?;
+    // A first load as a browser makes it, signed in: the page, then every asset it references.
+    let client = &server.client;
     let page = client
         .get(format!("{}/", server.base))
         .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
@@ -75,7 +75,9 @@ async fn main() -> anyhow::Result<()> {
     let mut transferred = header_bytes(page.headers());
     let compressed_page = page.bytes().await?;
     transferred += compressed_page.len();
-    let html = reqwest::get(format!("{}/", server.base))
+    let html = client
+        .get(format!("{}/", server.base))
+        .send()
         .await?
         .text()
         .await?;

@@ -7,6 +7,11 @@ pub mod metrics;
 pub mod system;
 
 use app::AppState;
+use engine::sessions::Sessions;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::settings::Settings;
 use axum::Router;
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -37,7 +42,20 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Router {
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("orbitr_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(
+            settings
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+        )
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(
+            i64::try_from(settings.session_idle_hours).unwrap_or(12),
+        )));
     let (api, openapi) = api();
     let pages = generate_route_list(app::App);
     Router::new()
@@ -60,6 +78,11 @@ pub fn router(state: AppState) -> Router {
                 .gzip(true)
                 .quality(CompressionLevel::Precise(4)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::gate::gate,
+        ))
+        .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::http::request_context))
         .with_state(state)
 }

@@ -10,7 +10,9 @@ use tokio::sync::oneshot;
 /// A running server for one test. Stops when dropped.
 pub struct TestApp {
     pub address: String,
+    /// Signed in as the admin (see [`ADMIN_EMAIL`]) unless made by `spawn_fresh_app`.
     pub client: reqwest::Client,
+    pub db: engine::db::Database,
     _data_dir: TempDir,
     pub backend: &'static str,
     stop: Option<oneshot::Sender<()>>,
@@ -25,13 +27,36 @@ impl Drop for TestApp {
     }
 }
 
-/// A server with default settings.
+/// The admin every signed-in test app has.
+pub const ADMIN_EMAIL: &str = "admin@orbitr.test";
+pub const ADMIN_NAME: &str = "Ada Admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A server with default settings and its admin signed in.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// A server whose settings `adjust` may change (e.g. `docker_host`, `site_dir`).
+/// A server whose settings `adjust` may change, with its admin signed in.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let app = spawn_fresh_app_with(adjust).await;
+    let response = app.setup_admin(&app.client, ADMIN_PASSWORD).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "setup: {}",
+        response.text().await.unwrap_or_default()
+    );
+    app
+}
+
+/// A server before first-run setup, with an anonymous client.
+pub async fn spawn_fresh_app() -> TestApp {
+    spawn_fresh_app_with(|_| {}).await
+}
+
+/// A server before first-run setup whose settings `adjust` may change.
+pub async fn spawn_fresh_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let (mut settings, _) =
         settings::load(&Overrides::default(), &BTreeMap::new(), data_dir.path())
@@ -56,19 +81,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("application builds");
     let address = format!("http://{}", app.local_addr());
     let backend = app.state().db.backend();
+    let db = app.state().db.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
 
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     TestApp {
         address,
-        client,
+        client: new_client(),
+        db,
         _data_dir: data_dir,
         backend,
         stop: Some(stop),
@@ -76,7 +98,62 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 impl TestApp {
+    /// POSTs a form as Orbitr's own pages do (with a matching `Origin`).
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", &self.address)
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The first-run setup form.
+    pub async fn setup_admin(&self, client: &reqwest::Client, password: &str) -> reqwest::Response {
+        self.post_form(
+            client,
+            "/api/setup",
+            &[
+                ("name", ADMIN_NAME),
+                ("email", ADMIN_EMAIL),
+                ("password", password),
+                ("confirm", password),
+            ],
+        )
+        .await
+    }
+
+    /// The sign-in form.
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_form(
+            client,
+            "/api/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -1,0 +1,185 @@
+//! Who is asking: the signed-in user of a request, read from its session, and the request facts
+//! (address, request id) that audit records carry.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use axum::extract::ConnectInfo;
+use engine::accounts::User;
+use engine::audit::{Entry, Outcome};
+use engine::db::now_ms;
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Session keys.
+pub const SESSION_USER: &str = "user_id";
+const SESSION_SINCE: &str = "signed_in_at";
+const SESSION_AUTH_VERSION: &str = "auth_version";
+
+/// The signed-in user, put in request extensions by the request gate.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// The user a session belongs to, if it is still valid: not past its absolute lifetime and not
+/// from before the user's last password change (which ends every other session).
+pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
+    let user_id: String = session.get(SESSION_USER).await.ok().flatten()?;
+    let since: i64 = session.get(SESSION_SINCE).await.ok().flatten().unwrap_or(0);
+    let version: i64 = session
+        .get(SESSION_AUTH_VERSION)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    let user = state.accounts.get(&user_id).await.ok().flatten();
+    let valid = user.as_ref().is_some_and(|u| {
+        now_ms().saturating_sub(since) <= state.auth.session_max_age_ms
+            && version == u.password_changed_at
+    });
+    if valid {
+        user
+    } else {
+        let _ = session.flush().await;
+        None
+    }
+}
+
+/// Starts a fresh session for `user`: a new session id (so a planted id is worthless) with the
+/// user, the sign-in time and the password version.
+pub async fn start_session(session: &Session, user: &User) -> Result<(), AppError> {
+    let internal = |e: tower_sessions::session::Error| {
+        tracing::error!(error = %e, "session store failed");
+        AppError::Internal
+    };
+    session.cycle_id().await.map_err(internal)?;
+    session
+        .insert(SESSION_USER, &user.id)
+        .await
+        .map_err(internal)?;
+    session
+        .insert(SESSION_SINCE, now_ms())
+        .await
+        .map_err(internal)?;
+    session
+        .insert(SESSION_AUTH_VERSION, user.password_changed_at)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// What a server function needs to know about its request.
+pub struct RequestCtx {
+    pub state: AppState,
+    pub session: Option<Session>,
+    pub user: Option<User>,
+    pub address: String,
+    pub request_id: Option<String>,
+}
+
+impl RequestCtx {
+    /// Reads the request from the Leptos context.
+    pub fn current() -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or(AppError::Internal)?;
+        let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+        Ok(Self {
+            session: parts.extensions.get::<Session>().cloned(),
+            user: parts.extensions.get::<CurrentUser>().map(|c| c.0.clone()),
+            address: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+            request_id: parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            state,
+        })
+    }
+
+    /// The signed-in user, or `Unauthorized`.
+    pub fn require_user(&self) -> Result<&User, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The session, which the session layer always provides.
+    pub fn session(&self) -> Result<&Session, AppError> {
+        self.session.as_ref().ok_or(AppError::Internal)
+    }
+
+    /// Writes an audit record for this request; a failure to write is logged, never hidden.
+    pub async fn audit(
+        &self,
+        actor: String,
+        action: &str,
+        target: Option<String>,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) {
+        let entry = Entry {
+            actor,
+            workspace: None,
+            action: action.to_owned(),
+            target,
+            reason,
+            request_id: self.request_id.clone(),
+            source_ip: Some(self.address.clone()),
+        };
+        if let Err(e) = self.state.audit.record(&entry, outcome).await {
+            tracing::error!(error = %e, action, "could not write the audit record");
+        }
+    }
+
+    /// Notes that an account exists now.
+    pub fn mark_has_users(&self) {
+        self.state.auth.has_users.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Sets the response status from the error, so clients and logs see 400/401/409/… rather
+/// than a blanket 500. Every server function passes its result through this.
+/// When a page calls a server function while rendering, the page's own status is left alone.
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    let is_server_fn_call = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if let Err(e) = &result
+        && is_server_fn_call
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(e.status())
+    {
+        response.set_status(status);
+    }
+    result
+}
+
+/// The audit actor name of a user.
+pub fn actor(user: &User) -> String {
+    format!("user:{}", user.id)
+}
+
+/// A post-sign-in destination that stays on this site (`/…`, never `//host` or `http…`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_only_leads_within_the_site() {
+        assert_eq!(safe_next(Some("/stacks?x=1")), "/stacks?x=1");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

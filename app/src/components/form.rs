@@ -1,0 +1,80 @@
+//! Form pieces: labelled inputs that show the server's message for their field, a form-level
+//! error line, and leaving the page once an action succeeds.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The message for `name` when the last answer was a field error about it.
+fn field_message(error: Option<AppError>, name: &str) -> Option<String> {
+    match error {
+        Some(AppError::Invalid { field, message }) if field == name => Some(message),
+        _ => None,
+    }
+}
+
+/// A labelled input whose server-side error appears right under it.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message = move || field_message(error.get(), name);
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=true
+                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="field-hint">{hint}</p> })}
+            {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{name}")>{m}</p> })}
+        </div>
+    }
+}
+
+/// An error of the last answer that is not about one field.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+            .map(|e| view! { <p class="form-error" role="alert" data-test="form-error">{e.to_string()}</p> })
+    }
+}
+
+/// When an action answers `Ok(url)`, loads that page for real (a fresh document, so every
+/// part of the UI sees the new session).
+pub fn leave_on_success<S>(value: S)
+where
+    S: Get<Value = Option<Result<String, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = value.get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(&url);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = url;
+        }
+    });
+}
+
+/// The error of the last answer, if it failed.
+pub fn last_error<S>(value: S) -> Signal<Option<AppError>>
+where
+    S: Get<Value = Option<Result<String, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(Result::err))
+}

@@ -1,0 +1,454 @@
+//! Accounts: validated emails and passwords, argon2id hashing off the async runtime with bounded
+//! concurrency, and the users table.
+
+use std::sync::Arc;
+
+use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::db::{Database, DbError, now_ms};
+use crate::on_pool;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (hashing cost grows with it).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Why an account operation was refused. Messages name the field and say why.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("email: {0}")]
+    BadEmail(&'static str),
+    #[error("name: {0}")]
+    BadName(&'static str),
+    #[error("password: {0}")]
+    WeakPassword(String),
+    #[error("email: an account with this email already exists")]
+    EmailTaken,
+    #[error("the email or the password is wrong")]
+    InvalidCredentials,
+    #[error("password hashing failed")]
+    Hashing,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+/// An email address, trimmed and lowercased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, AccountError> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(AccountError::BadEmail("is required"));
+        }
+        if email.len() > 254 {
+            return Err(AccountError::BadEmail("is longer than 254 characters"));
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err(AccountError::BadEmail("needs an @, like ada@example.com"));
+        };
+        if local.is_empty() || domain.is_empty() || domain.contains('@') {
+            return Err(AccountError::BadEmail(
+                "is not an address like ada@example.com",
+            ));
+        }
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AccountError::BadEmail("cannot contain spaces"));
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1 to 100 characters after trimming.
+pub fn parse_name(raw: &str) -> Result<String, AccountError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AccountError::BadName("is required"));
+    }
+    if name.chars().count() > 100 {
+        return Err(AccountError::BadName("is longer than 100 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AccountError::BadName("cannot contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// Checks a new password: at least 12 characters and hard to guess (zxcvbn score 3 or more,
+/// knowing the user's email and name). The error says why and how to do better.
+pub fn check_password(password: &str, email: &str, name: &str) -> Result<(), AccountError> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(AccountError::WeakPassword(format!(
+            "use at least {MIN_PASSWORD_CHARS} characters (this one has {chars})"
+        )));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::WeakPassword(format!(
+            "use at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    let entropy = zxcvbn::zxcvbn(password, &[email, local, name, "orbitr"]);
+    if u8::from(entropy.score()) >= 3 {
+        return Ok(());
+    }
+    let mut why = String::from("too easy to guess");
+    if let Some(feedback) = entropy.feedback() {
+        if let Some(warning) = feedback.warning() {
+            why.push_str(&format!(": {warning}"));
+        }
+        let tips: Vec<String> = feedback
+            .suggestions()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if !tips.is_empty() {
+            why.push_str(&format!(". {}", tips.join(" ")));
+        }
+    }
+    Err(AccountError::WeakPassword(why))
+}
+
+/// argon2id (m = 19 MiB, t = 2, p = 1) on the blocking pool, at most `permits` at a time, so a
+/// flood of logins queues up instead of starving other requests of CPU.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    /// One permit per core but one, and at least one.
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_permits(cores.saturating_sub(1).max(1))
+    }
+
+    pub fn with_permits(permits: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(permits)),
+        }
+    }
+
+    /// The PHC string of a fresh hash of `password`.
+    pub async fn hash(&self, password: &str) -> Result<String, AccountError> {
+        let password = password.to_owned();
+        self.run(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|_| AccountError::Hashing)
+        })
+        .await
+    }
+
+    /// Whether `password` matches the PHC string `hash`.
+    pub async fn verify(&self, password: &str, hash: &str) -> Result<bool, AccountError> {
+        let password = password.to_owned();
+        let hash = hash.to_owned();
+        self.run(move || {
+            Ok(Argon2::default()
+                .verify_password(password.as_bytes(), hash.as_str())
+                .is_ok())
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, AccountError> + Send + 'static,
+    ) -> Result<T, AccountError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AccountError::Hashing)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| AccountError::Hashing)?
+    }
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A user as the rest of Orbitr sees it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: i64,
+    pub password_changed_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, password_changed_at";
+
+/// What it takes to create an account.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub is_admin: bool,
+}
+
+/// The users table.
+#[derive(Clone)]
+pub struct Accounts {
+    db: Database,
+    hasher: PasswordHasher,
+    /// A hash verified when the email is unknown, so both cases cost the same time.
+    decoy: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl Accounts {
+    pub fn new(db: Database, hasher: PasswordHasher) -> Self {
+        Self {
+            db,
+            hasher,
+            decoy: Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// How many accounts exist.
+    pub async fn count(&self) -> Result<i64, AccountError> {
+        let n: (i64,) = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(pool)
+        .await?);
+        Ok(n.0)
+    }
+
+    /// Validates every field, hashes the password and stores the account.
+    pub async fn create(&self, new: NewUser<'_>) -> Result<User, AccountError> {
+        let email = Email::parse(new.email)?;
+        let name = parse_name(new.name)?;
+        check_password(new.password, email.as_str(), &name)?;
+        let hash = self.hasher.hash(new.password).await?;
+        self.insert(&email, &name, Some(&hash), new.is_admin).await
+    }
+
+    /// Creates the first platform admin, atomically refusing when any account exists already
+    /// (two setup forms submitted at once cannot both win).
+    pub async fn create_first_admin(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<User>, AccountError> {
+        let email = Email::parse(email)?;
+        let name = parse_name(name)?;
+        check_password(password, email.as_str(), &name)?;
+        let hash = self.hasher.hash(password).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, password_changed_at) \
+             SELECT $1, $2, $3, $4, TRUE, $5, $5 WHERE NOT EXISTS (SELECT 1 FROM users)"
+        )
+        .bind(&id)
+        .bind(email.as_str())
+        .bind(&name)
+        .bind(&hash)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        });
+        if inserted == 0 {
+            return Ok(None);
+        }
+        self.get(&id).await
+    }
+
+    async fn insert(
+        &self,
+        email: &Email,
+        name: &str,
+        hash: Option<&str>,
+        is_admin: bool,
+    ) -> Result<User, AccountError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        let result = on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)"
+        )
+        .bind(&id)
+        .bind(email.as_str())
+        .bind(name)
+        .bind(hash)
+        .bind(is_admin)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(drop)
+        });
+        match result {
+            Ok(()) => Ok(User {
+                id,
+                email: email.as_str().to_owned(),
+                name: name.to_owned(),
+                is_admin,
+                created_at: now,
+                password_changed_at: now,
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(AccountError::EmailTaken)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The user with this id.
+    pub async fn get(&self, id: &str) -> Result<Option<User>, AccountError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, User>(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?))
+    }
+
+    /// Checks an email and password. Unknown emails and wrong passwords give the same error
+    /// after the same work (a decoy hash is verified), so answers do not reveal accounts.
+    pub async fn verify_login(&self, email: &str, password: &str) -> Result<User, AccountError> {
+        let email = Email::parse(email).map_err(|_| AccountError::InvalidCredentials)?;
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
+        let row: Option<(User, Option<String>)> = on_pool!(&self.db, |pool| {
+            let row = sqlx::query(&sql)
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                Some(row) => {
+                    use sqlx::{FromRow, Row};
+                    let user = User::from_row(&row)?;
+                    let hash: Option<String> = row.try_get("password_hash")?;
+                    Some((user, hash))
+                }
+                None => None,
+            }
+        });
+        match row {
+            Some((user, Some(hash))) => {
+                if self.hasher.verify(password, &hash).await? {
+                    Ok(user)
+                } else {
+                    Err(AccountError::InvalidCredentials)
+                }
+            }
+            _ => {
+                let decoy = self
+                    .decoy
+                    .get_or_try_init(|| self.hasher.hash("decoy password for unknown accounts"))
+                    .await?;
+                let _ = self.hasher.verify(password, decoy).await?;
+                Err(AccountError::InvalidCredentials)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").map(|e| e.0).ok(),
+            Some("ada@example.com".into())
+        );
+        assert!(Email::parse("admin@localhost").is_ok());
+    }
+
+    #[test]
+    fn malformed_emails_say_what_is_wrong() {
+        for (raw, needle) in [
+            ("", "required"),
+            ("ada", "needs an @"),
+            ("@x.org", "not an address"),
+            ("a b@x.org", "spaces"),
+        ] {
+            let err = Email::parse(raw).expect_err(raw).to_string();
+            assert!(
+                err.starts_with("email: ") && err.contains(needle),
+                "{raw}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_refused_with_the_count() {
+        let err = check_password("Tr0ub4dor&3", "ada@example.com", "Ada")
+            .expect_err("short")
+            .to_string();
+        assert!(
+            err.contains("at least 12") && err.contains("has 11"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_with_advice() {
+        let err = check_password("passwordpassword", "ada@example.com", "Ada")
+            .expect_err("weak")
+            .to_string();
+        assert!(err.starts_with("password: too easy to guess"), "{err}");
+        let err = check_password("ada@example.com1", "ada@example.com", "Ada")
+            .expect_err("own email")
+            .to_string();
+        assert!(err.contains("too easy to guess"), "{err}");
+    }
+
+    #[test]
+    fn strong_passwords_pass() {
+        assert!(check_password("correct horse battery staple", "ada@example.com", "Ada").is_ok());
+        assert!(check_password("vK3#q9!zLm2@pX", "ada@example.com", "Ada").is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashes_are_argon2id_with_the_recommended_cost_and_verify() {
+        let hasher = PasswordHasher::with_permits(1);
+        let hash = hasher
+            .hash("correct horse battery staple")
+            .await
+            .expect("hash");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse battery staple", &hash)
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !hasher
+                .verify("wrong horse battery staple", &hash)
+                .await
+                .expect("verify")
+        );
+    }
+}

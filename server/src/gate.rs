@@ -1,0 +1,158 @@
+//! The request gate: refuses cross-site state changes, finds the signed-in user, and sends
+//! people who are not signed in (or before first-run setup) to the right page.
+
+use std::sync::atomic::Ordering;
+
+use app::AppState;
+use app::auth::{CurrentUser, session_user};
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
+use http::{Method, StatusCode};
+use serde_json::json;
+use tower_sessions::Session;
+
+/// Paths anyone may fetch: assets, probes, metrics, the API description.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/api/docs")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/api/v1/openapi.json"
+        )
+}
+
+/// `scheme://host[:port]` of a URL, lowercased.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        )
+    })
+}
+
+/// Whether a state-changing request comes from Orbitr's own pages: its `Origin` (or, failing
+/// that, `Referer`) must be the public URL, or the request's own host when none is configured.
+/// Requests with an `Authorization` header are API clients, not browsers riding a cookie.
+pub fn same_origin(state: &AppState, req: &Request) -> bool {
+    if req.headers().contains_key(AUTHORIZATION) {
+        return true;
+    }
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(origin) = header(ORIGIN)
+        .or_else(|| header(REFERER))
+        .and_then(origin_of)
+    else {
+        return false;
+    };
+    match &state.auth.public_origin {
+        Some(expected) => &origin == expected,
+        None => header(HOST).is_some_and(|host| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host))
+        }),
+    }
+}
+
+fn encode_component(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
+}
+
+/// The gate itself; runs inside the session layer.
+pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !same_origin(&state, &req)
+    {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "refused: this request did not come from Orbitr's own pages (Origin mismatch)",
+        );
+    }
+    let path = req.uri().path().to_owned();
+    if is_public(&path) {
+        return next.run(req).await;
+    }
+
+    let session = req.extensions().get::<Session>().cloned();
+    let user = match &session {
+        Some(session) => session_user(&state, session).await,
+        None => None,
+    };
+    let signed_in = user.is_some();
+    if let Some(user) = user {
+        req.extensions_mut().insert(CurrentUser(user));
+    }
+
+    if path.starts_with("/api/") {
+        // Server functions check for themselves (setup and sign-in are open to everyone);
+        // the REST API and the live websocket need a signed-in user.
+        if path.starts_with("/api/v1/") && !signed_in {
+            return json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first");
+        }
+        return next.run(req).await;
+    }
+
+    let mut has_users = state.auth.has_users.load(Ordering::SeqCst);
+    if !has_users && state.accounts.count().await.unwrap_or(0) > 0 {
+        // An account was made outside this process (e.g. `orbitr admin create`).
+        state.auth.has_users.store(true, Ordering::SeqCst);
+        has_users = true;
+    }
+    let to = |target: &str| Redirect::to(target).into_response();
+    match (has_users, signed_in, path.as_str()) {
+        (false, _, "/setup") => next.run(req).await,
+        (false, _, _) => to("/setup"),
+        (true, true, "/setup" | "/login") => to("/"),
+        (true, false, "/setup") => to("/login"),
+        (true, false, "/login") => next.run(req).await,
+        (true, false, _) => {
+            let wanted = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+            to(&format!("/login?next={}", encode_component(wanted)))
+        }
+        (true, true, _) => next.run(req).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_reduced_to_scheme_and_host() {
+        assert_eq!(
+            origin_of("http://LocalHost:8080/x?y"),
+            Some("http://localhost:8080".into())
+        );
+        assert_eq!(origin_of("null"), None);
+    }
+
+    #[test]
+    fn next_targets_are_encoded() {
+        assert_eq!(encode_component("/a b?x=1&y"), "/a%20b%3Fx%3D1%26y");
+    }
+}
