@@ -23,6 +23,10 @@ const SESSION_AUTH_VERSION: &str = "auth_version";
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
 
+/// Present when the request was authenticated with an API token rather than a session.
+#[derive(Debug, Clone)]
+pub struct TokenAuth(pub engine::tokens::TokenInfo);
+
 /// The user a session belongs to, if it is still valid: not past its absolute lifetime and not
 /// from before the user's last password change (which ends every other session).
 pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
@@ -75,6 +79,8 @@ pub struct RequestCtx {
     pub state: AppState,
     pub session: Option<Session>,
     pub user: Option<User>,
+    /// The API token used, when not a session.
+    pub token: Option<engine::tokens::TokenInfo>,
     pub address: String,
     pub request_id: Option<String>,
 }
@@ -87,6 +93,7 @@ impl RequestCtx {
         Ok(Self {
             session: parts.extensions.get::<Session>().cloned(),
             user: parts.extensions.get::<CurrentUser>().map(|c| c.0.clone()),
+            token: parts.extensions.get::<TokenAuth>().map(|t| t.0.clone()),
             address: parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
@@ -103,6 +110,14 @@ impl RequestCtx {
     /// The signed-in user, or `Unauthorized`.
     pub fn require_user(&self) -> Result<&User, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The signed-in user of a browser session; API tokens cannot manage accounts or tokens.
+    pub fn require_session_user(&self) -> Result<&User, AppError> {
+        if self.token.is_some() {
+            return Err(AppError::Forbidden);
+        }
+        self.require_user()
     }
 
     /// The session, which the session layer always provides.

@@ -20,6 +20,7 @@ use crate::components::toast::{ToastHost, provide_toaster};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
 
 #[cfg(feature = "ssr")]
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
+                    <Route path=path!("/profile") view=ProfilePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -11,6 +11,7 @@ use engine::audit::Audit;
 use engine::db::Database;
 use engine::docker::DockerEngine;
 use engine::limiter::LoginLimiter;
+use engine::tokens::Tokens;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub audit: Audit,
     pub login_limiter: LoginLimiter,
+    pub tokens: Tokens,
     pub auth: AuthConfig,
 }
 

@@ -43,3 +43,42 @@ async fn first_run_setup_then_sign_out_and_back_in() -> anyhow::Result<()> {
     browser.wait_live().await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn an_api_token_is_created_shown_once_used_and_revoked_from_the_profile() -> anyhow::Result<()>
+{
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    browser.click("[data-test=user-name]").await?;
+    browser.wait_for("[data-test=no-tokens]").await?;
+    browser.wait_hydrated().await?;
+
+    browser.fill("name", "nightly backup").await?;
+    browser.click("[data-test=create-token]").await?;
+    let secret = wait_until("the new token", PATIENCE, || async {
+        browser.text("[data-test=new-token]").await
+    })
+    .await?;
+    assert!(secret.starts_with("orbitr_"), "{secret}");
+    browser.wait_for("[data-test=token-row]").await?;
+
+    let me: serde_json::Value = reqwest::Client::new()
+        .get(orbitr.url("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(me["email"], ADMIN_EMAIL);
+
+    browser.click("[data-test=revoke-token]").await?;
+    browser.wait_for("[data-test=no-tokens]").await?;
+    let after = reqwest::Client::new()
+        .get(orbitr.url("/api/v1/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await?;
+    assert_eq!(after.status(), 401);
+    browser.close().await
+}

@@ -15,3 +15,5 @@ pub mod docker;
 pub mod limiter;
 #[cfg(feature = "runtime")]
 pub mod sessions;
+#[cfg(feature = "runtime")]
+pub mod tokens;

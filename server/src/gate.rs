@@ -4,11 +4,12 @@
 use std::sync::atomic::Ordering;
 
 use app::AppState;
-use app::auth::{CurrentUser, session_user};
+use app::auth::{CurrentUser, TokenAuth, session_user};
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use engine::tokens::Scope;
 use http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -73,6 +74,53 @@ fn encode_component(raw: &str) -> String {
     out
 }
 
+/// Requests with `Authorization: Bearer <token>`: the REST API only, as the token's owner,
+/// limited to the token's scope.
+async fn bearer(state: &AppState, header: String, mut req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/v1/") {
+        return json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "API tokens are accepted by /api/v1/ only",
+        );
+    }
+    let Some(presented) = header.strip_prefix("Bearer ").map(str::trim) else {
+        return json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "expected Authorization: Bearer orbitr_…",
+        );
+    };
+    match state.tokens.authenticate(presented).await {
+        Ok(Some((token, user))) => {
+            let reading = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            if token.scope == Scope::Read && !reading {
+                return json_error(
+                    StatusCode::FORBIDDEN,
+                    "read_only_token",
+                    "this token may only read",
+                );
+            }
+            req.extensions_mut().insert(CurrentUser(user));
+            req.extensions_mut().insert(TokenAuth(token));
+            next.run(req).await
+        }
+        Ok(None) => json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the token is unknown, revoked or expired",
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "token lookup failed");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        }
+    }
+}
+
 fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
@@ -96,6 +144,16 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let path = req.uri().path().to_owned();
     if is_public(&path) {
         return next.run(req).await;
+    }
+
+    if let Some(header) = req.headers().get(AUTHORIZATION) {
+        return bearer(
+            &state,
+            header.to_str().unwrap_or_default().to_owned(),
+            req,
+            next,
+        )
+        .await;
     }
 
     let session = req.extensions().get::<Session>().cloned();

@@ -1,9 +1,11 @@
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::process::ExitCode;
 
 use clap::Parser;
+use engine::db::Database;
 use server::cli::{AdminCommand, AuditCommand, Cli, Command};
-use server::settings;
+use server::settings::{self, Settings};
 use server::startup::Application;
 
 fn main() -> ExitCode {
@@ -50,74 +52,54 @@ fn main() -> ExitCode {
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let name =
                 name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-            run_offline(&settings, |db| {
+            with_database(&settings, |db| {
                 server::commands::create_admin(db, email, name, password)
             })
         }
         Command::Audit(AuditCommand::Verify) => {
-            run_offline(&settings, server::commands::verify_audit)
+            with_database(&settings, server::commands::verify_audit)
         }
         Command::Serve { .. } => {
             server::telemetry::init(&settings);
-            let runtime = match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("orbitr: cannot start the async runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            runtime.block_on(async move {
-                let app = match Application::build(settings).await {
-                    Ok(app) => app,
-                    Err(e) => {
-                        eprintln!("orbitr: {e:#}");
-                        return ExitCode::FAILURE;
-                    }
-                };
-                match app
-                    .run_until_stopped(server::startup::shutdown_signal())
-                    .await
-                {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("orbitr: {e:#}");
-                        ExitCode::FAILURE
-                    }
-                }
+            block_on(true, async move {
+                let app = Application::build(settings).await?;
+                app.run_until_stopped(server::startup::shutdown_signal())
+                    .await?;
+                Ok(ExitCode::SUCCESS)
             })
         }
     }
 }
 
-/// Runs a command that needs the database (not the web server or the engine).
-fn run_offline<F, Fut>(settings: &server::settings::Settings, command: F) -> ExitCode
-where
-    F: FnOnce(engine::db::Database) -> Fut,
-    Fut: std::future::Future<Output = ExitCode>,
-{
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("orbitr: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+/// Runs `work` on a Tokio runtime; an error becomes one line on stderr and exit code 1.
+fn block_on(multi_thread: bool, work: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let runtime = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(work),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot start the async runtime")),
     };
-    runtime.block_on(async move {
-        let db = match server::startup::open_data(settings).await {
-            Ok(db) => db,
-            Err(e) => {
-                eprintln!("orbitr: {e:#}");
-                return ExitCode::FAILURE;
-            }
-        };
+    result.unwrap_or_else(|e| {
+        eprintln!("orbitr: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs a command that needs the database (not the web server or the engine).
+fn with_database<F, Fut>(settings: &Settings, command: F) -> ExitCode
+where
+    F: FnOnce(Database) -> Fut,
+    Fut: Future<Output = ExitCode>,
+{
+    block_on(false, async move {
+        let db = server::startup::open_data(settings).await?;
         let code = command(db.clone()).await;
         db.close().await;
-        code
+        Ok(code)
     })
 }

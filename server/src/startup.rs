@@ -94,6 +94,7 @@ impl Application {
             }
         });
         let accounts = Accounts::new(db.clone(), PasswordHasher::new());
+        let db_for_tokens = db.clone();
         let has_users = accounts.count().await.context("counting accounts")? > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -105,6 +106,7 @@ impl Application {
             assets,
             shutdown: shutdown_rx,
             accounts,
+            tokens: engine::tokens::Tokens::new(db_for_tokens),
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

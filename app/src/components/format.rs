@@ -40,3 +40,37 @@ mod tests {
         assert_eq!(count(0, "image", "images"), "0 images");
     }
 }
+
+/// A timestamp in milliseconds as `2026-11-23 19:05 UTC`.
+pub fn datetime(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod datetime_tests {
+    use super::datetime;
+
+    #[test]
+    fn timestamps_read_as_utc_dates() {
+        assert_eq!(datetime(0), "1970-01-01 00:00 UTC");
+        assert_eq!(datetime(1_795_460_700_000), "2026-11-23 19:05 UTC");
+        assert_eq!(datetime(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}

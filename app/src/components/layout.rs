@@ -79,7 +79,7 @@ fn UserMenu() -> impl IntoView {
                 me.await.ok().flatten().map(|me| {
                     view! {
                         <div class="user-menu">
-                            <span class="user-name" title=me.email.clone() data-test="user-name">{me.name.clone()}</span>
+                            <a class="user-name" href="/profile" title=me.email.clone() data-test="user-name">{me.name.clone()}</a>
                             <ActionForm action=logout>
                                 <button type="submit" class="button button-quiet" disabled=move || pending.get() data-test="logout">
                                     "Sign out"

@@ -3,4 +3,5 @@
 pub mod dashboard;
 pub mod login;
 pub mod not_found;
+pub mod profile;
 pub mod setup;

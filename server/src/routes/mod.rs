@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod health;
+pub mod me;
 pub mod metrics;
 pub mod system;
 
@@ -30,7 +31,10 @@ use utoipa_swagger_ui::SwaggerUi;
         description = "REST API of Orbitr, a self-hosted control plane for Docker. \
             Live updates are pushed over the websocket `GET /api/v1/events` (see the README)."
     ),
-    tags((name = "system", description = "Orbitr and Docker engine status"))
+    tags(
+        (name = "system", description = "Orbitr and Docker engine status"),
+        (name = "accounts", description = "The signed-in user")
+    )
 )]
 pub struct ApiDoc;
 
@@ -38,6 +42,7 @@ pub struct ApiDoc;
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::get_system))
+        .routes(routes!(me::get_me))
         .split_for_parts()
 }
 

@@ -9,3 +9,4 @@ mod engine_faults;
 mod health;
 mod pages;
 mod system;
+mod tokens;

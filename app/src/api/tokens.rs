@@ -1,0 +1,147 @@
+//! Personal API tokens, managed from the profile page with a browser session.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    /// `read` or `write`.
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+/// A new token with its secret, which is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub token: ApiToken,
+    pub secret: String,
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::tokens::TokenInfo> for ApiToken {
+    fn from(t: engine::tokens::TokenInfo) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            scope: t.scope.as_str().to_owned(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::tokens::TokenError> for AppError {
+    fn from(e: engine::tokens::TokenError) -> Self {
+        match e {
+            engine::tokens::TokenError::Invalid { field, message } => Self::Invalid {
+                field: field.into(),
+                message: message.into(),
+            },
+            engine::tokens::TokenError::Db(e) => {
+                tracing::error!(error = %e, "token operation failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+/// The signed-in user's tokens.
+#[server(endpoint = "list_api_tokens")]
+pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
+    crate::auth::reply(
+        async {
+            let ctx = crate::auth::RequestCtx::current()?;
+            let user = ctx.require_session_user()?;
+            let tokens = ctx.state.tokens.list(&user.id).await?;
+            Ok(tokens.into_iter().map(ApiToken::from).collect())
+        }
+        .await,
+    )
+}
+
+/// Creates a token; `expires_in_days` empty means it does not expire.
+#[server(endpoint = "create_api_token")]
+pub async fn create_api_token(
+    name: String,
+    scope: String,
+    expires_in_days: Option<String>,
+) -> Result<NewApiToken, AppError> {
+    crate::auth::reply(
+        async {
+            use engine::audit::Outcome;
+            let ctx = crate::auth::RequestCtx::current()?;
+            let user = ctx.require_session_user()?.clone();
+            let scope = engine::tokens::Scope::parse(&scope)?;
+            let days = match expires_in_days.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(raw) => Some(raw.parse::<u32>().map_err(|_| AppError::Invalid {
+                    field: "expires_in_days".into(),
+                    message: "must be a whole number of days, or empty for no expiry".into(),
+                })?),
+            };
+            let (token, secret) = ctx
+                .state
+                .tokens
+                .create(&user.id, &name, scope, days)
+                .await?;
+            ctx.audit(
+                crate::auth::actor(&user),
+                "token.create",
+                Some(format!("token:{} ({})", token.id, token.scope.as_str())),
+                Outcome::Ok,
+                None,
+            )
+            .await;
+            Ok(NewApiToken {
+                token: token.into(),
+                secret,
+            })
+        }
+        .await,
+    )
+}
+
+/// Revokes one of the signed-in user's tokens.
+#[server(endpoint = "revoke_api_token")]
+pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
+    crate::auth::reply(
+        async {
+            use engine::audit::Outcome;
+            let ctx = crate::auth::RequestCtx::current()?;
+            let user = ctx.require_session_user()?.clone();
+            let revoked = ctx.state.tokens.revoke(&user.id, &id).await?;
+            let outcome = if revoked {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            };
+            let reason = (!revoked).then(|| "no such token".to_owned());
+            ctx.audit(
+                crate::auth::actor(&user),
+                "token.revoke",
+                Some(format!("token:{id}")),
+                outcome,
+                reason,
+            )
+            .await;
+            if revoked {
+                Ok(())
+            } else {
+                Err(AppError::Invalid {
+                    field: "id".into(),
+                    message: "no such token".into(),
+                })
+            }
+        }
+        .await,
+    )
+}

@@ -1,0 +1,136 @@
+//! The signed-in user's own page: who they are and their API tokens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::auth::get_me;
+use crate::api::tokens::{ApiToken, CreateApiToken, RevokeApiToken, list_api_tokens};
+use crate::components::form::{Field, FormError};
+use crate::components::format::datetime;
+use crate::error::AppError;
+
+/// `/profile`.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let me = Resource::new(|| (), |()| get_me());
+    view! {
+        <Title text="Profile"/>
+        <div class="page-header">
+            <h1>"Profile"</h1>
+        </div>
+        <Suspense fallback=|| view! { <div class="panel skeleton" style="height: 5rem"></div> }>
+            {move || Suspend::new(async move {
+                me.await.ok().flatten().map(|me| view! {
+                    <section class="panel profile-summary">
+                        <p class="card-value">{me.name.clone()}</p>
+                        <p class="muted">{me.email.clone()} {me.is_admin.then_some(" · platform admin")}</p>
+                    </section>
+                })
+            })}
+        </Suspense>
+        <ApiTokens/>
+    }
+}
+
+#[component]
+fn ApiTokens() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    let created = create.value();
+    let error = Signal::derive(move || created.get().and_then(Result::err));
+    let pending = create.pending();
+
+    view! {
+        <section class="panel stack">
+            <h2>"API tokens"</h2>
+            <p class="muted">
+                "Scripts use a token as " <code>"Authorization: Bearer …"</code>
+                " on the REST API. A token acts as you, limited to its scope: "
+                <strong>"read"</strong> " only reads; " <strong>"write"</strong> " may also change things."
+            </p>
+            {move || created.get().and_then(Result::ok).map(|new| view! {
+                <div class="secret-box" role="status">
+                    <strong>{format!("Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.", new.token.name)}</strong>
+                    <code data-test="new-token">{new.secret}</code>
+                </div>
+            })}
+            <ActionForm action=create attr:class="form form-inline" attr:data-test="token-form">
+                <Field label="Name" name="name" error=error hint="What will use it, e.g. backup script"/>
+                <div class="field">
+                    <label for="field-scope">"Scope"</label>
+                    <select id="field-scope" name="scope">
+                        <option value="read" selected=true>"read"</option>
+                        <option value="write">"write"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="field-expires">"Expires after (days)"</label>
+                    <input id="field-expires" name="expires_in_days" type="number" min="1" max="3650" placeholder="never"/>
+                </div>
+                <FormError error=error/>
+                <button type="submit" class="button" disabled=move || pending.get() data-test="create-token">
+                    {move || if pending.get() { "Creating…" } else { "Create token" }}
+                </button>
+            </ActionForm>
+            <Transition fallback=|| view! { <p class="muted">"Loading tokens…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted" data-test="no-tokens">"No tokens yet."</p>
+                        }.into_any(),
+                        Ok(list) => view! { <TokenTable list=list revoke=revoke/> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let failed = move || {
+        revoke
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e: AppError| e.to_string())
+    };
+    view! {
+        <table class="table" data-test="tokens">
+            <thead>
+                <tr><th>"Name"</th><th>"Scope"</th><th>"Created"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|t| {
+                    let id = t.id.clone();
+                    view! {
+                        <tr data-test="token-row">
+                            <td>{t.name.clone()}</td>
+                            <td><span class="tag">{t.scope.clone()}</span></td>
+                            <td>{datetime(t.created_at)}</td>
+                            <td>{t.expires_at.map_or_else(|| "never".to_owned(), datetime)}</td>
+                            <td>{t.last_used_at.map_or_else(|| "never".to_owned(), datetime)}</td>
+                            <td>
+                                <button
+                                    type="button"
+                                    class="button button-quiet"
+                                    disabled=move || revoke.pending().get()
+                                    data-test="revoke-token"
+                                    on:click=move |_| { revoke.dispatch(RevokeApiToken { id: id.clone() }); }
+                                >
+                                    "Revoke"
+                                </button>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {move || failed().map(|m| view! { <p class="form-error">{m}</p> })}
+    }
+}

@@ -1,0 +1,282 @@
+//! Personal API tokens: `Authorization: Bearer orbitr_<id>_<secret>`. The secret is shown once
+//! and only its SHA-256 is stored (it is 256 random bits, so a slow hash adds nothing). A token
+//! acts as its owner, limited to its scope: it can never do more than the owner.
+
+use base64::Engine as _;
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::User;
+use crate::db::{Database, DbError, now_ms};
+use crate::on_pool;
+
+/// Last-used times are written at most this often per token (a busy script would otherwise
+/// write on every request).
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Reading only (GET, HEAD).
+    Read,
+    /// Everything its owner may do.
+    Write,
+}
+
+impl Scope {
+    pub fn parse(raw: &str) -> Result<Self, TokenError> {
+        match raw {
+            "read" => Ok(Self::Read),
+            "write" => Ok(Self::Write),
+            _ => Err(TokenError::Invalid {
+                field: "scope",
+                message: "must be read or write",
+            }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+}
+
+/// Errors of token operations.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: &'static str,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for TokenError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+/// A token as its owner sees it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub scope: Scope,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    user_id: String,
+    name: String,
+    scope: String,
+    secret_hash: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl Row {
+    fn info(&self) -> TokenInfo {
+        TokenInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            scope: Scope::parse(&self.scope).unwrap_or(Scope::Read),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            last_used_at: self.last_used_at,
+        }
+    }
+}
+
+fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Equal-time comparison of two equally long strings.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The token table.
+#[derive(Clone)]
+pub struct Tokens {
+    db: Database,
+}
+
+impl Tokens {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates a token for `user_id`; returns it and the full secret, which is never shown again.
+    pub async fn create(
+        &self,
+        user_id: &str,
+        name: &str,
+        scope: Scope,
+        expires_in_days: Option<u32>,
+    ) -> Result<(TokenInfo, String), TokenError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(TokenError::Invalid {
+                field: "name",
+                message: "needs 1 to 100 characters",
+            });
+        }
+        if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
+            return Err(TokenError::Invalid {
+                field: "expires_in_days",
+                message: "must be 1 to 3650 days, or empty for no expiry",
+            });
+        }
+        let mut id_bytes = [0u8; 8];
+        let mut secret_bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut id_bytes);
+        rand::rng().fill_bytes(&mut secret_bytes);
+        let id = hex::encode(id_bytes);
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret_bytes);
+        let now = now_ms();
+        let expires_at = expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
+        on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, scope, secret_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(name)
+        .bind(scope.as_str())
+        .bind(digest(&secret))
+        .bind(now)
+        .bind(expires_at)
+        .execute(pool)
+        .await
+        .map(drop)?
+        });
+        let info = TokenInfo {
+            id: id.clone(),
+            name: name.to_owned(),
+            scope,
+            created_at: now,
+            expires_at,
+            last_used_at: None,
+        };
+        Ok((info, format!("orbitr_{id}_{secret}")))
+    }
+
+    /// The owner's tokens that are not revoked, newest first.
+    pub async fn list(&self, user_id: &str) -> Result<Vec<TokenInfo>, TokenError> {
+        let rows: Vec<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as::<_, Row>(
+            "SELECT * FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC"
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?
+        });
+        Ok(rows.iter().map(Row::info).collect())
+    }
+
+    /// Revokes one of the owner's tokens; false when there is no such live token.
+    pub async fn revoke(&self, user_id: &str, id: &str) -> Result<bool, TokenError> {
+        let changed = on_pool!(&self.db, |pool| {
+            sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL"
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(user_id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// The token and its owner for a presented `orbitr_<id>_<secret>`, if it is valid now
+    /// (known, secret matches, not revoked, not expired).
+    pub async fn authenticate(
+        &self,
+        presented: &str,
+    ) -> Result<Option<(TokenInfo, User)>, TokenError> {
+        let Some((id, secret)) = presented
+            .strip_prefix("orbitr_")
+            .and_then(|rest| rest.split_once('_'))
+        else {
+            return Ok(None);
+        };
+        let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as::<_, Row>(
+            "SELECT * FROM api_tokens WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        let now = now_ms();
+        let Some(row) = row.filter(|r| {
+            same(&r.secret_hash, &digest(secret))
+                && r.revoked_at.is_none()
+                && r.expires_at.is_none_or(|at| at > now)
+        }) else {
+            return Ok(None);
+        };
+        let user: Option<User> = on_pool!(&self.db, |pool| {
+            sqlx::query_as::<_, User>(
+            "SELECT id, email, name, is_admin, created_at, password_changed_at FROM users WHERE id = $1"
+        )
+        .bind(&row.user_id)
+        .fetch_optional(pool)
+        .await?
+        });
+        let Some(user) = user else { return Ok(None) };
+        if row
+            .last_used_at
+            .is_none_or(|t| now - t > LAST_USED_RESOLUTION_MS)
+        {
+            on_pool!(&self.db, |pool| sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+            )
+            .bind(now)
+            .bind(&row.id)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        }
+        let mut info = row.info();
+        info.last_used_at = Some(now);
+        Ok(Some((info, user)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_needs_equal_strings() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "abcd"));
+    }
+
+    #[test]
+    fn scopes_parse() {
+        assert_eq!(Scope::parse("read").ok(), Some(Scope::Read));
+        assert!(Scope::parse("admin").is_err());
+    }
+}

@@ -1,0 +1,50 @@
+//! `GET /api/v1/me`: who the request is authenticated as.
+
+use app::auth::{CurrentUser, TokenAuth};
+use axum::Extension;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    /// Platform administrator.
+    pub is_admin: bool,
+    /// `session` or `token`.
+    pub authenticated_by: &'static str,
+    /// With a token: its id and scope (`read` or `write`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_scope: Option<&'static str>,
+}
+
+/// The signed-in user (session cookie or `Authorization: Bearer` token).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "Not signed in, or the token is unknown, revoked or expired"),
+    )
+)]
+pub async fn get_me(
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Json<Me> {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    Json(Me {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        is_admin: user.is_admin,
+        authenticated_by: if token.is_some() { "token" } else { "session" },
+        token_id: token.as_ref().map(|t| t.id.clone()),
+        token_scope: token.map(|t| t.scope.as_str()),
+    })
+}
