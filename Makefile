@@ -28,6 +28,7 @@ test: tools
 bench: build
 	cargo build --release -p bench
 	./target/release/footprint
+	./target/release/auth
 
 clean:
 	cargo clean

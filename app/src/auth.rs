@@ -18,6 +18,9 @@ use crate::state::AppState;
 pub const SESSION_USER: &str = "user_id";
 const SESSION_SINCE: &str = "signed_in_at";
 const SESSION_AUTH_VERSION: &str = "auth_version";
+const SESSION_LAST_SEEN: &str = "last_seen";
+/// How stale `last_seen` may get before a request refreshes it (and with it the idle expiry).
+const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
 
 /// The signed-in user, put in request extensions by the request gate.
 #[derive(Debug, Clone)]
@@ -44,6 +47,18 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
             && version == u.password_changed_at
     });
     if valid {
+        // The store only writes changed sessions; touching `last_seen` now and then is what
+        // makes the idle lifetime count from the last request rather than from sign-in.
+        let seen: i64 = session
+            .get(SESSION_LAST_SEEN)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(0);
+        let now = now_ms();
+        if now - seen > LAST_SEEN_RESOLUTION_MS {
+            let _ = session.insert(SESSION_LAST_SEEN, now).await;
+        }
         user
     } else {
         let _ = session.flush().await;

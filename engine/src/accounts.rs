@@ -209,11 +209,14 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
 }
 
-/// The users table.
+/// The users table. Users are cached in memory after their first read: every write to the
+/// table goes through this type, which keeps the cache in step (one Orbitr process owns its
+/// database), so an authenticated request costs no user query.
 #[derive(Clone)]
 pub struct Accounts {
     db: Database,
     hasher: PasswordHasher,
+    cache: Arc<std::sync::RwLock<std::collections::HashMap<String, User>>>,
     /// A hash verified when the email is unknown, so both cases cost the same time.
     decoy: Arc<tokio::sync::OnceCell<String>>,
 }
@@ -223,6 +226,7 @@ impl Accounts {
         Self {
             db,
             hasher,
+            cache: Arc::default(),
             decoy: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
@@ -322,11 +326,18 @@ impl Accounts {
 
     /// The user with this id.
     pub async fn get(&self, id: &str) -> Result<Option<User>, AccountError> {
+        if let Some(user) = self.cache.read().ok().and_then(|c| c.get(id).cloned()) {
+            return Ok(Some(user));
+        }
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, User>(&sql)
+        let user = on_pool!(&self.db, |pool| sqlx::query_as::<_, User>(&sql)
             .bind(id)
             .fetch_optional(pool)
-            .await?))
+            .await?);
+        if let (Some(user), Ok(mut cache)) = (&user, self.cache.write()) {
+            cache.insert(user.id.clone(), user.clone());
+        }
+        Ok(user)
     }
 
     /// Checks an email and password. Unknown emails and wrong passwords give the same error

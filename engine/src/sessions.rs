@@ -69,3 +69,60 @@ impl ExpiredDeletion for Sessions {
         }
     }
 }
+
+/// Sessions kept in memory in front of the database store (`CachingSessionStore`), so an
+/// authenticated request does not read the session table. One Orbitr process owns its database,
+/// so the cache cannot go stale behind its back.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryCache {
+    records: std::sync::Arc<std::sync::RwLock<std::collections::HashMap<Id, Record>>>,
+}
+
+/// Entries kept before expired ones are dropped (and, if that is not enough, all of them:
+/// the database still has every session).
+const CACHE_CAPACITY: usize = 100_000;
+
+impl MemoryCache {
+    fn put(&self, record: &Record) {
+        if let Ok(mut records) = self.records.write() {
+            if records.len() >= CACHE_CAPACITY {
+                let now = time::OffsetDateTime::now_utc();
+                records.retain(|_, r| r.expiry_date > now);
+                if records.len() >= CACHE_CAPACITY {
+                    records.clear();
+                }
+            }
+            records.insert(record.id, record.clone());
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryCache {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // The database store, first in line, already made the id unique.
+        self.put(record);
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.put(record);
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = time::OffsetDateTime::now_utc();
+        Ok(self
+            .records
+            .read()
+            .ok()
+            .and_then(|records| records.get(id).filter(|r| r.expiry_date > now).cloned()))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        if let Ok(mut records) = self.records.write() {
+            records.remove(id);
+        }
+        Ok(())
+    }
+}

@@ -8,9 +8,9 @@ pub mod metrics;
 pub mod system;
 
 use app::AppState;
-use engine::sessions::Sessions;
+use engine::sessions::{MemoryCache, Sessions};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions::{CachingSessionStore, Expiry, SessionManagerLayer};
 
 use crate::settings::Settings;
 use axum::Router;
@@ -48,7 +48,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Router {
-    let session_layer = SessionManagerLayer::new(sessions)
+    let store = CachingSessionStore::new(MemoryCache::default(), sessions);
+    let session_layer = SessionManagerLayer::new(store)
         .with_name("orbitr_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
