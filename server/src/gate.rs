@@ -5,15 +5,15 @@ use std::sync::atomic::Ordering;
 
 use app::AppState;
 use app::auth::{CurrentUser, TokenAuth, session_user};
-use axum::Json;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use engine::tokens::Scope;
 use http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 use http::{Method, StatusCode};
-use serde_json::json;
 use tower_sessions::Session;
+
+use crate::api_error::ApiError;
 
 /// Paths anyone may fetch: assets, probes, metrics, the API description.
 fn is_public(path: &str) -> bool {
@@ -121,12 +121,8 @@ async fn bearer(state: &AppState, header: String, mut req: Request, next: Next) 
     }
 }
 
-fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message } })),
-    )
-        .into_response()
+fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response {
+    ApiError::response(status, code, message.to_owned(), None)
 }
 
 /// The gate itself; runs inside the session layer.

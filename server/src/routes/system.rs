@@ -7,47 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use engine::docker::DockerError;
 use engine::system::SystemInfo;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// Error body of the REST API.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiError {
-    pub error: ApiErrorBody,
-}
-
-/// What went wrong, for people and programs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiErrorBody {
-    /// Stable machine-readable code, e.g. `docker_unavailable`.
-    pub code: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-    /// What to do about it, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-impl ApiError {
-    fn response(
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-        hint: Option<String>,
-    ) -> Response {
-        (
-            status,
-            Json(ApiError {
-                error: ApiErrorBody {
-                    code,
-                    message,
-                    hint,
-                },
-            }),
-        )
-            .into_response()
-    }
-}
+use crate::api_error::ApiError;
 
 /// Orbitr's version and the Docker engine's figures.
 #[utoipa::path(
