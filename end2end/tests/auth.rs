@@ -45,14 +45,24 @@ async fn first_run_setup_then_sign_out_and_back_in() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn an_api_token_is_created_shown_once_used_and_revoked_from_the_profile() -> anyhow::Result<()>
-{
+async fn the_password_is_changed_and_an_api_token_created_used_and_revoked_from_the_profile()
+-> anyhow::Result<()> {
     let orbitr = Orbitr::start(&[]).await?;
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     browser.click("[data-test=user-name]").await?;
     browser.wait_for("[data-test=no-tokens]").await?;
     browser.wait_hydrated().await?;
+
+    browser.fill("current", ADMIN_PASSWORD).await?;
+    browser
+        .fill("password", "a brand new quiet meadow lantern")
+        .await?;
+    browser
+        .fill("confirm", "a brand new quiet meadow lantern")
+        .await?;
+    browser.click("[data-test=change-password]").await?;
+    browser.wait_for("[data-test=password-changed]").await?;
 
     browser.fill("name", "nightly backup").await?;
     browser.click("[data-test=create-token]").await?;

@@ -340,6 +340,53 @@ impl Accounts {
         Ok(user)
     }
 
+    /// Changes a password after checking the current one. Returns the user with its new
+    /// `password_changed_at`, which every older session is compared against (and so ends).
+    pub async fn change_password(
+        &self,
+        id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<User, AccountError> {
+        let user = self
+            .get(id)
+            .await?
+            .ok_or(AccountError::InvalidCredentials)?;
+        let stored: Option<(Option<String>,)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT password_hash FROM users WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        let Some((Some(hash),)) = stored else {
+            return Err(AccountError::InvalidCredentials);
+        };
+        if !self.hasher.verify(current, &hash).await? {
+            return Err(AccountError::InvalidCredentials);
+        }
+        check_password(new, &user.email, &user.name)?;
+        let new_hash = self.hasher.hash(new).await?;
+        // Strictly later than the old value, even within the same millisecond.
+        let changed_at = now_ms().max(user.password_changed_at + 1);
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3"
+        )
+        .bind(&new_hash)
+        .bind(changed_at)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(drop)?);
+        let updated = User {
+            password_changed_at: changed_at,
+            ..user
+        };
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(updated.id.clone(), updated.clone());
+        }
+        Ok(updated)
+    }
+
     /// Checks an email and password. Unknown emails and wrong passwords give the same error
     /// after the same work (a decoy hash is verified), so answers do not reveal accounts.
     pub async fn verify_login(&self, email: &str, password: &str) -> Result<User, AccountError> {

@@ -171,3 +171,60 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         is_admin: u.is_admin,
     }))
 }
+
+/// Changes the signed-in user's password; every other session of theirs ends, this one stays.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    crate::auth::reply(
+        async {
+            use engine::audit::Outcome;
+            let ctx = crate::auth::RequestCtx::current()?;
+            let user = ctx.require_session_user()?.clone();
+            if password != confirm {
+                return Err(AppError::Invalid {
+                    field: "confirm".into(),
+                    message: "does not match the new password".into(),
+                });
+            }
+            match ctx
+                .state
+                .accounts
+                .change_password(&user.id, &current, &password)
+                .await
+            {
+                Ok(updated) => {
+                    crate::auth::start_session(ctx.session()?, &updated).await?;
+                    ctx.audit(
+                        crate::auth::actor(&user),
+                        "auth.change_password",
+                        None,
+                        Outcome::Ok,
+                        None,
+                    )
+                    .await;
+                    Ok("Password changed; your other sessions have been signed out.".into())
+                }
+                Err(engine::accounts::AccountError::InvalidCredentials) => {
+                    ctx.audit(
+                        crate::auth::actor(&user),
+                        "auth.change_password",
+                        None,
+                        Outcome::Failed,
+                        Some("wrong current password".into()),
+                    )
+                    .await;
+                    Err(AppError::Invalid {
+                        field: "current".into(),
+                        message: "is not your current password".into(),
+                    })
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        .await,
+    )
+}

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::auth::get_me;
+use crate::api::auth::{ChangePassword, get_me};
 use crate::api::tokens::{ApiToken, CreateApiToken, RevokeApiToken, list_api_tokens};
 use crate::components::form::{Field, FormError};
 use crate::components::format::datetime;
@@ -28,7 +28,33 @@ pub fn ProfilePage() -> impl IntoView {
                 })
             })}
         </Suspense>
+        <PasswordChange/>
         <ApiTokens/>
+    }
+}
+
+#[component]
+fn PasswordChange() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let value = action.value();
+    let error = crate::components::form::last_error(value);
+    let pending = action.pending();
+    view! {
+        <section class="panel stack">
+            <h2>"Password"</h2>
+            <ActionForm action=action attr:class="form form-inline" attr:data-test="password-form">
+                <Field label="Current password" name="current" kind="password" autocomplete="current-password" error=error/>
+                <Field label="New password" name="password" kind="password" autocomplete="new-password" error=error/>
+                <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password" error=error/>
+                <FormError error=error/>
+                <button type="submit" class="button" disabled=move || pending.get() data-test="change-password">
+                    {move || if pending.get() { "Changing…" } else { "Change password" }}
+                </button>
+            </ActionForm>
+            {move || value.get().and_then(Result::ok).map(|message| view! {
+                <p class="form-ok" role="status" data-test="password-changed">{message}</p>
+            })}
+        </section>
     }
 }
 

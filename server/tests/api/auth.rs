@@ -352,3 +352,108 @@ async fn the_audit_chain_verifies_and_detects_tampering() {
         }
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session_but_this_one() {
+    let app = spawn_app().await;
+    let other = new_client();
+    assert_eq!(
+        app.login(&other, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let new_password = "a brand new quiet meadow lantern";
+
+    let wrong = app
+        .post_form(
+            &app.client,
+            "/api/change_password",
+            &[
+                ("current", "nope nope nope nope"),
+                ("password", new_password),
+                ("confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    let body: serde_json::Value = wrong.json().await.expect("json");
+    assert_eq!(body["Invalid"]["field"], "current");
+
+    let weak = app
+        .post_form(
+            &app.client,
+            "/api/change_password",
+            &[
+                ("current", ADMIN_PASSWORD),
+                ("password", "password1234"),
+                ("confirm", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status(), 400);
+    let body: serde_json::Value = weak.json().await.expect("json");
+    assert_eq!(body["Invalid"]["field"], "password");
+    assert_eq!(
+        other
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200,
+        "nothing changed yet"
+    );
+
+    let ok = app
+        .post_form(
+            &app.client,
+            "/api/change_password",
+            &[
+                ("current", ADMIN_PASSWORD),
+                ("password", new_password),
+                ("confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/me").await.status(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        other
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        401,
+        "the other one ends"
+    );
+
+    assert_eq!(
+        app.login(&new_client(), ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login(&new_client(), ADMIN_EMAIL, new_password)
+            .await
+            .status(),
+        200
+    );
+    let records = Audit::new(app.db.clone()).recent(20).await.expect("audit");
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "auth.change_password" && r.result == "ok")
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "auth.change_password" && r.result == "failed")
+    );
+}
