@@ -201,6 +201,34 @@ pub struct User {
 
 const USER_COLUMNS: &str = "id, email, name, is_admin, created_at, password_changed_at";
 
+/// Inserts a user: (id, email, name, password_hash, is_admin, now).
+pub const INSERT_USER: &str = "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, password_changed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6)";
+
+/// A validated account with its password hashed, not stored yet.
+pub struct PreparedUser {
+    pub id: String,
+    pub email: Email,
+    pub name: String,
+    pub hash: String,
+    pub is_admin: bool,
+    pub now: i64,
+}
+
+impl PreparedUser {
+    /// The user as it will be once stored.
+    pub fn user(&self) -> User {
+        User {
+            id: self.id.clone(),
+            email: self.email.as_str().to_owned(),
+            name: self.name.clone(),
+            is_admin: self.is_admin,
+            created_at: self.now,
+            password_changed_at: self.now,
+        }
+    }
+}
+
 /// What it takes to create an account.
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -243,11 +271,31 @@ impl Accounts {
 
     /// Validates every field, hashes the password and stores the account.
     pub async fn create(&self, new: NewUser<'_>) -> Result<User, AccountError> {
+        let prepared = self.prepare(new).await?;
+        self.insert(
+            &prepared.email,
+            &prepared.name,
+            Some(&prepared.hash),
+            prepared.is_admin,
+        )
+        .await
+    }
+
+    /// Validates every field and hashes the password, for a caller that stores the account
+    /// inside a transaction of its own (with [`INSERT_USER`] and [`PreparedUser::user`]).
+    pub async fn prepare(&self, new: NewUser<'_>) -> Result<PreparedUser, AccountError> {
         let email = Email::parse(new.email)?;
         let name = parse_name(new.name)?;
         check_password(new.password, email.as_str(), &name)?;
         let hash = self.hasher.hash(new.password).await?;
-        self.insert(&email, &name, Some(&hash), new.is_admin).await
+        Ok(PreparedUser {
+            id: uuid::Uuid::now_v7().to_string(),
+            email,
+            name,
+            hash,
+            is_admin: new.is_admin,
+            now: now_ms(),
+        })
     }
 
     /// Creates the first platform admin, atomically refusing when any account exists already
@@ -294,19 +342,16 @@ impl Accounts {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
         let result = on_pool!(&self.db, |pool| {
-            sqlx::query(
-            "INSERT INTO users (id, email, name, password_hash, is_admin, created_at, password_changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)"
-        )
-        .bind(&id)
-        .bind(email.as_str())
-        .bind(name)
-        .bind(hash)
-        .bind(is_admin)
-        .bind(now)
-        .execute(pool)
-        .await
-        .map(drop)
+            sqlx::query(INSERT_USER)
+                .bind(&id)
+                .bind(email.as_str())
+                .bind(name)
+                .bind(hash)
+                .bind(is_admin)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(drop)
         });
         match result {
             Ok(()) => Ok(User {

@@ -4,6 +4,8 @@
 pub mod system;
 
 #[cfg(feature = "runtime")]
+pub mod access;
+#[cfg(feature = "runtime")]
 pub mod accounts;
 #[cfg(feature = "runtime")]
 pub mod audit;
@@ -14,6 +16,10 @@ pub mod docker;
 #[cfg(feature = "runtime")]
 pub mod limiter;
 #[cfg(feature = "runtime")]
+pub mod secrets;
+#[cfg(feature = "runtime")]
 pub mod sessions;
 #[cfg(feature = "runtime")]
 pub mod tokens;
+#[cfg(feature = "runtime")]
+pub mod workspaces;

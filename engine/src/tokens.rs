@@ -2,14 +2,12 @@
 //! and only its SHA-256 is stored (it is 256 random bits, so a slow hash adds nothing). A token
 //! acts as its owner, limited to its scope: it can never do more than the owner.
 
-use base64::Engine as _;
-use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::accounts::User;
 use crate::db::{Database, DbError, now_ms};
 use crate::on_pool;
+use crate::secrets;
 
 /// Last-used times are written at most this often per token (a busy script would otherwise
 /// write on every request).
@@ -100,19 +98,6 @@ impl Row {
     }
 }
 
-fn digest(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Equal-time comparison of two equally long strings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// The token table.
 #[derive(Clone)]
 pub struct Tokens {
@@ -145,12 +130,7 @@ impl Tokens {
                 message: "must be 1 to 3650 days, or empty for no expiry",
             });
         }
-        let mut id_bytes = [0u8; 8];
-        let mut secret_bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut id_bytes);
-        rand::rng().fill_bytes(&mut secret_bytes);
-        let id = hex::encode(id_bytes);
-        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret_bytes);
+        let (id, secret) = secrets::new_credential();
         let now = now_ms();
         let expires_at = expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
         on_pool!(&self.db, |pool| {
@@ -162,7 +142,7 @@ impl Tokens {
         .bind(user_id)
         .bind(name)
         .bind(scope.as_str())
-        .bind(digest(&secret))
+        .bind(secrets::digest(&secret))
         .bind(now)
         .bind(expires_at)
         .execute(pool)
@@ -215,10 +195,7 @@ impl Tokens {
         &self,
         presented: &str,
     ) -> Result<Option<(TokenInfo, User)>, TokenError> {
-        let Some((id, secret)) = presented
-            .strip_prefix("orbitr_")
-            .and_then(|rest| rest.split_once('_'))
-        else {
+        let Some((id, secret)) = secrets::split(presented, "orbitr_") else {
             return Ok(None);
         };
         let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as::<_, Row>(
@@ -229,7 +206,7 @@ impl Tokens {
         .await?);
         let now = now_ms();
         let Some(row) = row.filter(|r| {
-            same(&r.secret_hash, &digest(secret))
+            secrets::matches(&r.secret_hash, secret)
                 && r.revoked_at.is_none()
                 && r.expires_at.is_none_or(|at| at > now)
         }) else {
@@ -266,13 +243,6 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn comparison_needs_equal_strings() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd"));
-        assert!(!same("abc", "abcd"));
-    }
 
     #[test]
     fn scopes_parse() {
