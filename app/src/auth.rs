@@ -98,11 +98,52 @@ pub struct RequestCtx {
     pub token: Option<engine::tokens::TokenInfo>,
     pub address: String,
     pub request_id: Option<String>,
+    /// The workspace the call was authorized in, for workspace-scoped calls.
+    pub workspace: Option<String>,
 }
 
 impl RequestCtx {
+    /// The only way a server function reaches the application: checks that the caller holds
+    /// what `F` declares in [`crate::access::SERVER_FNS`] (in `workspace` for workspace-scoped
+    /// functions), records refusals in the audit log, and answers `Forbidden` for a server
+    /// function without a declaration.
+    pub async fn authorize<F: leptos::server_fn::ServerFn>(
+        workspace: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let mut ctx = Self::read()?;
+        let Some(need) = crate::access::server_fn_need(F::PATH) else {
+            tracing::error!(
+                path = F::PATH,
+                "server function without a declared permission refused"
+            );
+            return Err(AppError::Forbidden);
+        };
+        let decision = crate::access::check(
+            &ctx.state,
+            ctx.user.as_ref(),
+            ctx.token.as_ref(),
+            need,
+            workspace,
+        )
+        .await;
+        ctx.workspace = workspace.map(str::to_owned);
+        if let Err(e) = decision {
+            if crate::access::audits_denial(need, &e) {
+                ctx.audit(
+                    &need.label(),
+                    None,
+                    Outcome::Denied,
+                    Some(format!("requires {}", need.label())),
+                )
+                .await;
+            }
+            return Err(e);
+        }
+        Ok(ctx)
+    }
+
     /// Reads the request from the Leptos context.
-    pub fn current() -> Result<Self, AppError> {
+    fn read() -> Result<Self, AppError> {
         let state = use_context::<AppState>().ok_or(AppError::Internal)?;
         let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
         Ok(Self {
@@ -118,6 +159,7 @@ impl RequestCtx {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            workspace: None,
             state,
         })
     }
@@ -127,21 +169,36 @@ impl RequestCtx {
         self.user.as_ref().ok_or(AppError::Unauthorized)
     }
 
-    /// The signed-in user of a browser session; API tokens cannot manage accounts or tokens.
-    pub fn require_session_user(&self) -> Result<&User, AppError> {
-        if self.token.is_some() {
-            return Err(AppError::Forbidden);
-        }
-        self.require_user()
-    }
-
     /// The session, which the session layer always provides.
     pub fn session(&self) -> Result<&Session, AppError> {
         self.session.as_ref().ok_or(AppError::Internal)
     }
 
-    /// Writes an audit record for this request; a failure to write is logged, never hidden.
+    /// Who is acting, as audit records name them: `user:<id>`, or `user:<id> token:<id>`
+    /// through an API token, or `anonymous`.
+    pub fn actor(&self) -> String {
+        match (&self.user, &self.token) {
+            (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
+            (Some(user), None) => actor(user),
+            (None, _) => "anonymous".to_owned(),
+        }
+    }
+
+    /// Writes an audit record for this request by [`Self::actor`], in the authorized
+    /// workspace; a failure to write is logged, never hidden.
     pub async fn audit(
+        &self,
+        action: &str,
+        target: Option<String>,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) {
+        self.audit_as(self.actor(), action, target, outcome, reason)
+            .await;
+    }
+
+    /// [`Self::audit`] with an explicit actor (sign-in attempts name the account tried).
+    pub async fn audit_as(
         &self,
         actor: String,
         action: &str,
@@ -151,7 +208,7 @@ impl RequestCtx {
     ) {
         let entry = Entry {
             actor,
-            workspace: None,
+            workspace: self.workspace.clone(),
             action: action.to_owned(),
             target,
             reason,

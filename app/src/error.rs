@@ -28,6 +28,9 @@ pub enum AppError {
     /// Signed in, but not allowed to do this.
     #[error("You are not allowed to do this")]
     Forbidden,
+    /// The thing named does not exist (or is not visible to the caller).
+    #[error("No such {0}")]
+    NotFound(String),
     /// The action conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -46,6 +49,7 @@ impl AppError {
             Self::Invalid { .. } => 400,
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
+            Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
             Self::DockerUnavailable { .. } => 503,

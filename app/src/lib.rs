@@ -1,5 +1,6 @@
 //! Orbitr's web UI: the shell, the pages and the server functions behind them.
 
+pub mod access;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
@@ -17,11 +18,14 @@ use leptos_router::path;
 use crate::components::engine::{EngineBanner, provide_engine_status};
 use crate::components::layout::{Sidebar, TopBar};
 use crate::components::toast::{ToastHost, provide_toaster};
+use crate::components::workspace::provide_workspaces;
 use crate::pages::dashboard::DashboardPage;
+use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
+use crate::pages::workspaces::{WorkspacePage, WorkspacesPage};
 
 #[cfg(feature = "ssr")]
 pub use crate::state::{AppState, AuthConfig, SiteAssets, shell};
@@ -48,9 +52,12 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/invite/:code") view=InvitePage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
+                    <Route path=path!("/workspaces") view=WorkspacesPage/>
+                    <Route path=path!("/workspaces/:id") view=WorkspacePage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -62,6 +69,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn MainLayout() -> impl IntoView {
     provide_engine_status();
+    provide_workspaces();
     let nav_open = RwSignal::new(false);
     view! {
         <div class="layout" class:nav-open=move || nav_open.get()>

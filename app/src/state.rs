@@ -12,6 +12,7 @@ use engine::db::Database;
 use engine::docker::DockerEngine;
 use engine::limiter::LoginLimiter;
 use engine::tokens::Tokens;
+use engine::workspaces::Workspaces;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub audit: Audit,
     pub login_limiter: LoginLimiter,
     pub tokens: Tokens,
+    /// Workspaces and memberships; owns the access layer (`workspaces.access()`).
+    pub workspaces: Workspaces,
     pub auth: AuthConfig,
 }
 

@@ -17,6 +17,9 @@ use crate::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, Syst
 /// Where the engine is when nothing says otherwise.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
+/// The label naming the workspace that owns a Docker object.
+pub const WORKSPACE_LABEL: &str = "dev.orbitr.workspace";
+
 /// How often the monitor retries while the engine is unreachable.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 /// How often the monitor checks a connected engine is still there.
@@ -354,6 +357,62 @@ impl DockerEngine {
             }
             source => DockerError::Protocol { op, source },
         })
+    }
+
+    /// Containers (running or not), volumes and networks labelled as owned by a workspace,
+    /// as `kind name` strings (for a message saying why it cannot be deleted yet).
+    pub async fn owned_by_workspace(&self, workspace_id: &str) -> Result<Vec<String>, DockerError> {
+        let filter = HashMap::from([(
+            "label".to_owned(),
+            vec![format!("{WORKSPACE_LABEL}={workspace_id}")],
+        )]);
+        let (containers, volumes, networks) = futures::try_join!(
+            self.call("containers.list", |d| {
+                let filters = Some(filter.clone());
+                async move {
+                    d.list_containers(Some(bollard::query_parameters::ListContainersOptions {
+                        all: true,
+                        filters,
+                        ..Default::default()
+                    }))
+                    .await
+                }
+            }),
+            self.call("volumes.list", |d| {
+                let filters = Some(filter.clone());
+                async move {
+                    d.list_volumes(Some(bollard::query_parameters::ListVolumesOptions {
+                        filters,
+                    }))
+                    .await
+                }
+            }),
+            self.call("networks.list", |d| {
+                let filters = Some(filter.clone());
+                async move {
+                    d.list_networks(Some(bollard::query_parameters::ListNetworksOptions {
+                        filters,
+                    }))
+                    .await
+                }
+            }),
+        )?;
+        let containers = containers.into_iter().map(|c| {
+            let name = c
+                .names
+                .and_then(|n| n.into_iter().next())
+                .unwrap_or_default();
+            format!("container {}", name.trim_start_matches('/'))
+        });
+        let volumes = volumes
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| format!("volume {}", v.name));
+        let networks = networks
+            .into_iter()
+            .map(|n| format!("network {}", n.name.unwrap_or_default()));
+        Ok(containers.chain(volumes).chain(networks).collect())
     }
 
     /// The engine's figures for the dashboard and `GET /api/v1/system`.

@@ -70,6 +70,8 @@ pub struct TokenInfo {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The one workspace this token may act in; `None` means wherever its owner may.
+    pub workspace_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -83,6 +85,7 @@ struct Row {
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
+    workspace_id: Option<String>,
 }
 
 impl Row {
@@ -94,6 +97,7 @@ impl Row {
             created_at: self.created_at,
             expires_at: self.expires_at,
             last_used_at: self.last_used_at,
+            workspace_id: self.workspace_id.clone(),
         }
     }
 }
@@ -116,6 +120,7 @@ impl Tokens {
         name: &str,
         scope: Scope,
         expires_in_days: Option<u32>,
+        workspace_id: Option<&str>,
     ) -> Result<(TokenInfo, String), TokenError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
@@ -135,8 +140,8 @@ impl Tokens {
         let expires_at = expires_in_days.map(|d| now + i64::from(d) * 86_400_000);
         on_pool!(&self.db, |pool| {
             sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, name, scope, secret_hash, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO api_tokens (id, user_id, name, scope, secret_hash, created_at, expires_at, workspace_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(&id)
         .bind(user_id)
@@ -145,6 +150,7 @@ impl Tokens {
         .bind(secrets::digest(&secret))
         .bind(now)
         .bind(expires_at)
+        .bind(workspace_id)
         .execute(pool)
         .await
         .map(drop)?
@@ -156,6 +162,7 @@ impl Tokens {
             created_at: now,
             expires_at,
             last_used_at: None,
+            workspace_id: workspace_id.map(str::to_owned),
         };
         Ok((info, format!("orbitr_{id}_{secret}")))
     }

@@ -45,3 +45,22 @@ impl ApiError {
             .into_response()
     }
 }
+
+/// The REST answer for an application error: its status, a stable code and its message.
+pub fn from_app(error: &app::error::AppError) -> Response {
+    use app::error::AppError;
+    let code = match error {
+        AppError::DockerUnavailable { .. } => "docker_unavailable",
+        AppError::Docker { .. } => "docker_error",
+        AppError::Invalid { .. } => "invalid",
+        AppError::InvalidCredentials => "invalid_credentials",
+        AppError::RateLimited { .. } => "rate_limited",
+        AppError::Unauthorized => "unauthorized",
+        AppError::Forbidden => "forbidden",
+        AppError::NotFound(_) => "not_found",
+        AppError::Conflict(_) => "conflict",
+        AppError::Internal | AppError::Transport(_) => "internal",
+    };
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    ApiError::response(status, code, error.to_string(), None)
+}

@@ -162,6 +162,20 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         req.extensions_mut().insert(CurrentUser(user));
     }
 
+    if path.starts_with("/api/")
+        && !path.starts_with("/api/v1/")
+        && app::access::server_fn_need(&path).is_none()
+    {
+        tracing::error!(
+            path,
+            "server function without a declared permission refused"
+        );
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "undeclared_route",
+            "refused: this server function declares no permission",
+        );
+    }
     if path.starts_with("/api/") {
         // Server functions check for themselves (setup and sign-in are open to everyone);
         // the REST API and the live websocket need a signed-in user.
@@ -179,6 +193,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     }
     let to = |target: &str| Redirect::to(target).into_response();
     match (has_users, signed_in, path.as_str()) {
+        // Invitation links work for anyone holding one.
+        (true, _, p) if p.starts_with("/invite/") => next.run(req).await,
         (false, _, "/setup") => next.run(req).await,
         (false, _, _) => to("/setup"),
         (true, true, "/setup" | "/login") => to("/"),

@@ -1,5 +1,6 @@
 //! The `orbitr` server: command line, settings, telemetry, HTTP surface.
 
+pub mod access;
 pub mod api_error;
 pub mod cli;
 pub mod commands;

@@ -94,6 +94,10 @@ impl Application {
             }
         });
         let accounts = Accounts::new(db.clone(), PasswordHasher::new());
+        let access = engine::access::Access::load(db.clone())
+            .await
+            .context("loading the access policy and memberships")?;
+        let workspaces = engine::workspaces::Workspaces::new(db.clone(), Arc::new(access));
         let db_for_tokens = db.clone();
         let has_users = accounts.count().await.context("counting accounts")? > 0;
 
@@ -107,6 +111,7 @@ impl Application {
             shutdown: shutdown_rx,
             accounts,
             tokens: engine::tokens::Tokens::new(db_for_tokens),
+            workspaces,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

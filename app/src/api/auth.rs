@@ -34,7 +34,7 @@ async fn setup_admin_inner(
     confirm: String,
 ) -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::current()?;
+    let ctx = crate::auth::RequestCtx::authorize::<SetupAdmin>(None).await?;
     if password != confirm {
         return Err(AppError::Invalid {
             field: "confirm".into(),
@@ -47,7 +47,7 @@ async fn setup_admin_inner(
         .create_first_admin(&email, &name, &password)
         .await?;
     let Some(user) = created else {
-        ctx.audit(
+        ctx.audit_as(
             "anonymous".into(),
             "auth.setup",
             None,
@@ -61,7 +61,7 @@ async fn setup_admin_inner(
     };
     ctx.mark_has_users();
     crate::auth::start_session(ctx.session()?, &user).await?;
-    ctx.audit(
+    ctx.audit_as(
         crate::auth::actor(&user),
         "auth.setup",
         Some(format!("user:{}", user.email)),
@@ -89,10 +89,10 @@ async fn login_inner(
     next: Option<String>,
 ) -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::current()?;
+    let ctx = crate::auth::RequestCtx::authorize::<Login>(None).await?;
     let target = Some(format!("user:{}", email.trim().to_lowercase()));
     if let Err(wait) = ctx.state.login_limiter.check(&email, &ctx.address) {
-        ctx.audit(
+        ctx.audit_as(
             "anonymous".into(),
             "auth.login",
             target,
@@ -108,7 +108,7 @@ async fn login_inner(
         Ok(user) => {
             ctx.state.login_limiter.clear_account(&email);
             crate::auth::start_session(ctx.session()?, &user).await?;
-            ctx.audit(
+            ctx.audit_as(
                 crate::auth::actor(&user),
                 "auth.login",
                 target,
@@ -120,7 +120,7 @@ async fn login_inner(
         }
         Err(engine::accounts::AccountError::InvalidCredentials) => {
             ctx.state.login_limiter.record_failure(&email, &ctx.address);
-            ctx.audit(
+            ctx.audit_as(
                 "anonymous".into(),
                 "auth.login",
                 target,
@@ -143,13 +143,13 @@ pub async fn logout() -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 async fn logout_inner() -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::current()?;
+    let ctx = crate::auth::RequestCtx::authorize::<Logout>(None).await?;
     let user = ctx.require_user()?.clone();
     ctx.session()?.flush().await.map_err(|e| {
         tracing::error!(error = %e, "session store failed");
         AppError::Internal
     })?;
-    ctx.audit(
+    ctx.audit_as(
         crate::auth::actor(&user),
         "auth.logout",
         None,
@@ -163,7 +163,7 @@ async fn logout_inner() -> Result<String, AppError> {
 /// The signed-in user, if any.
 #[server]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    let ctx = crate::auth::reply(crate::auth::RequestCtx::current())?;
+    let ctx = crate::auth::reply(crate::auth::RequestCtx::authorize::<GetMe>(None).await)?;
     Ok(ctx.user.map(|u| Me {
         id: u.id,
         email: u.email,
@@ -182,8 +182,8 @@ pub async fn change_password(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::current()?;
-            let user = ctx.require_session_user()?.clone();
+            let ctx = crate::auth::RequestCtx::authorize::<ChangePassword>(None).await?;
+            let user = ctx.require_user()?.clone();
             if password != confirm {
                 return Err(AppError::Invalid {
                     field: "confirm".into(),
@@ -198,7 +198,7 @@ pub async fn change_password(
             {
                 Ok(updated) => {
                     crate::auth::start_session(ctx.session()?, &updated).await?;
-                    ctx.audit(
+                    ctx.audit_as(
                         crate::auth::actor(&user),
                         "auth.change_password",
                         None,
@@ -209,7 +209,7 @@ pub async fn change_password(
                     Ok("Password changed; your other sessions have been signed out.".into())
                 }
                 Err(engine::accounts::AccountError::InvalidCredentials) => {
-                    ctx.audit(
+                    ctx.audit_as(
                         crate::auth::actor(&user),
                         "auth.change_password",
                         None,

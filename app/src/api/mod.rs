@@ -3,3 +3,4 @@
 pub mod auth;
 pub mod system;
 pub mod tokens;
+pub mod workspaces;

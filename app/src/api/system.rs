@@ -10,8 +10,7 @@ use crate::error::AppError;
 pub async fn get_system_info() -> Result<SystemInfo, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::current()?;
-            ctx.require_user()?;
+            let ctx = crate::auth::RequestCtx::authorize::<GetSystemInfo>(None).await?;
             Ok(ctx.state.docker.system_info().await?)
         }
         .await,
@@ -21,9 +20,9 @@ pub async fn get_system_info() -> Result<SystemInfo, AppError> {
 /// Whether the engine is reachable right now, and if not why.
 #[server]
 pub async fn get_engine_status() -> Result<EngineStatus, AppError> {
-    crate::auth::reply((|| {
-        let ctx = crate::auth::RequestCtx::current()?;
-        ctx.require_user()?;
-        Ok(ctx.state.docker.status())
-    })())
+    crate::auth::reply(
+        crate::auth::RequestCtx::authorize::<GetEngineStatus>(None)
+            .await
+            .map(|ctx| ctx.state.docker.status()),
+    )
 }

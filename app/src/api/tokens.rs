@@ -15,6 +15,8 @@ pub struct ApiToken {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// The one workspace the token may act in (`None`: wherever its owner may).
+    pub workspace_id: Option<String>,
 }
 
 /// A new token with its secret, which is shown this once.
@@ -34,6 +36,7 @@ impl From<engine::tokens::TokenInfo> for ApiToken {
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
+            workspace_id: t.workspace_id,
         }
     }
 }
@@ -59,8 +62,8 @@ impl From<engine::tokens::TokenError> for AppError {
 pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::current()?;
-            let user = ctx.require_session_user()?;
+            let ctx = crate::auth::RequestCtx::authorize::<ListApiTokens>(None).await?;
+            let user = ctx.require_user()?;
             let tokens = ctx.state.tokens.list(&user.id).await?;
             Ok(tokens.into_iter().map(ApiToken::from).collect())
         }
@@ -74,12 +77,13 @@ pub async fn create_api_token(
     name: String,
     scope: String,
     expires_in_days: Option<String>,
+    workspace: Option<String>,
 ) -> Result<NewApiToken, AppError> {
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::current()?;
-            let user = ctx.require_session_user()?.clone();
+            let ctx = crate::auth::RequestCtx::authorize::<CreateApiToken>(None).await?;
+            let user = ctx.require_user()?.clone();
             let scope = engine::tokens::Scope::parse(&scope)?;
             let days = match expires_in_days.as_deref().map(str::trim) {
                 None | Some("") => None,
@@ -88,13 +92,29 @@ pub async fn create_api_token(
                     message: "must be a whole number of days, or empty for no expiry".into(),
                 })?),
             };
+            let workspace = workspace.filter(|w| !w.is_empty());
+            if let Some(ws) = &workspace {
+                // Only a workspace the owner belongs to (or any, for a platform admin).
+                crate::access::check(
+                    &ctx.state,
+                    Some(&user),
+                    None,
+                    crate::access::Need::Workspace("workspace", "read"),
+                    Some(ws),
+                )
+                .await
+                .map_err(|_| AppError::Invalid {
+                    field: "workspace".into(),
+                    message: "you are not a member of this workspace".into(),
+                })?;
+            }
             let (token, secret) = ctx
                 .state
                 .tokens
-                .create(&user.id, &name, scope, days)
+                .create(&user.id, &name, scope, days, workspace.as_deref())
                 .await?;
-            ctx.audit(
-                crate::auth::actor(&user),
+            ctx.audit_as(
+                ctx.actor(),
                 "token.create",
                 Some(format!("token:{} ({})", token.id, token.scope.as_str())),
                 Outcome::Ok,
@@ -116,8 +136,8 @@ pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::current()?;
-            let user = ctx.require_session_user()?.clone();
+            let ctx = crate::auth::RequestCtx::authorize::<RevokeApiToken>(None).await?;
+            let user = ctx.require_user()?.clone();
             let revoked = ctx.state.tokens.revoke(&user.id, &id).await?;
             let outcome = if revoked {
                 Outcome::Ok
@@ -125,8 +145,8 @@ pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
                 Outcome::Failed
             };
             let reason = (!revoked).then(|| "no such token".to_owned());
-            ctx.audit(
-                crate::auth::actor(&user),
+            ctx.audit_as(
+                ctx.actor(),
                 "token.revoke",
                 Some(format!("token:{id}")),
                 outcome,

@@ -72,9 +72,10 @@ where
 }
 
 /// The error of the last answer, if it failed.
-pub fn last_error<S>(value: S) -> Signal<Option<AppError>>
+pub fn last_error<S, T>(value: S) -> Signal<Option<AppError>>
 where
-    S: Get<Value = Option<Result<String, AppError>>> + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    T: 'static,
 {
     Signal::derive(move || value.get().and_then(Result::err))
 }

@@ -7,6 +7,7 @@ use crate::api::auth::{Logout, get_me};
 use crate::components::engine::LiveIndicator;
 use crate::components::form::leave_on_success;
 use crate::components::theme::ThemeToggle;
+use crate::components::workspace::WorkspaceSwitcher;
 
 /// Navigation. Only pages that exist are listed.
 #[component]
@@ -30,6 +31,16 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                             <rect x="3" y="16" width="7" height="5" rx="1.5"/>
                         </svg>
                         <span>"Dashboard"</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/workspaces">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <circle cx="9" cy="8" r="3.5"/>
+                            <path d="M2.5 20c.8-3.6 3.4-5.5 6.5-5.5s5.7 1.9 6.5 5.5"/>
+                            <path d="M16 4.8a3.5 3.5 0 0 1 0 6.4M18 14.8c1.9.7 3.1 2.5 3.5 5.2"/>
+                        </svg>
+                        <span>"Workspaces"</span>
                     </A>
                 </li>
             </ul>
@@ -58,6 +69,7 @@ pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
                 </svg>
             </button>
             <a class="topbar-brand" href="/">"Orbitr"</a>
+            <WorkspaceSwitcher/>
             <div class="topbar-spacer"></div>
             <LiveIndicator/>
             <ThemeToggle/>

@@ -6,3 +6,4 @@ pub mod format;
 pub mod layout;
 pub mod theme;
 pub mod toast;
+pub mod workspace;

@@ -80,6 +80,20 @@ pub fn use_toaster() -> Toaster {
     expect_context::<Toaster>()
 }
 
+/// Shows the error of every failed answer of an action in a toast (with the server's message).
+pub fn toast_failures<S, T>(value: S)
+where
+    S: Get<Value = Option<Result<T, crate::error::AppError>>> + Send + Sync + 'static,
+    T: 'static,
+{
+    let toaster = use_toaster();
+    Effect::new(move |_| {
+        if let Some(Err(e)) = value.get() {
+            toaster.show(ToastKind::Error, e.to_string());
+        }
+    });
+}
+
 /// Where toasts appear.
 #[component]
 pub fn ToastHost() -> impl IntoView {

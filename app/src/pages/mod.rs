@@ -1,7 +1,9 @@
 //! One module per page.
 
 pub mod dashboard;
+pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod setup;
+pub mod workspaces;

@@ -6,6 +6,7 @@ pub mod health;
 pub mod me;
 pub mod metrics;
 pub mod system;
+pub mod workspaces;
 
 use app::AppState;
 use engine::sessions::{MemoryCache, Sessions};
@@ -33,7 +34,8 @@ use utoipa_swagger_ui::SwaggerUi;
     ),
     tags(
         (name = "system", description = "Orbitr and Docker engine status"),
-        (name = "accounts", description = "The signed-in user")
+        (name = "accounts", description = "The signed-in user"),
+        (name = "workspaces", description = "Workspaces and their members")
     )
 )]
 pub struct ApiDoc;
@@ -43,6 +45,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::get_system))
         .routes(routes!(me::get_me))
+        .routes(routes!(
+            workspaces::list_workspaces,
+            workspaces::create_workspace
+        ))
+        .routes(routes!(workspaces::get_workspace))
+        .routes(routes!(workspaces::list_members))
         .split_for_parts()
 }
 
@@ -63,12 +71,18 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
             i64::try_from(settings.session_idle_hours).unwrap_or(12),
         )));
     let (api, openapi) = api();
+    // Every REST route, the live websocket included, passes the permission check.
+    let api = api
+        .route("/api/v1/events", get(events::subscribe))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::authorize,
+        ));
     let pages = generate_route_list(app::App);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
-        .route("/api/v1/events", get(events::subscribe))
         .merge(api)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .leptos_routes(&state, pages, {

@@ -1,0 +1,203 @@
+//! What every server function needs, declared in one table, and the one check that enforces it
+//! (for server functions through [`crate::auth::RequestCtx::authorize`], for REST routes
+//! through the server's route layer, which uses [`check`] too).
+
+/// What a caller must hold to use an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not (first-run setup, sign-in, invitation links).
+    Anyone,
+    /// Any signed-in user, by session or token (their own account, their workspace list).
+    SignedIn,
+    /// A signed-in user with a browser session; API tokens cannot manage accounts or tokens.
+    Session,
+    /// (object, action) in the workspace the call names.
+    Workspace(&'static str, &'static str),
+    /// (object, action) platform-wide (users, creating workspaces).
+    Platform(&'static str, &'static str),
+}
+
+impl Need {
+    /// `object.action`, the audit action of a denial.
+    pub fn label(self) -> String {
+        match self {
+            Self::Anyone => "anyone".into(),
+            Self::SignedIn => "signed_in".into(),
+            Self::Session => "session".into(),
+            Self::Workspace(obj, act) | Self::Platform(obj, act) => format!("{obj}.{act}"),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use engine::access::{PLATFORM, READING_ACTIONS};
+    use engine::accounts::User;
+    use engine::tokens::TokenInfo;
+    use leptos::server_fn::ServerFn;
+
+    use super::Need;
+    use crate::api;
+    use crate::error::AppError;
+    use crate::state::AppState;
+
+    /// Every server function with what it needs. A test fails for any registered server
+    /// function missing here, and calls each as every kind of principal.
+    pub const SERVER_FNS: &[(&str, Need)] = &[
+        (<api::auth::SetupAdmin as ServerFn>::PATH, Need::Anyone),
+        (<api::auth::Login as ServerFn>::PATH, Need::Anyone),
+        (<api::auth::Logout as ServerFn>::PATH, Need::SignedIn),
+        (<api::auth::GetMe as ServerFn>::PATH, Need::Anyone),
+        (<api::auth::ChangePassword as ServerFn>::PATH, Need::Session),
+        (
+            <api::tokens::ListApiTokens as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::tokens::CreateApiToken as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::tokens::RevokeApiToken as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::system::GetSystemInfo as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::system::GetEngineStatus as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::workspaces::MyWorkspaces as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::workspaces::SwitchWorkspace as ServerFn>::PATH,
+            Need::Workspace("workspace", "read"),
+        ),
+        (
+            <api::workspaces::CreateWorkspace as ServerFn>::PATH,
+            Need::Platform("workspace", "create"),
+        ),
+        (
+            <api::workspaces::GetWorkspace as ServerFn>::PATH,
+            Need::Workspace("workspace", "read"),
+        ),
+        (
+            <api::workspaces::RenameWorkspace as ServerFn>::PATH,
+            Need::Workspace("workspace", "update"),
+        ),
+        (
+            <api::workspaces::DeleteWorkspace as ServerFn>::PATH,
+            Need::Workspace("workspace", "delete"),
+        ),
+        (
+            <api::workspaces::ListMembers as ServerFn>::PATH,
+            Need::Workspace("member", "read"),
+        ),
+        (
+            <api::workspaces::SetMemberRole as ServerFn>::PATH,
+            Need::Workspace("member", "manage"),
+        ),
+        (
+            <api::workspaces::RemoveMember as ServerFn>::PATH,
+            Need::Workspace("member", "manage"),
+        ),
+        (
+            <api::workspaces::LeaveWorkspace as ServerFn>::PATH,
+            Need::Workspace("workspace", "read"),
+        ),
+        (
+            <api::workspaces::ListInvitations as ServerFn>::PATH,
+            Need::Workspace("member", "manage"),
+        ),
+        (
+            <api::workspaces::CreateInvitation as ServerFn>::PATH,
+            Need::Workspace("member", "manage"),
+        ),
+        (
+            <api::workspaces::RevokeInvitation as ServerFn>::PATH,
+            Need::Workspace("member", "manage"),
+        ),
+        (
+            <api::workspaces::CheckInvitation as ServerFn>::PATH,
+            Need::Anyone,
+        ),
+        (
+            <api::workspaces::AcceptInvitation as ServerFn>::PATH,
+            Need::Anyone,
+        ),
+    ];
+
+    /// What the server function at `path` needs, if declared.
+    pub fn server_fn_need(path: &str) -> Option<Need> {
+        SERVER_FNS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, need)| *need)
+    }
+
+    /// Decides whether a caller (a user, perhaps through a token) holds `need`, in
+    /// `workspace` for workspace needs. `Unauthorized` when nobody is signed in, `Forbidden`
+    /// otherwise; callers audit the refusals ([`audits_denial`]).
+    pub async fn check(
+        state: &AppState,
+        user: Option<&User>,
+        token: Option<&TokenInfo>,
+        need: Need,
+        workspace: Option<&str>,
+    ) -> Result<(), AppError> {
+        let (domain, object, action) = match need {
+            Need::Anyone => return Ok(()),
+            Need::SignedIn => return user.map(drop).ok_or(AppError::Unauthorized),
+            Need::Session => {
+                user.ok_or(AppError::Unauthorized)?;
+                return if token.is_some() {
+                    Err(AppError::Forbidden)
+                } else {
+                    Ok(())
+                };
+            }
+            Need::Workspace(obj, act) => (workspace.ok_or(AppError::Forbidden)?, obj, act),
+            Need::Platform(obj, act) => (PLATFORM, obj, act),
+        };
+        let user = user.ok_or(AppError::Unauthorized)?;
+        if let Some(token) = token {
+            if token.scope == engine::tokens::Scope::Read && !READING_ACTIONS.contains(&action) {
+                return Err(AppError::Forbidden);
+            }
+            if token
+                .workspace_id
+                .as_deref()
+                .is_some_and(|only| only != domain)
+            {
+                return Err(AppError::Forbidden);
+            }
+        }
+        if state
+            .workspaces
+            .access()
+            .allowed(&user.id, domain, object, action)
+            .await
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Whether a refusal of `need` is worth an audit record: a signed-in caller tried something
+    /// their role or token does not allow (anonymous 401s are not recorded).
+    pub fn audits_denial(need: Need, error: &AppError) -> bool {
+        matches!(error, AppError::Forbidden)
+            && matches!(
+                need,
+                Need::Workspace(..) | Need::Platform(..) | Need::Session
+            )
+    }
+}

@@ -1,0 +1,187 @@
+//! The REST routes' permissions, declared in one table and checked in one route layer: a route
+//! missing from the table is refused (and a test fails for it).
+
+use std::net::SocketAddr;
+
+use app::AppState;
+use app::access::{Need, audits_denial, check};
+use app::auth::{CurrentUser, TokenAuth};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use engine::audit::{Entry, Outcome};
+use http::{Method, StatusCode};
+
+use crate::api_error::{ApiError, from_app};
+
+/// Every REST route (method, path as routed) with what it needs. Workspace-scoped routes take
+/// the workspace from their `{workspace}` path segment.
+pub const REST: &[(Method, &str, Need)] = &[
+    (Method::GET, "/api/v1/system", Need::SignedIn),
+    (Method::GET, "/api/v1/me", Need::SignedIn),
+    (Method::GET, "/api/v1/events", Need::SignedIn),
+    (Method::GET, "/api/v1/workspaces", Need::SignedIn),
+    (
+        Method::POST,
+        "/api/v1/workspaces",
+        Need::Platform("workspace", "create"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}",
+        Need::Workspace("workspace", "read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/members",
+        Need::Workspace("member", "read"),
+    ),
+];
+
+/// What the route needs, if declared.
+pub fn rest_need(method: &Method, path: &str) -> Option<Need> {
+    REST.iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, _, need)| *need)
+}
+
+/// The `{workspace}` segment of a request path, found by its position in the route template.
+fn workspace_segment(template: &str, path: &str) -> Option<String> {
+    let index = template.split('/').position(|s| s == "{workspace}")?;
+    path.split('/').nth(index).map(str::to_owned)
+}
+
+/// The workspace a checked request was authorized in.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub workspace: Option<String>,
+}
+
+/// Facts about a request for its audit records (handlers take it as an extension).
+#[derive(Debug, Clone)]
+pub struct AuditCtx {
+    pub actor: String,
+    pub workspace: Option<String>,
+    pub request_id: Option<String>,
+    pub source_ip: Option<String>,
+}
+
+impl AuditCtx {
+    fn of(req: &Request, workspace: Option<String>) -> Self {
+        let user = req.extensions().get::<CurrentUser>().map(|u| &u.0);
+        let token = req.extensions().get::<TokenAuth>().map(|t| &t.0);
+        let actor = match (user, token) {
+            (Some(u), Some(t)) => format!("{} token:{}", app::auth::actor(u), t.id),
+            (Some(u), None) => app::auth::actor(u),
+            (None, _) => "anonymous".to_owned(),
+        };
+        Self {
+            actor,
+            workspace,
+            request_id: req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            source_ip: req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        }
+    }
+
+    /// Writes one audit record; a failure to write is logged, never hidden.
+    pub async fn record(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: Option<String>,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) {
+        let entry = Entry {
+            actor: self.actor.clone(),
+            workspace: self.workspace.clone(),
+            action: action.to_owned(),
+            target,
+            reason,
+            request_id: self.request_id.clone(),
+            source_ip: self.source_ip.clone(),
+        };
+        if let Err(e) = state.audit.record(&entry, outcome).await {
+            tracing::error!(error = %e, action, "could not write the audit record");
+        }
+    }
+}
+
+/// The route layer: finds the route's declaration and checks the caller against it.
+pub async fn authorize(
+    State(state): State<AppState>,
+    matched: MatchedPath,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = matched.as_str();
+    let Some(need) = rest_need(req.method(), path) else {
+        tracing::error!(method = %req.method(), path, "route without a declared permission refused");
+        return ApiError::response(
+            StatusCode::FORBIDDEN,
+            "undeclared_route",
+            "refused: this route declares no permission".into(),
+            None,
+        );
+    };
+    let workspace = workspace_segment(path, req.uri().path());
+    let decision = check(
+        &state,
+        req.extensions().get::<CurrentUser>().map(|u| &u.0),
+        req.extensions().get::<TokenAuth>().map(|t| &t.0),
+        need,
+        workspace.as_deref(),
+    )
+    .await;
+    if let Err(e) = decision {
+        if audits_denial(need, &e) {
+            AuditCtx::of(&req, workspace)
+                .record(
+                    &state,
+                    &need.label(),
+                    Some(format!("{} {path}", req.method())),
+                    Outcome::Denied,
+                    Some(format!("requires {}", need.label())),
+                )
+                .await;
+        }
+        return from_app(&e);
+    }
+    let audit = AuditCtx::of(&req, workspace.clone());
+    req.extensions_mut().insert(audit);
+    req.extensions_mut().insert(Authorized { workspace });
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_comes_from_its_path_segment() {
+        assert_eq!(
+            workspace_segment(
+                "/api/v1/workspaces/{workspace}/members",
+                "/api/v1/workspaces/ab12/members"
+            ),
+            Some("ab12".into())
+        );
+        assert_eq!(
+            workspace_segment("/api/v1/workspaces", "/api/v1/workspaces"),
+            None
+        );
+    }
+
+    #[test]
+    fn undeclared_routes_have_no_need() {
+        assert_eq!(rest_need(&Method::GET, "/api/v1/me"), Some(Need::SignedIn));
+        assert_eq!(rest_need(&Method::DELETE, "/api/v1/me"), None);
+    }
+}
