@@ -5,7 +5,7 @@
 //! Decisions are cached; every membership or admin change goes through [`Access::reload_user`],
 //! which replaces that user's links and empties the cache.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
@@ -106,6 +106,9 @@ pub struct Access {
     db: Database,
     enforcer: tokio::sync::RwLock<Enforcer>,
     cache: Mutex<HashMap<(String, String, String, String), bool>>,
+    /// Users whose links are loaded; others (e.g. an admin made by `orbitr admin create` while
+    /// the server runs) are loaded from the database at their first decision.
+    known: Mutex<HashSet<String>>,
 }
 
 impl Access {
@@ -117,6 +120,10 @@ impl Access {
         let rules: Vec<Vec<String>> = policy_rules().into_iter().map(Vec::from).collect();
         enforcer.add_policies(rules).await?;
         let links = Self::links(&db, None).await?;
+        let known = links
+            .iter()
+            .filter_map(|l| l[0].strip_prefix("user:").map(str::to_owned))
+            .collect();
         if !links.is_empty() {
             enforcer.add_grouping_policies(links).await?;
         }
@@ -124,6 +131,7 @@ impl Access {
             db,
             enforcer: tokio::sync::RwLock::new(enforcer),
             cache: Mutex::default(),
+            known: Mutex::new(known),
         })
     }
 
@@ -165,6 +173,9 @@ impl Access {
         if !links.is_empty() {
             enforcer.add_grouping_policies(links).await?;
         }
+        if let Ok(mut known) = self.known.lock() {
+            known.insert(user_id.to_owned());
+        }
         self.clear_cache();
         Ok(())
     }
@@ -196,6 +207,11 @@ impl Access {
         );
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).copied()) {
             return hit;
+        }
+        let known = self.known.lock().is_ok_and(|k| k.contains(user_id));
+        if !known && let Err(e) = self.reload_user(user_id).await {
+            tracing::error!(error = %e, "loading role links failed; denying");
+            return false;
         }
         let decision = {
             let enforcer = self.enforcer.read().await;

@@ -13,6 +13,8 @@ pub struct TestApp {
     /// Signed in as the admin (see [`ADMIN_EMAIL`]) unless made by `spawn_fresh_app`.
     pub client: reqwest::Client,
     pub db: engine::db::Database,
+    /// The server's shared state (accounts, workspaces, access layer), for setting up worlds.
+    pub state: app::AppState,
     _data_dir: TempDir,
     pub backend: &'static str,
     stop: Option<oneshot::Sender<()>>,
@@ -82,6 +84,7 @@ pub async fn spawn_fresh_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp
     let address = format!("http://{}", app.local_addr());
     let backend = app.state().db.backend();
     let db = app.state().db.clone();
+    let state = app.state().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
@@ -91,6 +94,7 @@ pub async fn spawn_fresh_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp
         address,
         client: new_client(),
         db,
+        state,
         _data_dir: data_dir,
         backend,
         stop: Some(stop),

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod assets;
 mod auth;
 mod engine_faults;

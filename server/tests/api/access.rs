@@ -1,0 +1,411 @@
+//! Access control over the whole HTTP surface: every server function and REST route declares
+//! what it needs, and a matrix calls each one as every kind of principal, directly (as a script
+//! bypassing the UI would), comparing the answer with what the policy file says.
+
+use std::collections::BTreeSet;
+
+use app::access::{Need, SERVER_FNS};
+use engine::access::{Role, policy_rules};
+use engine::accounts::{NewUser, User};
+use http::Method;
+use server::access::REST;
+
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, new_client, spawn_app};
+
+/// The extra routes outside the OpenAPI document that go through the REST route layer.
+const NON_OPENAPI_ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/events")];
+
+#[test]
+fn every_server_function_declares_what_it_needs() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    assert!(registered.len() >= 20, "found {registered:?}");
+    let declared: BTreeSet<String> = SERVER_FNS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    let missing: Vec<_> = registered.difference(&declared).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions without a declared permission: {missing:?}"
+    );
+    let stale: Vec<_> = declared.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "declarations for server functions that do not exist: {stale:?}"
+    );
+    assert_eq!(
+        declared.len(),
+        SERVER_FNS.len(),
+        "a server function is declared twice"
+    );
+}
+
+#[test]
+fn every_rest_route_declares_what_it_needs() {
+    let (_, openapi) = server::routes::api();
+    let mut routes: BTreeSet<(String, String)> = BTreeSet::new();
+    for (path, item) in &openapi.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
+            if op.is_some() {
+                routes.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    routes.extend(
+        NON_OPENAPI_ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned())),
+    );
+    let declared: BTreeSet<(String, String)> = REST
+        .iter()
+        .map(|(m, p, _)| (m.as_str().to_owned(), (*p).to_owned()))
+        .collect();
+    let missing: Vec<_> = routes.difference(&declared).collect();
+    assert!(
+        missing.is_empty(),
+        "REST routes without a declared permission: {missing:?}"
+    );
+    let stale: Vec<_> = declared.difference(&routes).collect();
+    assert!(
+        stale.is_empty(),
+        "declarations for routes that do not exist: {stale:?}"
+    );
+}
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Principal {
+    Anonymous,
+    Viewer,
+    Operator,
+    Owner,
+    /// Owner of another workspace, no role in this one.
+    Outsider,
+    Admin,
+    /// A read-scoped API token of this workspace's owner.
+    ReadToken,
+}
+
+const PRINCIPALS: [Principal; 7] = [
+    Principal::Anonymous,
+    Principal::Viewer,
+    Principal::Operator,
+    Principal::Owner,
+    Principal::Outsider,
+    Principal::Admin,
+    Principal::ReadToken,
+];
+
+/// What the policy file says, evaluated here without casbin.
+fn expected(need: Need, who: Principal, rest: bool) -> bool {
+    let role_allows = |role: &str, obj: &str, act: &str| {
+        policy_rules()
+            .iter()
+            .any(|[r, o, a]| r == role && (o == obj || o == "*") && (a == act || a == "*"))
+    };
+    let member_role = |who| match who {
+        Principal::Viewer => Some("viewer"),
+        Principal::Operator => Some("operator"),
+        Principal::Owner | Principal::ReadToken => Some("owner"),
+        _ => None,
+    };
+    if who == Principal::ReadToken && !rest {
+        // Tokens are for the REST API only.
+        return false;
+    }
+    match need {
+        Need::Anyone => true,
+        Need::SignedIn => who != Principal::Anonymous,
+        Need::Session => !matches!(who, Principal::Anonymous | Principal::ReadToken),
+        Need::Workspace(obj, act) => match who {
+            Principal::Anonymous | Principal::Outsider => false,
+            Principal::Admin => role_allows("admin", obj, act),
+            Principal::ReadToken => {
+                ["read", "logs"].contains(&act) && role_allows("owner", obj, act)
+            }
+            other => member_role(other).is_some_and(|r| role_allows(r, obj, act)),
+        },
+        Need::Platform(obj, act) => who == Principal::Admin && role_allows("admin", obj, act),
+    }
+}
+
+const PASSWORD: &str = "matrix orbit kettle winter";
+
+struct World {
+    users: [(Principal, User, reqwest::Client); 5],
+    admin: reqwest::Client,
+    token: String,
+}
+
+async fn user(app: &TestApp, email: &str) -> (User, reqwest::Client) {
+    let user = app
+        .state
+        .accounts
+        .create(NewUser {
+            email,
+            name: "Matrix Person",
+            password: PASSWORD,
+            is_admin: false,
+        })
+        .await
+        .expect("user");
+    let client = new_client();
+    assert_eq!(app.login(&client, email, PASSWORD).await.status(), 200);
+    (user, client)
+}
+
+async fn world(app: &TestApp) -> World {
+    let (owner, owner_c) = user(app, "owner@matrix.test").await;
+    let (operator, operator_c) = user(app, "operator@matrix.test").await;
+    let (viewer, viewer_c) = user(app, "viewer@matrix.test").await;
+    let (outsider, outsider_c) = user(app, "outsider@matrix.test").await;
+    // The outsider owns a workspace of their own.
+    app.state
+        .workspaces
+        .create("Elsewhere", &outsider)
+        .await
+        .expect("workspace");
+    let (_, token) = app
+        .state
+        .tokens
+        .create(&owner.id, "matrix", engine::tokens::Scope::Read, None, None)
+        .await
+        .expect("token");
+    let admin = new_client();
+    assert_eq!(
+        app.login(&admin, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    World {
+        users: [
+            (Principal::Owner, owner, owner_c),
+            (Principal::Operator, operator, operator_c),
+            (Principal::Viewer, viewer, viewer_c),
+            (Principal::Outsider, outsider, outsider_c.clone()),
+            (Principal::Anonymous, placeholder_user(), new_client()),
+        ],
+        admin,
+        token,
+    }
+}
+
+fn placeholder_user() -> User {
+    User {
+        id: String::new(),
+        email: String::new(),
+        name: String::new(),
+        is_admin: false,
+        created_at: 0,
+        password_changed_at: 0,
+    }
+}
+
+/// A fresh workspace with owner, operator and viewer, so calls that change things (leave,
+/// remove, rename) never affect the next principal's call.
+async fn fresh_workspace(app: &TestApp, world: &World, n: usize) -> String {
+    let owner = &world.users[0].1;
+    let ws = app
+        .state
+        .workspaces
+        .create(&format!("Matrix {n}"), owner)
+        .await
+        .expect("workspace");
+    for (who, role) in [(1, Role::Operator), (2, Role::Viewer)] {
+        let (_, code) = app
+            .state
+            .workspaces
+            .invite(&ws.id, role, None, 1, &owner.id)
+            .await
+            .expect("invite");
+        app.state
+            .workspaces
+            .accept(&code, &world.users[who].1)
+            .await
+            .expect("accept");
+    }
+    ws.id
+}
+
+/// Form arguments for a server function: enough to pass parsing, harmless when allowed.
+fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String, String)> {
+    let name = path.trim_start_matches("/api/");
+    let pairs: Vec<(&str, String)> = match name {
+        "setup" | "login" => vec![
+            ("name", "Nobody".into()),
+            ("email", "nobody@matrix.test".into()),
+            ("password", "wrong wrong wrong".into()),
+            ("confirm", "different".into()),
+        ],
+        "change_password" => vec![
+            ("current", "not the password".into()),
+            ("password", PASSWORD.into()),
+            ("confirm", PASSWORD.into()),
+        ],
+        "create_api_token" => vec![("name", format!("matrix {n}")), ("scope", "read".into())],
+        "revoke_api_token" => vec![("id", "nope".into())],
+        "create_workspace" => vec![("name", format!("Created {n}"))],
+        "rename_workspace" => vec![("workspace", ws.into()), ("name", format!("Renamed {n}"))],
+        "delete_workspace" => vec![("workspace", ws.into()), ("confirm", "not the name".into())],
+        "set_member_role" => vec![
+            ("workspace", ws.into()),
+            ("user_id", user_id.into()),
+            ("role", "viewer".into()),
+        ],
+        "remove_member" => vec![("workspace", ws.into()), ("user_id", user_id.into())],
+        "create_invitation" => vec![
+            ("workspace", ws.into()),
+            ("role", "viewer".into()),
+            ("expires_in_hours", "1".into()),
+        ],
+        "revoke_invitation" => vec![("workspace", ws.into()), ("id", "nope".into())],
+        "check_invitation" | "accept_invitation" => vec![("code", "inv_nope_nope".into())],
+        _ => vec![("workspace", ws.into())],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// Whether the answer was a refusal by access control (not a validation error or a wrong
+/// password, which come after the check).
+async fn denied(response: reqwest::Response) -> (bool, u16, String) {
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    let refused = matches!(status, 401 | 403) && !body.contains("InvalidCredentials");
+    (refused, status, body)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_principal_as_the_policy_says() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut n = 0;
+
+    // REST routes.
+    for (method, template, need) in REST {
+        for who in PRINCIPALS {
+            n += 1;
+            let ws = fresh_workspace(&app, &world, n).await;
+            let path = template.replace("{workspace}", &ws);
+            let client = match who {
+                Principal::Admin => world.admin.clone(),
+                Principal::ReadToken => new_client(),
+                other => world
+                    .users
+                    .iter()
+                    .find(|(p, _, _)| *p == other)
+                    .expect("principal")
+                    .2
+                    .clone(),
+            };
+            let mut request = client
+                .request(method.clone(), app.url(&path))
+                .header("origin", &app.address);
+            if *method == Method::POST {
+                request = request.json(&serde_json::json!({ "name": format!("Rest {n}") }));
+            }
+            if who == Principal::ReadToken {
+                request = request.bearer_auth(&world.token);
+            }
+            let (refused, status, body) = denied(request.send().await.expect("request")).await;
+            let want = expected(*need, who, true);
+            if refused == want {
+                failures.push(format!(
+                    "{method} {path} as {who:?}: expected {}, got {status} {body}",
+                    if want { "allowed" } else { "denied" }
+                ));
+            }
+            checked += 1;
+        }
+    }
+
+    // Server functions, after the REST routes and with sign-out last: it ends the session.
+    let mut fns: Vec<&(&str, Need)> = SERVER_FNS.iter().collect();
+    fns.sort_by_key(|(p, _)| p.ends_with("/logout"));
+    for (path, need) in fns {
+        for who in PRINCIPALS {
+            n += 1;
+            let ws = fresh_workspace(&app, &world, n).await;
+            // The member acted on is the viewer: never the last owner.
+            let args = server_fn_args(path, &ws, &world.users[2].1.id, n);
+            let form: Vec<(&str, &str)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let response = match who {
+                Principal::ReadToken => new_client()
+                    .post(app.url(path))
+                    .bearer_auth(&world.token)
+                    .form(&form)
+                    .send()
+                    .await
+                    .expect("request"),
+                Principal::Admin => app.post_form(&world.admin, path, &form).await,
+                other => {
+                    let client = &world
+                        .users
+                        .iter()
+                        .find(|(p, _, _)| *p == other)
+                        .expect("principal")
+                        .2;
+                    app.post_form(client, path, &form).await
+                }
+            };
+            let (refused, status, body) = denied(response).await;
+            let want = expected(*need, who, false);
+            if refused == want {
+                failures.push(format!(
+                    "{path} as {who:?}: expected {}, got {status} {body}",
+                    if want { "allowed" } else { "denied" }
+                ));
+            }
+            checked += 1;
+        }
+    }
+
+    println!(
+        "permission matrix: {} routes x {} principals = {checked} calls ({} backend)",
+        SERVER_FNS.len() + REST.len(),
+        PRINCIPALS.len(),
+        app.backend
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_direct_call_is_audited_with_the_permission_it_lacked() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let ws = fresh_workspace(&app, &world, 0).await;
+    let viewer = &world.users[2].2;
+    let response = app
+        .post_form(
+            viewer,
+            "/api/create_invitation",
+            &[
+                ("workspace", &ws),
+                ("role", "owner"),
+                ("expires_in_hours", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let records = app.state.audit.recent(5).await.expect("audit");
+    let denial = records
+        .iter()
+        .find(|r| r.action == "member.manage")
+        .expect("a denial record");
+    assert_eq!(denial.result, "denied");
+    assert_eq!(denial.workspace.as_deref(), Some(ws.as_str()));
+    assert_eq!(denial.actor, format!("user:{}", world.users[2].1.id));
+}
