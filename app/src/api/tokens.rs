@@ -94,6 +94,12 @@ pub async fn create_api_token(
             };
             let workspace = workspace.filter(|w| !w.is_empty());
             if let Some(ws) = &workspace {
+                if ctx.state.workspaces.get(ws).await?.is_none() {
+                    return Err(AppError::Invalid {
+                        field: "workspace".into(),
+                        message: "no such workspace".into(),
+                    });
+                }
                 // Only a workspace the owner belongs to (or any, for a platform admin).
                 crate::access::check(
                     &ctx.state,

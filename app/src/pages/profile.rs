@@ -68,6 +68,7 @@ fn ApiTokens() -> impl IntoView {
     );
     let created = create.value();
     let error = Signal::derive(move || created.get().and_then(Result::err));
+    let workspaces = crate::components::workspace::use_workspaces();
     let pending = create.pending();
 
     view! {
@@ -92,6 +93,24 @@ fn ApiTokens() -> impl IntoView {
                         <option value="read" selected=true>"read"</option>
                         <option value="write">"write"</option>
                     </select>
+                </div>
+                <div class="field">
+                    <label for="field-token-workspace">"Workspace"</label>
+                    <select id="field-token-workspace" name="workspace" data-test="token-workspace">
+                        <option value="" selected=true>"all of mine"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                workspaces.data.await.map(|ctx| ctx.workspaces.into_iter().map(|w| view! {
+                                    <option value=w.id.clone()>{w.name.clone()}</option>
+                                }).collect_view()).ok()
+                            })}
+                        </Transition>
+                    </select>
+                    {move || match error.get() {
+                        Some(AppError::Invalid { field, message }) if field == "workspace" =>
+                            Some(view! { <p class="field-error">{message}</p> }),
+                        _ => None,
+                    }}
                 </div>
                 <div class="field">
                     <label for="field-expires">"Expires after (days)"</label>
@@ -137,7 +156,7 @@ fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl
                     view! {
                         <tr data-test="token-row">
                             <td>{t.name.clone()}</td>
-                            <td><span class="tag">{t.scope.clone()}</span></td>
+                            <td><span class="tag">{t.scope.clone()}</span>{t.workspace_id.clone().map(|w| view! { " " <span class="tag" title="limited to this workspace">{w}</span> })}</td>
                             <td>{datetime(t.created_at)}</td>
                             <td>{t.expires_at.map_or_else(|| "never".to_owned(), datetime)}</td>
                             <td>{t.last_used_at.map_or_else(|| "never".to_owned(), datetime)}</td>

@@ -11,3 +11,4 @@ mod health;
 mod pages;
 mod system;
 mod tokens;
+mod workspaces;
