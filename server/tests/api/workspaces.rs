@@ -106,7 +106,8 @@ async fn a_workspace_is_deleted_only_when_no_docker_object_belongs_to_it() {
 async fn bad_input_gets_an_error_naming_its_field() {
     let app = spawn_app().await;
     let ws = create(&app, "Lab").await;
-    let cases: [(&str, Vec<(&str, &str)>, &str); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 5] = [
         ("/api/create_workspace", vec![("name", "  ")], "name"),
         ("/api/create_workspace", vec![("name", "lab")], "name"),
         (
