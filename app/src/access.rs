@@ -65,6 +65,18 @@ mod server {
             Need::Session,
         ),
         (
+            <api::sessions::ListSessions as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::sessions::RevokeSession as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::sessions::SignOutEverywhere as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
             <api::system::GetSystemInfo as ServerFn>::PATH,
             Need::SignedIn,
         ),

@@ -19,6 +19,8 @@ pub const SESSION_USER: &str = "user_id";
 const SESSION_SINCE: &str = "signed_in_at";
 const SESSION_AUTH_VERSION: &str = "auth_version";
 const SESSION_LAST_SEEN: &str = "last_seen";
+/// The sign-in's row in `user_sessions` (listed on the profile, revocable).
+const SESSION_HANDLE: &str = "sign_in";
 /// How stale `last_seen` may get before a request refreshes it (and with it the idle expiry).
 const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
 
@@ -41,11 +43,26 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
         .ok()
         .flatten()
         .unwrap_or(0);
+    let handle: Option<String> = session.get(SESSION_HANDLE).await.ok().flatten();
     let user = state.accounts.get(&user_id).await.ok().flatten();
-    let valid = user.as_ref().is_some_and(|u| {
+    let mut valid = user.as_ref().is_some_and(|u| {
         now_ms().saturating_sub(since) <= state.auth.session_max_age_ms
             && version == u.password_changed_at
     });
+    if valid {
+        // Ended from the profile ("sign out everywhere", or this one revoked)?
+        valid = match &handle {
+            Some(handle) => state
+                .signins
+                .is_live(handle, &user_id)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "sign-in lookup failed");
+                    false
+                }),
+            None => false,
+        };
+    }
     if valid {
         // The store only writes changed sessions; touching `last_seen` now and then is what
         // makes the idle lifetime count from the last request rather than from sign-in.
@@ -58,35 +75,17 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
         let now = now_ms();
         if now - seen > LAST_SEEN_RESOLUTION_MS {
             let _ = session.insert(SESSION_LAST_SEEN, now).await;
+            if let Some(handle) = &handle
+                && let Err(e) = state.signins.touch(handle, now).await
+            {
+                tracing::warn!(error = %e, "could not note sign-in activity");
+            }
         }
         user
     } else {
         let _ = session.flush().await;
         None
     }
-}
-
-/// Starts a fresh session for `user`: a new session id (so a planted id is worthless) with the
-/// user, the sign-in time and the password version.
-pub async fn start_session(session: &Session, user: &User) -> Result<(), AppError> {
-    let internal = |e: tower_sessions::session::Error| {
-        tracing::error!(error = %e, "session store failed");
-        AppError::Internal
-    };
-    session.cycle_id().await.map_err(internal)?;
-    session
-        .insert(SESSION_USER, &user.id)
-        .await
-        .map_err(internal)?;
-    session
-        .insert(SESSION_SINCE, now_ms())
-        .await
-        .map_err(internal)?;
-    session
-        .insert(SESSION_AUTH_VERSION, user.password_changed_at)
-        .await
-        .map_err(internal)?;
-    Ok(())
 }
 
 /// What a server function needs to know about its request.
@@ -98,6 +97,7 @@ pub struct RequestCtx {
     pub token: Option<engine::tokens::TokenInfo>,
     pub address: String,
     pub request_id: Option<String>,
+    pub user_agent: Option<String>,
     /// The workspace the call was authorized in, for workspace-scoped calls.
     pub workspace: Option<String>,
 }
@@ -159,6 +159,11 @@ impl RequestCtx {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            user_agent: parts
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             workspace: None,
             state,
         })
@@ -167,6 +172,54 @@ impl RequestCtx {
     /// The signed-in user, or `Unauthorized`.
     pub fn require_user(&self) -> Result<&User, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// Starts a fresh session for `user`: a new session id (so a planted id is worthless) with
+    /// the user, the sign-in time, the password version and a new sign-in record (listed on the
+    /// profile). Returns the sign-in's handle.
+    pub async fn start_session(&self, user: &User) -> Result<String, AppError> {
+        let internal = |e: tower_sessions::session::Error| {
+            tracing::error!(error = %e, "session store failed");
+            AppError::Internal
+        };
+        let session = self.session()?;
+        let handle = self
+            .state
+            .signins
+            .open(&user.id, Some(&self.address), self.user_agent.as_deref())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "could not record the sign-in");
+                AppError::Internal
+            })?;
+        session.cycle_id().await.map_err(internal)?;
+        session
+            .insert(SESSION_USER, &user.id)
+            .await
+            .map_err(internal)?;
+        session
+            .insert(SESSION_SINCE, now_ms())
+            .await
+            .map_err(internal)?;
+        session
+            .insert(SESSION_AUTH_VERSION, user.password_changed_at)
+            .await
+            .map_err(internal)?;
+        session
+            .insert(SESSION_HANDLE, &handle)
+            .await
+            .map_err(internal)?;
+        Ok(handle)
+    }
+
+    /// The handle of this request's sign-in, if it has one.
+    pub async fn sign_in_handle(&self) -> Option<String> {
+        self.session
+            .as_ref()?
+            .get(SESSION_HANDLE)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// The session, which the session layer always provides.

@@ -36,6 +36,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// Workspaces and memberships; owns the access layer (`workspaces.access()`).
     pub workspaces: Workspaces,
+    /// Where each user is signed in.
+    pub signins: engine::signins::SignIns,
     pub auth: AuthConfig,
 }
 
@@ -46,6 +48,8 @@ pub struct AuthConfig {
     pub has_users: Arc<AtomicBool>,
     /// A session ends this long after sign-in, however active.
     pub session_max_age_ms: i64,
+    /// A session ends after this long without a request.
+    pub session_idle_ms: i64,
     /// `scheme://host[:port]` that state-changing browser requests must come from; `None`
     /// means the request's own `Host`.
     pub public_origin: Option<String>,

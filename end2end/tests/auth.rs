@@ -90,5 +90,17 @@ async fn the_password_is_changed_and_an_api_token_created_used_and_revoked_from_
         .send()
         .await?;
     assert_eq!(after.status(), 401);
+
+    // This browser is listed as this session; "sign out everywhere" ends it.
+    let device = wait_until("this session in the list", PATIENCE, || async {
+        browser.text("[data-test=session-row]").await
+    })
+    .await?;
+    assert!(device.contains("Headless Chrome on Linux"), "{device}");
+    assert!(browser.exists("[data-test=this-session]").await?);
+    browser.click("[data-test=sign-out-everywhere]").await?;
+    browser.wait_for("[data-test=login-form]").await?;
+    browser.client.goto(&orbitr.url("/profile")).await?;
+    browser.wait_for("[data-test=login-form]").await?;
     browser.close().await
 }

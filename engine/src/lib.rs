@@ -20,6 +20,8 @@ pub mod secrets;
 #[cfg(feature = "runtime")]
 pub mod sessions;
 #[cfg(feature = "runtime")]
+pub mod signins;
+#[cfg(feature = "runtime")]
 pub mod tokens;
 #[cfg(feature = "runtime")]
 pub mod workspaces;

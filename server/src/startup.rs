@@ -99,6 +99,7 @@ impl Application {
             .context("loading the access policy and memberships")?;
         let workspaces = engine::workspaces::Workspaces::new(db.clone(), Arc::new(access));
         let db_for_tokens = db.clone();
+        let signins = engine::signins::SignIns::new(db.clone());
         let has_users = accounts.count().await.context("counting accounts")? > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -112,6 +113,7 @@ impl Application {
             accounts,
             tokens: engine::tokens::Tokens::new(db_for_tokens),
             workspaces,
+            signins,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),
@@ -122,6 +124,8 @@ impl Application {
             auth: AuthConfig {
                 has_users: Arc::new(AtomicBool::new(has_users)),
                 session_max_age_ms: i64::try_from(settings.session_max_days * 86_400_000)
+                    .unwrap_or(i64::MAX),
+                session_idle_ms: i64::try_from(settings.session_idle_hours * 3_600_000)
                     .unwrap_or(i64::MAX),
                 public_origin: settings.public_url.clone(),
             },

@@ -60,7 +60,7 @@ async fn setup_admin_inner(
         ));
     };
     ctx.mark_has_users();
-    crate::auth::start_session(ctx.session()?, &user).await?;
+    ctx.start_session(&user).await?;
     ctx.audit_as(
         crate::auth::actor(&user),
         "auth.setup",
@@ -107,7 +107,7 @@ async fn login_inner(
     match ctx.state.accounts.verify_login(&email, &password).await {
         Ok(user) => {
             ctx.state.login_limiter.clear_account(&email);
-            crate::auth::start_session(ctx.session()?, &user).await?;
+            ctx.start_session(&user).await?;
             ctx.audit_as(
                 crate::auth::actor(&user),
                 "auth.login",
@@ -145,6 +145,11 @@ async fn logout_inner() -> Result<String, AppError> {
     use engine::audit::Outcome;
     let ctx = crate::auth::RequestCtx::authorize::<Logout>(None).await?;
     let user = ctx.require_user()?.clone();
+    if let Some(handle) = ctx.sign_in_handle().await
+        && let Err(e) = ctx.state.signins.revoke(&user.id, &handle).await
+    {
+        tracing::error!(error = %e, "could not end the sign-in record");
+    }
     ctx.session()?.flush().await.map_err(|e| {
         tracing::error!(error = %e, "session store failed");
         AppError::Internal
@@ -197,7 +202,15 @@ pub async fn change_password(
                 .await
             {
                 Ok(updated) => {
-                    crate::auth::start_session(ctx.session()?, &updated).await?;
+                    let handle = ctx.start_session(&updated).await?;
+                    if let Err(e) = ctx
+                        .state
+                        .signins
+                        .revoke_all(&updated.id, Some(&handle))
+                        .await
+                    {
+                        tracing::error!(error = %e, "could not end the other sign-ins");
+                    }
                     ctx.audit_as(
                         crate::auth::actor(&user),
                         "auth.change_password",

@@ -1,6 +1,7 @@
 //! Server functions, grouped by resource. Each is a thin adapter onto an engine call.
 
 pub mod auth;
+pub mod sessions;
 pub mod system;
 pub mod tokens;
 pub mod workspaces;

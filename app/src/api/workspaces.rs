@@ -627,7 +627,7 @@ pub async fn accept_invitation(
                 }
             };
             if ctx.user.is_none() {
-                crate::auth::start_session(ctx.session()?, &user).await?;
+                ctx.start_session(&user).await?;
                 ctx.user = Some(user.clone());
             }
             ctx.session()?

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{ChangePassword, get_me};
+use crate::api::sessions::{RevokeSession, SignOutEverywhere, list_sessions};
 use crate::api::tokens::{ApiToken, CreateApiToken, RevokeApiToken, list_api_tokens};
 use crate::components::form::{Field, FormError};
 use crate::components::format::datetime;
@@ -29,6 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Suspense>
         <PasswordChange/>
+        <Sessions/>
         <ApiTokens/>
     }
 }
@@ -54,6 +56,59 @@ fn PasswordChange() -> impl IntoView {
             {move || value.get().and_then(Result::ok).map(|message| view! {
                 <p class="form-ok" role="status" data-test="password-changed">{message}</p>
             })}
+        </section>
+    }
+}
+
+#[component]
+fn Sessions() -> impl IntoView {
+    let revoke = ServerAction::<RevokeSession>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    crate::components::toast::toast_failures(revoke.value());
+    crate::components::form::leave_on_success(everywhere.value());
+    let sessions = Resource::new(move || revoke.version().get(), |_| list_sessions());
+    view! {
+        <section class="panel stack">
+            <h2>"Where you are signed in"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => view! {
+                            <table class="table" data-test="sessions">
+                                <thead><tr><th>"Device"</th><th>"Address"</th><th>"Signed in"</th><th>"Last active"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|s| {
+                                        let id = s.id.clone();
+                                        view! {
+                                            <tr data-test="session-row">
+                                                <td>{s.device.clone()} {s.current.then(|| view! { " " <span class="tag" data-test="this-session">"this session"</span> })}</td>
+                                                <td>{s.ip.clone().unwrap_or_default()}</td>
+                                                <td>{datetime(s.signed_in_at)}</td>
+                                                <td>{datetime(s.last_seen)}</td>
+                                                <td>{(!s.current).then(|| view! {
+                                                    <button type="button" class="button button-quiet" data-test="revoke-session"
+                                                        disabled=move || revoke.pending().get()
+                                                        on:click=move |_| { revoke.dispatch(RevokeSession { id: id.clone() }); }>
+                                                        "Sign out"
+                                                    </button>
+                                                })}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div>
+                <button type="button" class="button button-quiet" data-test="sign-out-everywhere"
+                    disabled=move || everywhere.pending().get()
+                    on:click=move |_| { everywhere.dispatch(SignOutEverywhere {}); }>
+                    "Sign out everywhere"
+                </button>
+            </div>
         </section>
     }
 }

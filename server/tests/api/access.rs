@@ -207,6 +207,23 @@ fn placeholder_user() -> User {
     }
 }
 
+/// Signs a principal's client in again after a call that ended its session.
+async fn sign_in_again(app: &TestApp, world: &World, who: Principal) {
+    let (client, email, password) = match who {
+        Principal::Admin => (&world.admin, ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD),
+        Principal::Anonymous | Principal::ReadToken => return,
+        other => {
+            let (_, user, client) = world
+                .users
+                .iter()
+                .find(|(p, _, _)| *p == other)
+                .expect("principal");
+            (client, user.email.clone(), PASSWORD)
+        }
+    };
+    assert_eq!(app.login(client, &email, password).await.status(), 200);
+}
+
 /// A fresh workspace with owner, operator and viewer, so calls that change things (leave,
 /// remove, rename) never affect the next principal's call.
 async fn fresh_workspace(app: &TestApp, world: &World, n: usize) -> String {
@@ -265,6 +282,15 @@ fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String,
             ("expires_in_hours", "1".into()),
         ],
         "revoke_invitation" => vec![("workspace", ws.into()), ("id", "nope".into())],
+        "revoke_session" => vec![("id", "nope".into())],
+        "list_sessions"
+        | "sign_out_everywhere"
+        | "logout"
+        | "my_workspaces"
+        | "get_me"
+        | "list_api_tokens"
+        | "get_system_info"
+        | "get_engine_status" => vec![],
         "check_invitation" | "accept_invitation" => vec![("code", "inv_nope_nope".into())],
         _ => vec![("workspace", ws.into())],
     };
@@ -326,10 +352,8 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
         }
     }
 
-    // Server functions, after the REST routes and with sign-out last: it ends the session.
-    let mut fns: Vec<&(&str, Need)> = SERVER_FNS.iter().collect();
-    fns.sort_by_key(|(p, _)| p.ends_with("/logout"));
-    for (path, need) in fns {
+    // Server functions. Those that end the caller's session are followed by signing in again.
+    for (path, need) in SERVER_FNS {
         for who in PRINCIPALS {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
@@ -357,6 +381,9 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
                 }
             };
             let (refused, status, body) = denied(response).await;
+            if ["/api/logout", "/api/sign_out_everywhere"].contains(path) {
+                sign_in_again(&app, &world, who).await;
+            }
             let want = expected(*need, who, false);
             if refused == want {
                 failures.push(format!(

@@ -9,6 +9,7 @@ mod auth;
 mod engine_faults;
 mod health;
 mod pages;
+mod sessions;
 mod system;
 mod tokens;
 mod workspaces;
