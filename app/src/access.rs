@@ -65,6 +65,14 @@ mod server {
             Need::Session,
         ),
         (
+            <api::audit::ListAudit as ServerFn>::PATH,
+            Need::Platform("audit", "read"),
+        ),
+        (
+            <api::audit::ListWorkspaceAudit as ServerFn>::PATH,
+            Need::Workspace("audit", "read"),
+        ),
+        (
             <api::sessions::ListSessions as ServerFn>::PATH,
             Need::Session,
         ),

@@ -19,6 +19,7 @@ use crate::components::engine::{EngineBanner, provide_engine_status};
 use crate::components::layout::{Sidebar, TopBar};
 use crate::components::toast::{ToastHost, provide_toaster};
 use crate::components::workspace::provide_workspaces;
+use crate::pages::audit::AuditPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=ProfilePage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>
                     <Route path=path!("/workspaces/:id") view=WorkspacePage/>
+                    <Route path=path!("/audit") view=AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

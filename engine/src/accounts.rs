@@ -369,6 +369,16 @@ impl Accounts {
         }
     }
 
+    /// The user with this email, if any.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, AccountError> {
+        let email = Email::parse(email)?;
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, User>(&sql)
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?))
+    }
+
     /// The user with this id.
     pub async fn get(&self, id: &str) -> Result<Option<User>, AccountError> {
         if let Some(user) = self.cache.read().ok().and_then(|c| c.get(id).cloned()) {

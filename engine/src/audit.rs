@@ -63,6 +63,23 @@ pub struct Record {
     pub hash: String,
 }
 
+/// What to look for in the log; every field is optional and they combine.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Filter {
+    /// Actor prefix, e.g. `user:<id>`.
+    pub actor: Option<String>,
+    /// Workspace id.
+    pub workspace: Option<String>,
+    /// Action prefix, e.g. `workspace.` or `auth.login`.
+    pub action: Option<String>,
+    /// `ok`, `denied` or `failed`.
+    pub result: Option<String>,
+    /// From this time (ms since the epoch), inclusive.
+    pub from: Option<i64>,
+    /// Until this time, exclusive.
+    pub to: Option<i64>,
+}
+
 /// Result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
@@ -182,6 +199,36 @@ impl Audit {
         Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, Record>(
             "SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1"
         )
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Records matching `filter`, newest first, older than `before` (a `seq`) when given.
+    pub async fn query(
+        &self,
+        filter: &Filter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Record>, DbError> {
+        let like = |v: &Option<String>| {
+            v.as_ref()
+                .map(|v| format!("{}%", v.replace(['%', '_'], "")))
+        };
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, Record>(
+            "SELECT * FROM audit_log WHERE ($1 IS NULL OR actor LIKE $1) \
+             AND ($2 IS NULL OR workspace = $2) AND ($3 IS NULL OR action LIKE $3) \
+             AND ($4 IS NULL OR result = $4) AND ($5 IS NULL OR at >= $5) \
+             AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR seq < $7) \
+             ORDER BY seq DESC LIMIT $8"
+        )
+        .bind(like(&filter.actor))
+        .bind(&filter.workspace)
+        .bind(like(&filter.action))
+        .bind(&filter.result)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(before)
         .bind(limit)
         .fetch_all(pool)
         .await?))

@@ -36,6 +36,16 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/members",
         Need::Workspace("member", "read"),
     ),
+    (
+        Method::GET,
+        "/api/v1/audit",
+        Need::Platform("audit", "read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/audit",
+        Need::Workspace("audit", "read"),
+    ),
 ];
 
 /// What the route needs, if declared.

@@ -1,5 +1,6 @@
 //! Server functions, grouped by resource. Each is a thin adapter onto an engine call.
 
+pub mod audit;
 pub mod auth;
 pub mod sessions;
 pub mod system;

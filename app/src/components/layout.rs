@@ -43,6 +43,7 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                         <span>"Workspaces"</span>
                     </A>
                 </li>
+                <AuditLink/>
             </ul>
             <div class="sidebar-footer">
                 <a href="/api/docs/" rel="external">"API reference"</a>
@@ -50,6 +51,34 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
             </div>
         </nav>
         <div class="scrim" on:click=move |_| nav_open.set(false)></div>
+    }
+    // Type erasure keeps the frame's view type shallow enough for the compiler.
+    .into_any()
+}
+
+/// The audit log entry, for those who may read it (admins, owners of the current workspace).
+#[component]
+fn AuditLink() -> impl IntoView {
+    let workspaces = crate::components::workspace::use_workspaces();
+    let visible = move || {
+        workspaces
+            .data
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|ctx| ctx.can("audit", "read"))
+    };
+    view! {
+        <Show when=visible>
+            <li>
+                <A href="/audit">
+                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                        <path d="M7 3h8l4 4v14H7z"/>
+                        <path d="M10 11h6M10 15h6M10 19h4"/>
+                    </svg>
+                    <span>"Audit log"</span>
+                </A>
+            </li>
+        </Show>
     }
 }
 
@@ -76,6 +105,7 @@ pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
             <UserMenu/>
         </header>
     }
+    .into_any()
 }
 
 /// Who is signed in, and the way out.

@@ -1,6 +1,7 @@
 //! The router, assembled in one place: health, metrics, REST API with its OpenAPI document and
 //! docs, the live websocket, Leptos pages and server functions, static files.
 
+pub mod audit;
 pub mod events;
 pub mod health;
 pub mod me;
@@ -35,7 +36,8 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "system", description = "Orbitr and Docker engine status"),
         (name = "accounts", description = "The signed-in user"),
-        (name = "workspaces", description = "Workspaces and their members")
+        (name = "workspaces", description = "Workspaces and their members"),
+        (name = "audit", description = "The audit log")
     )
 )]
 pub struct ApiDoc;
@@ -51,6 +53,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(workspaces::get_workspace))
         .routes(routes!(workspaces::list_members))
+        .routes(routes!(audit::export_all))
+        .routes(routes!(audit::export_workspace))
         .split_for_parts()
 }
 

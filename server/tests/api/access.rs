@@ -283,6 +283,8 @@ fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String,
         ],
         "revoke_invitation" => vec![("workspace", ws.into()), ("id", "nope".into())],
         "revoke_session" => vec![("id", "nope".into())],
+        "list_audit" => vec![("query[action]", "auth.".into())],
+        "list_workspace_audit" => vec![("workspace", ws.into()), ("query[action]", "auth.".into())],
         "list_sessions"
         | "sign_out_everywhere"
         | "logout"

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod assets;
+mod audit;
 mod auth;
 mod engine_faults;
 mod health;

@@ -1,0 +1,220 @@
+//! `/audit`: the audit log with filters, paging and export. Platform admins see every record;
+//! a workspace owner sees the records of the workspace they work in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::audit::{AuditPage, AuditQuery, list_audit, list_workspace_audit};
+use crate::components::format::datetime;
+use crate::components::workspace::use_workspaces;
+use crate::error::AppError;
+
+const FILTERS: [&str; 6] = ["actor", "workspace", "action", "result", "from", "to"];
+
+/// Percent-encodes a query value.
+fn encode(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'@' | b':') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where the log is read from for this user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Everything,
+    Workspace(String, String),
+    Nothing,
+}
+
+/// `/audit`.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let workspaces = use_workspaces();
+    let params = use_query_map();
+    let query = move || {
+        let p = params.read();
+        let get = |k: &str| p.get(k).filter(|v| !v.trim().is_empty());
+        AuditQuery {
+            actor: get("actor"),
+            workspace: get("workspace"),
+            action: get("action"),
+            result: get("result"),
+            from: get("from"),
+            to: get("to"),
+            before: get("before").and_then(|b| b.parse().ok()),
+        }
+    };
+    let scope = move || {
+        workspaces.data.get().and_then(Result::ok).map(|ctx| {
+            if ctx.is_admin {
+                Scope::Everything
+            } else if ctx.can("audit", "read") {
+                ctx.current_workspace().map_or(Scope::Nothing, |w| {
+                    Scope::Workspace(w.id.clone(), w.name.clone())
+                })
+            } else {
+                Scope::Nothing
+            }
+        })
+    };
+    let page = Resource::new(
+        move || (scope(), query()),
+        |(scope, query)| async move {
+            match scope {
+                None => Ok(None),
+                Some(Scope::Everything) => list_audit(query).await.map(Some),
+                Some(Scope::Workspace(id, _)) => list_workspace_audit(id, query).await.map(Some),
+                Some(Scope::Nothing) => Err(AppError::Forbidden),
+            }
+        },
+    );
+    // The current filters as a query string (for export and paging links).
+    let filters = move || {
+        let p = params.read();
+        FILTERS
+            .iter()
+            .filter_map(|k| {
+                p.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={}", encode(&v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let export = move |format: &str| {
+        let base = match scope() {
+            Some(Scope::Workspace(id, _)) => format!("/api/v1/workspaces/{id}/audit"),
+            _ => "/api/v1/audit".to_owned(),
+        };
+        let f = filters();
+        if f.is_empty() {
+            format!("{base}?format={format}")
+        } else {
+            format!("{base}?{f}&format={format}")
+        }
+    };
+    let field = move |k: &'static str| params.read().get(k).unwrap_or_default();
+    view! {
+        <Title text="Audit log"/>
+        <div class="page-header">
+            <h1>"Audit log"</h1>
+            {move || match scope() {
+                Some(Scope::Workspace(_, name)) => Some(view! { <span class="tag">{name}</span> }),
+                _ => None,
+            }}
+        </div>
+        <section class="panel stack">
+            <form method="get" action="/audit" class="form form-inline" data-test="audit-filters">
+                <div class="field">
+                    <label for="f-actor">"Actor"</label>
+                    <input id="f-actor" name="actor" placeholder="email" prop:value=move || field("actor")/>
+                </div>
+                {move || (scope() == Some(Scope::Everything)).then(|| view! {
+                    <div class="field">
+                        <label for="f-workspace">"Workspace id"</label>
+                        <input id="f-workspace" name="workspace" prop:value=move || field("workspace")/>
+                    </div>
+                })}
+                <div class="field">
+                    <label for="f-action">"Action"</label>
+                    <input id="f-action" name="action" placeholder="e.g. auth. or workspace.delete" prop:value=move || field("action")/>
+                </div>
+                <div class="field">
+                    <label for="f-result">"Result"</label>
+                    <select id="f-result" name="result" data-test="filter-result">
+                        {["", "ok", "denied", "failed"].map(|r| {
+                            let label = if r.is_empty() { "any" } else { r };
+                            view! { <option value=r selected=move || field("result") == r>{label}</option> }
+                        }).to_vec()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-from">"From"</label>
+                    <input id="f-from" name="from" type="date" prop:value=move || field("from")/>
+                </div>
+                <div class="field">
+                    <label for="f-to">"To"</label>
+                    <input id="f-to" name="to" type="date" prop:value=move || field("to")/>
+                </div>
+                <button type="submit" class="button" data-test="apply-filters">"Filter"</button>
+                <a class="button button-quiet" href="/audit">"Clear"</a>
+            </form>
+            <p class="muted">
+                "Export what matches: "
+                <a href=move || export("csv") data-test="export-csv" rel="external">"CSV"</a>
+                " · "
+                <a href=move || export("json") data-test="export-json" rel="external">"JSON"</a>
+            </p>
+        </section>
+        <Transition fallback=|| view! { <div class="panel skeleton" style="height: 8rem"></div> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(None) => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    Ok(Some(page)) => view! { <AuditTable page=page filters=filters()/> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <section class="panel empty-state" data-test="audit-forbidden">
+                            <p>"The audit log is for platform administrators and workspace owners."</p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" data-test="audit-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage, filters: String) -> impl IntoView {
+    if page.rows.is_empty() {
+        return view! {
+            <section class="panel empty-state" data-test="audit-empty"><p>"No records match."</p></section>
+        }
+        .into_any();
+    }
+    let older = page.older.map(|before| {
+        let href = if filters.is_empty() {
+            format!("/audit?before={before}")
+        } else {
+            format!("/audit?{filters}&before={before}")
+        };
+        view! { <a class="button button-quiet" href=href data-test="older">"Older records"</a> }
+    });
+    view! {
+        <section class="panel">
+            <table class="table" data-test="audit">
+                <thead>
+                    <tr><th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Target"</th><th>"Result"</th><th>"Workspace"</th><th>"Address"</th></tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|r| {
+                        let class = match r.result.as_str() {
+                            "ok" => "pill pill-ok",
+                            "denied" => "pill pill-danger",
+                            _ => "pill pill-warn",
+                        };
+                        view! {
+                            <tr data-test="audit-row">
+                                <td title=r.request_id.clone().unwrap_or_default()>{datetime(r.at)}</td>
+                                <td title=r.actor.clone()>{r.actor_email.clone().unwrap_or_else(|| r.actor.clone())}</td>
+                                <td><code>{r.action.clone()}</code></td>
+                                <td>{r.target.clone().unwrap_or_default()}</td>
+                                <td><span class=class title=r.reason.clone().unwrap_or_default()>{r.result.clone()}</span></td>
+                                <td>{r.workspace.clone().unwrap_or_default()}</td>
+                                <td>{r.source_ip.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {older}
+        </section>
+    }
+    .into_any()
+}
