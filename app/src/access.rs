@@ -65,6 +65,30 @@ mod server {
             Need::Session,
         ),
         (
+            <api::users::ListUsers as ServerFn>::PATH,
+            Need::Platform("user", "read"),
+        ),
+        (
+            <api::users::SetPlatformAdmin as ServerFn>::PATH,
+            Need::Platform("user", "manage"),
+        ),
+        (
+            <api::users::DeleteUser as ServerFn>::PATH,
+            Need::Platform("user", "manage"),
+        ),
+        (
+            <api::users::CreatePasswordReset as ServerFn>::PATH,
+            Need::Platform("user", "manage"),
+        ),
+        (
+            <api::users::CheckPasswordReset as ServerFn>::PATH,
+            Need::Anyone,
+        ),
+        (
+            <api::users::CompletePasswordReset as ServerFn>::PATH,
+            Need::Anyone,
+        ),
+        (
             <api::audit::ListAudit as ServerFn>::PATH,
             Need::Platform("audit", "read"),
         ),

@@ -26,6 +26,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
+use crate::pages::users::{ResetPage, UsersPage};
 use crate::pages::workspaces::{WorkspacePage, WorkspacesPage};
 
 #[cfg(feature = "ssr")]
@@ -54,12 +55,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/invite/:code") view=InvitePage/>
+                <Route path=path!("/reset/:code") view=ResetPage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>
                     <Route path=path!("/workspaces/:id") view=WorkspacePage/>
                     <Route path=path!("/audit") view=AuditPage/>
+                    <Route path=path!("/users") view=UsersPage/>
                 </ParentRoute>
             </Routes>
         </Router>

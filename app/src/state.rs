@@ -36,6 +36,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// Workspaces and memberships; owns the access layer (`workspaces.access()`).
     pub workspaces: Workspaces,
+    /// Account administration (admin role, deletion, reset links).
+    pub admin: engine::admin::Admin,
     /// Where each user is signed in.
     pub signins: engine::signins::SignIns,
     pub auth: AuthConfig,

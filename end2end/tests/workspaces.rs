@@ -125,6 +125,36 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
     })
     .await?;
 
+    // The admin issues a password-reset link for the viewer from the users page; the viewer
+    // sets a new password with it and signs in with that.
+    admin.client.goto(&orbitr.url("/users")).await?;
+    admin.wait_for("[data-test=user-row]").await?;
+    admin.wait_hydrated().await?;
+    admin
+        .js("const rows = Array.from(document.querySelectorAll('[data-test=user-row]'));
+             const row = rows.find(r => r.querySelector('[data-test=user-email]').textContent === 'val@orbitr.test');
+             row.querySelector('[data-test=reset-password]').click(); return true;")
+        .await?;
+    let reset = wait_until("the reset link", PATIENCE, || async {
+        admin.text("[data-test=reset-link]").await
+    })
+    .await?;
+    again.client.goto(&reset).await?;
+    again.wait_for("[data-test=reset-form]").await?;
+    again.wait_hydrated().await?;
+    again.fill("password", "new amber canyon whistle").await?;
+    again.fill("confirm", "new amber canyon whistle").await?;
+    again.click("[data-test=submit]").await?;
+    again.wait_for("[data-test=login-form]").await?;
+    again.wait_hydrated().await?;
+    again.fill("email", "val@orbitr.test").await?;
+    again.fill("password", "new amber canyon whistle").await?;
+    again.click("[data-test=submit]").await?;
+    again.wait_for("[data-test=user-name]").await?;
+    // The guest's older session ended with the reset.
+    guest.client.goto(&orbitr.url("/profile")).await?;
+    guest.wait_for("[data-test=login-form]").await?;
+
     again.close().await?;
     guest.close().await?;
     admin.close().await

@@ -379,6 +379,19 @@ impl Accounts {
             .await?))
     }
 
+    /// Drops a user from the in-memory cache after a change made elsewhere (admin role,
+    /// deletion, password reset); the next read loads it again.
+    pub fn forget(&self, id: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(id);
+        }
+    }
+
+    /// Hashes a password with the shared, bounded hasher.
+    pub async fn hash(&self, password: &str) -> Result<String, AccountError> {
+        self.hasher.hash(password).await
+    }
+
     /// The user with this id.
     pub async fn get(&self, id: &str) -> Result<Option<User>, AccountError> {
         if let Some(user) = self.cache.read().ok().and_then(|c| c.get(id).cloned()) {

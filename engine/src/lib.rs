@@ -8,6 +8,8 @@ pub mod access;
 #[cfg(feature = "runtime")]
 pub mod accounts;
 #[cfg(feature = "runtime")]
+pub mod admin;
+#[cfg(feature = "runtime")]
 pub mod audit;
 #[cfg(feature = "runtime")]
 pub mod db;

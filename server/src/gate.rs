@@ -194,7 +194,9 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let to = |target: &str| Redirect::to(target).into_response();
     match (has_users, signed_in, path.as_str()) {
         // Invitation links work for anyone holding one.
-        (true, _, p) if p.starts_with("/invite/") => next.run(req).await,
+        (true, _, p) if p.starts_with("/invite/") || p.starts_with("/reset/") => {
+            next.run(req).await
+        }
         (false, _, "/setup") => next.run(req).await,
         (false, _, _) => to("/setup"),
         (true, true, "/setup" | "/login") => to("/"),

@@ -100,6 +100,7 @@ impl Application {
         let workspaces = engine::workspaces::Workspaces::new(db.clone(), Arc::new(access));
         let db_for_tokens = db.clone();
         let signins = engine::signins::SignIns::new(db.clone());
+        let admin = engine::admin::Admin::new(db.clone(), accounts.clone());
         let has_users = accounts.count().await.context("counting accounts")? > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -114,6 +115,7 @@ impl Application {
             tokens: engine::tokens::Tokens::new(db_for_tokens),
             workspaces,
             signins,
+            admin,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

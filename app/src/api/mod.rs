@@ -5,4 +5,5 @@ pub mod auth;
 pub mod sessions;
 pub mod system;
 pub mod tokens;
+pub mod users;
 pub mod workspaces;

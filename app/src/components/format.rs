@@ -74,3 +74,12 @@ mod datetime_tests {
         assert_eq!(datetime(951_782_400_000), "2000-02-29 00:00 UTC");
     }
 }
+
+/// The absolute form of a site path, for links people copy (the path itself outside a browser).
+pub fn absolute_url(path: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+        return format!("{origin}{path}");
+    }
+    path.to_owned()
+}

@@ -43,7 +43,7 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                         <span>"Workspaces"</span>
                     </A>
                 </li>
-                <AuditLink/>
+                <AdminLinks/>
             </ul>
             <div class="sidebar-footer">
                 <a href="/api/docs/" rel="external">"API reference"</a>
@@ -56,29 +56,43 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
     .into_any()
 }
 
-/// The audit log entry, for those who may read it (admins, owners of the current workspace).
+/// The users entry (platform admins) and the audit log entry (admins, owners of the current
+/// workspace). Rendered once the user's workspaces are known, on the server as in the browser.
 #[component]
-fn AuditLink() -> impl IntoView {
+fn AdminLinks() -> impl IntoView {
     let workspaces = crate::components::workspace::use_workspaces();
-    let visible = move || {
-        workspaces
-            .data
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|ctx| ctx.can("audit", "read"))
-    };
     view! {
-        <Show when=visible>
-            <li>
-                <A href="/audit">
-                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
-                        <path d="M7 3h8l4 4v14H7z"/>
-                        <path d="M10 11h6M10 15h6M10 19h4"/>
-                    </svg>
-                    <span>"Audit log"</span>
-                </A>
-            </li>
-        </Show>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let ctx = workspaces.data.await.ok();
+                let admin = ctx.as_ref().is_some_and(|c| c.is_admin);
+                let audit = ctx.as_ref().is_some_and(|c| c.can("audit", "read"));
+                view! {
+                    {admin.then(|| view! {
+                        <li>
+                            <A href="/users">
+                                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                                    <circle cx="12" cy="8" r="4"/>
+                                    <path d="M4 21c1-4 4-6 8-6s7 2 8 6"/>
+                                </svg>
+                                <span>"Users"</span>
+                            </A>
+                        </li>
+                    })}
+                    {audit.then(|| view! {
+                        <li>
+                            <A href="/audit">
+                                <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                                    <path d="M7 3h8l4 4v14H7z"/>
+                                    <path d="M10 11h6M10 15h6M10 19h4"/>
+                                </svg>
+                                <span>"Audit log"</span>
+                            </A>
+                        </li>
+                    })}
+                }
+            })}
+        </Transition>
     }
 }
 

@@ -7,4 +7,5 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod setup;
+pub mod users;
 pub mod workspaces;

@@ -246,15 +246,6 @@ fn MemberTable(
     }
 }
 
-/// The absolute form of a site path, for links people copy.
-fn absolute(path: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
-        return format!("{origin}{path}");
-    }
-    path.to_owned()
-}
-
 #[component]
 fn Invitations(workspace: String) -> impl IntoView {
     let create = ServerAction::<CreateInvitation>::new();
@@ -286,7 +277,7 @@ fn Invitations(workspace: String) -> impl IntoView {
             {move || created.get().and_then(Result::ok).map(|new| view! {
                 <div class="secret-box" role="status">
                     <strong>{format!("Invitation to join as {} created. Copy the link now: it will not be shown again.", new.invitation.role)}</strong>
-                    <code data-test="invite-link">{absolute(&new.path)}</code>
+                    <code data-test="invite-link">{crate::components::format::absolute_url(&new.path)}</code>
                 </div>
             })}
             <ActionForm action=create attr:class="form form-inline" attr:data-test="invite-form">

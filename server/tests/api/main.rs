@@ -13,4 +13,5 @@ mod pages;
 mod sessions;
 mod system;
 mod tokens;
+mod users;
 mod workspaces;
