@@ -34,6 +34,9 @@ pub enum AppError {
     /// The action conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot be reached right now; nothing was changed.
+    #[error("The database is unavailable right now; nothing was changed. Try again in a moment")]
+    DatabaseUnavailable,
     /// Something failed on the server; details are in its log under this request.
     #[error("Internal error; the server log has the details")]
     Internal,
@@ -52,7 +55,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
-            Self::DockerUnavailable { .. } => 503,
+            Self::DockerUnavailable { .. } | Self::DatabaseUnavailable => 503,
             Self::Docker { .. } => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
@@ -89,6 +92,10 @@ impl From<engine::accounts::AccountError> for AppError {
                 message: m,
             },
             AccountError::InvalidCredentials => Self::InvalidCredentials,
+            AccountError::Db(e) if e.is_unavailable() => {
+                tracing::error!(error = ?e, "database unavailable");
+                Self::DatabaseUnavailable
+            }
             other => {
                 tracing::error!(error = ?other, "account operation failed");
                 Self::Internal

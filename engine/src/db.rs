@@ -28,6 +28,24 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
 }
 
+impl DbError {
+    /// Whether the database could not be reached at all (as opposed to a query it refused).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Connect { .. } => true,
+            Self::Query(e) => matches!(
+                e,
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// A database URL that has been checked, before anything is opened or created.
 #[derive(Debug, Clone)]
 pub enum DatabaseUrl {

@@ -22,12 +22,26 @@ impl Default for LoginLimits {
     }
 }
 
-/// Counts failed sign-ins; refuses further tries once a limit is reached, until the oldest
-/// counted failure leaves the window.
+/// Longest lockout, however often a key is locked.
+const MAX_LOCKOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Failures of one account or address.
+#[derive(Default)]
+struct Track {
+    times: VecDeque<Instant>,
+    /// Lockouts so far; each one lasts twice as long as the one before.
+    level: u32,
+    locked_until: Option<Instant>,
+    last_failure: Option<Instant>,
+}
+
+/// Counts failed sign-ins. Reaching a limit within the window locks the account or address
+/// for the window; every further lockout doubles (capped at a day) until a day passes without
+/// failures.
 #[derive(Clone)]
 pub struct LoginLimiter {
     limits: LoginLimits,
-    failures: Arc<Mutex<HashMap<String, VecDeque<Instant>>>>,
+    failures: Arc<Mutex<HashMap<String, Track>>>,
 }
 
 impl LoginLimiter {
@@ -59,33 +73,19 @@ impl LoginLimiter {
     }
 
     fn check_at(&self, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        let Ok(mut failures) = self.failures.lock() else {
+        let Ok(failures) = self.failures.lock() else {
             return Ok(());
         };
-        let mut wait = Duration::ZERO;
-        for (key, which) in Self::keys(account, address) {
-            if let Some(times) = failures.get_mut(&key) {
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.limits.window)
-                {
-                    times.pop_front();
-                }
-                let limit = self.limit(which);
-                if limit > 0 && times.len() >= limit {
-                    let oldest_counted = times[times.len() - limit];
-                    wait = wait.max(
-                        self.limits
-                            .window
-                            .saturating_sub(now.duration_since(oldest_counted)),
-                    );
-                }
-            }
-        }
+        let wait = Self::keys(account, address)
+            .iter()
+            .filter_map(|(key, _)| failures.get(key)?.locked_until)
+            .map(|until| until.saturating_duration_since(now))
+            .max()
+            .unwrap_or(Duration::ZERO);
         if wait.is_zero() { Ok(()) } else { Err(wait) }
     }
 
-    /// Counts one failed sign-in.
+    /// Counts one failed sign-in, locking the account or address when it reaches its limit.
     pub fn record_failure(&self, account: &str, address: &str) {
         self.record_failure_at(account, address, Instant::now());
     }
@@ -96,15 +96,39 @@ impl LoginLimiter {
         };
         if failures.len() > 100_000 {
             // Bound memory under a spray of distinct names: forget entries that have aged out.
-            let window = self.limits.window;
-            failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
+            failures.retain(|_, t| {
+                t.last_failure
+                    .is_some_and(|last| now.duration_since(last) < MAX_LOCKOUT)
             });
         }
-        for (key, _) in Self::keys(account, address) {
-            failures.entry(key).or_default().push_back(now);
+        let window = self.limits.window;
+        for (key, which) in Self::keys(account, address) {
+            let limit = self.limit(which);
+            let track = failures.entry(key).or_default();
+            if track
+                .last_failure
+                .is_some_and(|last| now.duration_since(last) >= MAX_LOCKOUT)
+            {
+                // A quiet day forgives earlier lockouts.
+                track.level = 0;
+            }
+            while track
+                .times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= window)
+            {
+                track.times.pop_front();
+            }
+            track.times.push_back(now);
+            track.last_failure = Some(now);
+            if limit > 0 && track.times.len() >= limit {
+                let lockout = window
+                    .saturating_mul(2_u32.saturating_pow(track.level))
+                    .min(MAX_LOCKOUT);
+                track.level = track.level.saturating_add(1);
+                track.locked_until = Some(now + lockout);
+                track.times.clear();
+            }
         }
     }
 
@@ -143,6 +167,35 @@ mod tests {
         assert!(
             l.check_at("ada@x.org", "10.0.0.2", t0 + Duration::from_secs(61))
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_further_lockout_lasts_twice_as_long_until_a_quiet_day() {
+        let l = limiter();
+        let mut now = Instant::now();
+        let mut lockouts = Vec::new();
+        for _ in 0..4 {
+            for _ in 0..3 {
+                l.record_failure_at("ada@x.org", "10.0.0.1", now);
+            }
+            let wait = l
+                .check_at("ada@x.org", "10.0.0.7", now)
+                .expect_err("locked");
+            lockouts.push(wait.as_secs());
+            now += wait;
+            assert!(l.check_at("ada@x.org", "10.0.0.7", now).is_ok());
+        }
+        assert_eq!(lockouts, [60, 120, 240, 480]);
+        // A day without failures starts again from the window.
+        now += Duration::from_secs(24 * 3600);
+        for _ in 0..3 {
+            l.record_failure_at("ada@x.org", "10.0.0.1", now);
+        }
+        assert_eq!(
+            l.check_at("ada@x.org", "10.0.0.7", now)
+                .expect_err("locked"),
+            Duration::from_secs(60)
         );
     }
 

@@ -51,6 +51,7 @@ pub fn from_app(error: &app::error::AppError) -> Response {
     use app::error::AppError;
     let code = match error {
         AppError::DockerUnavailable { .. } => "docker_unavailable",
+        AppError::DatabaseUnavailable => "database_unavailable",
         AppError::Docker { .. } => "docker_error",
         AppError::Invalid { .. } => "invalid",
         AppError::InvalidCredentials => "invalid_credentials",

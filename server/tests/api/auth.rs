@@ -457,3 +457,18 @@ async fn changing_the_password_ends_every_other_session_but_this_one() {
             .any(|r| r.action == "auth.change_password" && r.result == "failed")
     );
 }
+
+#[tokio::test]
+async fn sign_in_and_setup_answer_503_when_the_database_is_unavailable() {
+    let app = spawn_app().await;
+    app.db.close().await;
+    let response = app.login(&new_client(), ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 503);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("DatabaseUnavailable"), "{body}");
+
+    let fresh = spawn_fresh_app().await;
+    fresh.db.close().await;
+    let response = fresh.setup_admin(&new_client(), ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 503);
+}
