@@ -250,6 +250,30 @@ impl RequestCtx {
             .await;
     }
 
+    /// Audits the outcome of an operation under `action` (ok, or failed with the error as the
+    /// reason) and hands the result on as an [`AppError`].
+    pub async fn audited<T, E>(
+        &self,
+        action: &str,
+        target: Option<String>,
+        result: Result<T, E>,
+    ) -> Result<T, AppError>
+    where
+        E: std::fmt::Display + Into<AppError>,
+    {
+        match result {
+            Ok(value) => {
+                self.audit(action, target, Outcome::Ok, None).await;
+                Ok(value)
+            }
+            Err(e) => {
+                self.audit(action, target, Outcome::Failed, Some(e.to_string()))
+                    .await;
+                Err(e.into())
+            }
+        }
+    }
+
     /// [`Self::audit`] with an explicit actor (sign-in attempts name the account tried).
     pub async fn audit_as(
         &self,

@@ -69,27 +69,19 @@ async fn change_user(
     admin: Option<bool>,
     action: &str,
 ) -> Result<(), AppError> {
-    use engine::audit::Outcome;
-    let target = Some(format!("user:{user_id}"));
-    match ctx.state.admin.change(user_id, admin).await {
-        Ok(()) => {
-            if let Err(e) = ctx.state.workspaces.access().reload_user(user_id).await {
-                tracing::error!(error = %e, "reloading role links failed");
-            }
-            if admin.is_none()
-                && let Err(e) = ctx.state.signins.revoke_all(user_id, None).await
-            {
-                tracing::error!(error = %e, "ending the deleted user's sign-ins failed");
-            }
-            ctx.audit(action, target, Outcome::Ok, None).await;
-            Ok(())
+    let result = ctx.state.admin.change(user_id, admin).await;
+    if result.is_ok() {
+        if let Err(e) = ctx.state.workspaces.access().reload_user(user_id).await {
+            tracing::error!(error = %e, "reloading role links failed");
         }
-        Err(e) => {
-            ctx.audit(action, target, Outcome::Failed, Some(e.to_string()))
-                .await;
-            Err(e.into())
+        if admin.is_none()
+            && let Err(e) = ctx.state.signins.revoke_all(user_id, None).await
+        {
+            tracing::error!(error = %e, "ending the deleted user's sign-ins failed");
         }
     }
+    ctx.audited(action, Some(format!("user:{user_id}")), result)
+        .await
 }
 
 /// Grants (`admin = "true"`) or withdraws the platform admin role.

@@ -104,6 +104,18 @@ mod convert {
         }
     }
 
+    impl From<engine::workspaces::Member> for MemberView {
+        fn from(m: engine::workspaces::Member) -> Self {
+            Self {
+                user_id: m.user_id,
+                email: m.email,
+                name: m.name,
+                role: m.role.as_str().to_owned(),
+                joined_at: m.joined_at,
+            }
+        }
+    }
+
     impl From<Invitation> for InvitationView {
         fn from(i: Invitation) -> Self {
             Self {
@@ -364,13 +376,7 @@ pub async fn list_members(workspace: String) -> Result<Vec<MemberView>, AppError
                 .members(&workspace)
                 .await?
                 .into_iter()
-                .map(|m| MemberView {
-                    user_id: m.user_id,
-                    email: m.email,
-                    name: m.name,
-                    role: m.role.as_str().to_owned(),
-                    joined_at: m.joined_at,
-                })
+                .map(MemberView::from)
                 .collect())
         }
         .await,
@@ -386,7 +392,6 @@ async fn change_member(
     role: Option<engine::access::Role>,
     action: &str,
 ) -> Result<(), AppError> {
-    use engine::audit::Outcome;
     let result = ctx
         .state
         .workspaces
@@ -396,17 +401,7 @@ async fn change_member(
         Some(role) => format!("user:{user_id} as {}", role.as_str()),
         None => format!("user:{user_id}"),
     });
-    match result {
-        Ok(()) => {
-            ctx.audit(action, target, Outcome::Ok, None).await;
-            Ok(())
-        }
-        Err(e) => {
-            ctx.audit(action, target, Outcome::Failed, Some(e.to_string()))
-                .await;
-            Err(e.into())
-        }
-    }
+    ctx.audited(action, target, result).await
 }
 
 /// Changes a member's role.

@@ -191,13 +191,7 @@ pub async fn list_members(
         Ok(members) => Json(
             members
                 .into_iter()
-                .map(|m| MemberOut {
-                    user_id: m.user_id,
-                    email: m.email,
-                    name: m.name,
-                    role: m.role.as_str().to_owned(),
-                    joined_at: m.joined_at,
-                })
+                .map(|m| MemberOut::from(MemberView::from(m)))
                 .collect::<Vec<_>>(),
         )
         .into_response(),
