@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::User;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::accounts::{Accounts, User};
 use crate::db::{Database, DbError, now_ms};
 use crate::on_pool;
 use crate::secrets;
@@ -53,6 +56,8 @@ pub enum TokenError {
     },
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Account(#[from] crate::accounts::AccountError),
 }
 
 impl From<sqlx::Error> for TokenError {
@@ -74,7 +79,7 @@ pub struct TokenInfo {
     pub workspace_id: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct Row {
     id: String,
     user_id: String,
@@ -102,15 +107,34 @@ impl Row {
     }
 }
 
-/// The token table.
+/// Most tokens kept in memory; beyond it the cache starts again (tokens are few in practice).
+const CACHE_LIMIT: usize = 10_000;
+
+/// The token table. Tokens are cached in memory after their first use: every write to the
+/// table goes through this type (or removes its rows by cascade from users and workspaces,
+/// after which [`Tokens::clear_cache`] is called), so a token request costs no query except the
+/// last-used write once a minute. Owners come from the [`Accounts`] cache.
 #[derive(Clone)]
 pub struct Tokens {
     db: Database,
+    accounts: Accounts,
+    cache: Arc<RwLock<HashMap<String, Row>>>,
 }
 
 impl Tokens {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: Database, accounts: Accounts) -> Self {
+        Self {
+            db,
+            accounts,
+            cache: Arc::default(),
+        }
+    }
+
+    /// Forgets every cached token (after rows were removed by cascade).
+    pub fn clear_cache(&self) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.clear();
+        }
     }
 
     /// Creates a token for `user_id`; returns it and the full secret, which is never shown again.
@@ -193,6 +217,9 @@ impl Tokens {
         .await?
         .rows_affected()
         });
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(id);
+        }
         Ok(changed > 0)
     }
 
@@ -205,29 +232,36 @@ impl Tokens {
         let Some((id, secret)) = secrets::split(presented, "orbitr_") else {
             return Ok(None);
         };
-        let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as::<_, Row>(
-            "SELECT * FROM api_tokens WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?);
+        let cached = self.cache.read().ok().and_then(|c| c.get(id).cloned());
+        let row = match cached {
+            Some(row) => Some(row),
+            None => {
+                let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as::<_, Row>(
+                    "SELECT * FROM api_tokens WHERE id = $1"
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?);
+                if let (Some(row), Ok(mut cache)) = (&row, self.cache.write()) {
+                    if cache.len() >= CACHE_LIMIT {
+                        cache.clear();
+                    }
+                    cache.insert(row.id.clone(), row.clone());
+                }
+                row
+            }
+        };
         let now = now_ms();
-        let Some(row) = row.filter(|r| {
+        let Some(mut row) = row.filter(|r| {
             secrets::matches(&r.secret_hash, secret)
                 && r.revoked_at.is_none()
                 && r.expires_at.is_none_or(|at| at > now)
         }) else {
             return Ok(None);
         };
-        let user: Option<User> = on_pool!(&self.db, |pool| {
-            sqlx::query_as::<_, User>(
-            "SELECT id, email, name, is_admin, created_at, password_changed_at FROM users WHERE id = $1"
-        )
-        .bind(&row.user_id)
-        .fetch_optional(pool)
-        .await?
-        });
-        let Some(user) = user else { return Ok(None) };
+        let Some(user) = self.accounts.get(&row.user_id).await? else {
+            return Ok(None);
+        };
         if row
             .last_used_at
             .is_none_or(|t| now - t > LAST_USED_RESOLUTION_MS)
@@ -240,6 +274,10 @@ impl Tokens {
             .execute(pool)
             .await
             .map(drop)?);
+            row.last_used_at = Some(now);
+            if let Ok(mut cache) = self.cache.write() {
+                cache.insert(row.id.clone(), row.clone());
+            }
         }
         let mut info = row.info();
         info.last_used_at = Some(now);

@@ -101,6 +101,7 @@ impl Application {
         let db_for_tokens = db.clone();
         let signins = engine::signins::SignIns::new(db.clone());
         let admin = engine::admin::Admin::new(db.clone(), accounts.clone());
+        let tokens = engine::tokens::Tokens::new(db_for_tokens, accounts.clone());
         let has_users = accounts.count().await.context("counting accounts")? > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -112,7 +113,7 @@ impl Application {
             assets,
             shutdown: shutdown_rx,
             accounts,
-            tokens: engine::tokens::Tokens::new(db_for_tokens),
+            tokens,
             workspaces,
             signins,
             admin,

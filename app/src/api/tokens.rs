@@ -49,6 +49,7 @@ impl From<engine::tokens::TokenError> for AppError {
                 field: field.into(),
                 message: message.into(),
             },
+            engine::tokens::TokenError::Account(e) => e.into(),
             engine::tokens::TokenError::Db(e) => {
                 tracing::error!(error = %e, "token operation failed");
                 Self::Internal

@@ -74,6 +74,9 @@ async fn change_user(
         if let Err(e) = ctx.state.workspaces.access().reload_user(user_id).await {
             tracing::error!(error = %e, "reloading role links failed");
         }
+        if admin.is_none() {
+            ctx.state.tokens.clear_cache();
+        }
         if admin.is_none()
             && let Err(e) = ctx.state.signins.revoke_all(user_id, None).await
         {

@@ -356,6 +356,8 @@ pub async fn delete_workspace(workspace: String, confirm: String) -> Result<Stri
                 return Err(AppError::Conflict(message));
             }
             ctx.state.workspaces.delete(&workspace).await?;
+            // Tokens limited to it went with it (by cascade).
+            ctx.state.tokens.clear_cache();
             ctx.audit("workspace.delete", target, Outcome::Ok, None)
                 .await;
             Ok("/workspaces".into())
