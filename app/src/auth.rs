@@ -230,11 +230,7 @@ impl RequestCtx {
     /// Who is acting, as audit records name them: `user:<id>`, or `user:<id> token:<id>`
     /// through an API token, or `anonymous`.
     pub fn actor(&self) -> String {
-        match (&self.user, &self.token) {
-            (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
-            (Some(user), None) => actor(user),
-            (None, _) => "anonymous".to_owned(),
-        }
+        actor_of(self.user.as_ref(), self.token.as_ref())
     }
 
     /// Writes an audit record for this request by [`Self::actor`], in the authorized
@@ -317,6 +313,16 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         response.set_status(status);
     }
     result
+}
+
+/// The audit actor of a request: `user:<id>`, `user:<id> token:<id>` through an API token, or
+/// `anonymous`.
+pub fn actor_of(user: Option<&User>, token: Option<&engine::tokens::TokenInfo>) -> String {
+    match (user, token) {
+        (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
+        (Some(user), None) => actor(user),
+        (None, _) => "anonymous".to_owned(),
+    }
 }
 
 /// The audit actor name of a user.

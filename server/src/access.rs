@@ -78,15 +78,11 @@ pub struct AuditCtx {
 
 impl AuditCtx {
     fn of(req: &Request, workspace: Option<String>) -> Self {
-        let user = req.extensions().get::<CurrentUser>().map(|u| &u.0);
-        let token = req.extensions().get::<TokenAuth>().map(|t| &t.0);
-        let actor = match (user, token) {
-            (Some(u), Some(t)) => format!("{} token:{}", app::auth::actor(u), t.id),
-            (Some(u), None) => app::auth::actor(u),
-            (None, _) => "anonymous".to_owned(),
-        };
         Self {
-            actor,
+            actor: app::auth::actor_of(
+                req.extensions().get::<CurrentUser>().map(|u| &u.0),
+                req.extensions().get::<TokenAuth>().map(|t| &t.0),
+            ),
             workspace,
             request_id: req
                 .headers()

@@ -29,11 +29,7 @@ pub struct WorkspaceContext {
 impl WorkspaceContext {
     /// Whether the caller may perform `object:action` in the current workspace.
     pub fn can(&self, object: &str, action: &str) -> bool {
-        self.is_admin
-            || self
-                .permissions
-                .iter()
-                .any(|p| p == &format!("{object}:{action}"))
+        allows(&self.permissions, object, action)
     }
 
     /// The current workspace.
@@ -53,10 +49,17 @@ pub struct WorkspaceDetail {
 
 impl WorkspaceDetail {
     pub fn can(&self, object: &str, action: &str) -> bool {
-        self.permissions
-            .iter()
-            .any(|p| p == "*:*" || p == &format!("{object}:{action}"))
+        allows(&self.permissions, object, action)
     }
+}
+
+/// Whether a list of `object:action` permissions (`*:*`: everything) includes this one.
+fn allows(permissions: &[String], object: &str, action: &str) -> bool {
+    permissions.iter().any(|p| {
+        p == "*:*"
+            || p.split_once(':')
+                .is_some_and(|(o, a)| o == object && a == action)
+    })
 }
 
 /// A member row.
