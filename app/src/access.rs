@@ -53,6 +53,22 @@ mod server {
         (<api::auth::GetMe as ServerFn>::PATH, Need::Anyone),
         (<api::auth::ChangePassword as ServerFn>::PATH, Need::Session),
         (
+            <api::oauth::SignInProviders as ServerFn>::PATH,
+            Need::Anyone,
+        ),
+        // Starting and finishing a provider sign-in is open to anyone; a link to an account
+        // needs that account's session, which the flow checks itself.
+        (<api::oauth::OauthStart as ServerFn>::PATH, Need::Anyone),
+        (<api::oauth::OauthCallback as ServerFn>::PATH, Need::Anyone),
+        (
+            <api::oauth::MySignInMethods as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
+            <api::oauth::UnlinkProvider as ServerFn>::PATH,
+            Need::Session,
+        ),
+        (
             <api::tokens::ListApiTokens as ServerFn>::PATH,
             Need::Session,
         ),

@@ -98,6 +98,8 @@ pub struct RequestCtx {
     pub address: String,
     pub request_id: Option<String>,
     pub user_agent: Option<String>,
+    /// The `Host` the browser used.
+    pub host: Option<String>,
     /// The workspace the call was authorized in, for workspace-scoped calls.
     pub workspace: Option<String>,
 }
@@ -162,6 +164,11 @@ impl RequestCtx {
             user_agent: parts
                 .headers
                 .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            host: parts
+                .headers
+                .get(http::header::HOST)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             workspace: None,

@@ -26,6 +26,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
+use crate::pages::signin_refused::SignInRefusedPage;
 use crate::pages::users::{ResetPage, UsersPage};
 use crate::pages::workspaces::{WorkspacePage, WorkspacesPage};
 
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/invite/:code") view=InvitePage/>
                 <Route path=path!("/reset/:code") view=ResetPage/>
+                <Route path=path!("/signin/refused") view=SignInRefusedPage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
                     <Route path=path!("/profile") view=ProfilePage/>

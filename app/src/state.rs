@@ -40,6 +40,10 @@ pub struct AppState {
     pub admin: engine::admin::Admin,
     /// Where each user is signed in.
     pub signins: engine::signins::SignIns,
+    /// Configured sign-in providers (OAuth 2 / OpenID Connect).
+    pub providers: engine::oauth::Providers,
+    /// Accounts' links to sign-in providers.
+    pub identities: engine::identities::Identities,
     pub auth: AuthConfig,
 }
 

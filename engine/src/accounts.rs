@@ -210,7 +210,8 @@ pub struct PreparedUser {
     pub id: String,
     pub email: Email,
     pub name: String,
-    pub hash: String,
+    /// `None` for an account that signs in through a provider only.
+    pub hash: Option<String>,
     pub is_admin: bool,
     pub now: i64,
 }
@@ -275,7 +276,7 @@ impl Accounts {
         self.insert(
             &prepared.email,
             &prepared.name,
-            Some(&prepared.hash),
+            prepared.hash.as_deref(),
             prepared.is_admin,
         )
         .await
@@ -292,10 +293,34 @@ impl Accounts {
             id: uuid::Uuid::now_v7().to_string(),
             email,
             name,
-            hash,
+            hash: Some(hash),
             is_admin: new.is_admin,
             now: now_ms(),
         })
+    }
+
+    /// Validates an account that signs in through a provider only (no password), for a caller
+    /// that stores it inside a transaction together with the provider link.
+    pub fn prepare_external(&self, email: &str, name: &str) -> Result<PreparedUser, AccountError> {
+        Ok(PreparedUser {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: Email::parse(email)?,
+            name: parse_name(name)?,
+            hash: None,
+            is_admin: false,
+            now: now_ms(),
+        })
+    }
+
+    /// Whether the account has a password (accounts made through a provider have none).
+    pub async fn has_password(&self, id: &str) -> Result<bool, AccountError> {
+        let row: Option<(Option<String>,)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT password_hash FROM users WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?);
+        Ok(matches!(row, Some((Some(_),))))
     }
 
     /// Creates the first platform admin, atomically refusing when any account exists already

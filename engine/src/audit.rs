@@ -211,13 +211,20 @@ impl Audit {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<Record>, DbError> {
+        // A prefix match: the filter's own `%`, `_` and `\` are escaped, so they match literally
+        // (actions like `auth.change_password` contain `_`).
         let like = |v: &Option<String>| {
-            v.as_ref()
-                .map(|v| format!("{}%", v.replace(['%', '_'], "")))
+            v.as_ref().map(|v| {
+                let escaped = v
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("{escaped}%")
+            })
         };
         Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, Record>(
-            "SELECT * FROM audit_log WHERE ($1 IS NULL OR actor LIKE $1) \
-             AND ($2 IS NULL OR workspace = $2) AND ($3 IS NULL OR action LIKE $3) \
+            "SELECT * FROM audit_log WHERE ($1 IS NULL OR actor LIKE $1 ESCAPE '\\') \
+             AND ($2 IS NULL OR workspace = $2) AND ($3 IS NULL OR action LIKE $3 ESCAPE '\\') \
              AND ($4 IS NULL OR result = $4) AND ($5 IS NULL OR at >= $5) \
              AND ($6 IS NULL OR at < $6) AND ($7 IS NULL OR seq < $7) \
              ORDER BY seq DESC LIMIT $8"

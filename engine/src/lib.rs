@@ -16,7 +16,11 @@ pub mod db;
 #[cfg(feature = "runtime")]
 pub mod docker;
 #[cfg(feature = "runtime")]
+pub mod identities;
+#[cfg(feature = "runtime")]
 pub mod limiter;
+#[cfg(feature = "runtime")]
+pub mod oauth;
 #[cfg(feature = "runtime")]
 pub mod secrets;
 #[cfg(feature = "runtime")]

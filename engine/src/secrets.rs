@@ -25,16 +25,15 @@ pub fn digest(secret: &str) -> String {
 
 /// Whether a presented secret matches a stored digest, in time independent of where they differ.
 pub fn matches(stored_digest: &str, presented_secret: &str) -> bool {
-    same(stored_digest, &digest(presented_secret))
+    constant_time_eq(
+        stored_digest.as_bytes(),
+        digest(presented_secret).as_bytes(),
+    )
 }
 
-/// Equal-time comparison of two equally long strings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// Whether two byte strings are equal, in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Splits `<prefix><id>_<secret>` into (id, secret).
@@ -51,9 +50,9 @@ mod tests {
 
     #[test]
     fn comparison_needs_equal_strings() {
-        assert!(same("abc", "abc"));
-        assert!(!same("abc", "abd"));
-        assert!(!same("abc", "abcd"));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 
     #[test]

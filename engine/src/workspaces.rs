@@ -10,8 +10,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Access, AccessError, Role};
-use crate::accounts::{AccountError, Accounts, Email, INSERT_USER, NewUser, User};
+use crate::accounts::{AccountError, Accounts, Email, NewUser, PreparedUser, User};
 use crate::db::{Database, DbError, now_ms};
+use crate::identities::ExternalIdentity;
 use crate::on_pool;
 use crate::secrets;
 
@@ -38,6 +39,8 @@ pub enum WorkspaceError {
     LastOwner,
     #[error("already a member of this workspace")]
     AlreadyMember,
+    #[error("this sign-in provider account is already linked to another Orbitr account")]
+    IdentityTaken,
     #[error("this invitation {0}")]
     Unusable(InvitationProblem),
     #[error(transparent)]
@@ -637,8 +640,20 @@ impl Workspaces {
         accounts: &Accounts,
         new: NewUser<'_>,
     ) -> Result<(User, Invitation), WorkspaceError> {
-        let invitation = self.check_invitation(code).await?;
+        self.check_invitation(code).await?;
         let prepared = accounts.prepare(new).await?;
+        self.accept_prepared(code, &prepared, None).await
+    }
+
+    /// [`Self::accept_new_account`] for an account prepared by the caller, optionally linked to
+    /// a sign-in provider in the same transaction (an invitee who joins through OAuth).
+    pub async fn accept_prepared(
+        &self,
+        code: &str,
+        prepared: &PreparedUser,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<(User, Invitation), WorkspaceError> {
+        let invitation = self.check_invitation(code).await?;
         if invitation
             .email
             .as_ref()
@@ -656,21 +671,20 @@ impl Workspaces {
                 if !claim!(tx, invitation, &user.id) {
                     return Ok(Err(WorkspaceError::Unusable(InvitationProblem::Used)));
                 }
-                let inserted = sqlx::query(INSERT_USER)
-                    .bind(&prepared.id)
-                    .bind(prepared.email.as_str())
-                    .bind(&prepared.name)
-                    .bind(&prepared.hash)
-                    .bind(prepared.is_admin)
-                    .bind(prepared.now)
-                    .execute(&mut *tx)
-                    .await;
-                match inserted {
+                match crate::insert_prepared_user!(tx, prepared) {
                     Err(e) if unique_violation(&e) => {
                         return Ok(Err(AccountError::EmailTaken.into()));
                     }
                     other => other?,
                 };
+                if let Some(identity) = identity {
+                    match crate::insert_identity!(tx, identity, &user.id) {
+                        Err(e) if unique_violation(&e) => {
+                            return Ok(Err(WorkspaceError::IdentityTaken));
+                        }
+                        other => other?,
+                    };
+                }
                 add_member!(tx, invitation, &user.id);
                 tx.commit().await?;
                 Ok(Ok(()))

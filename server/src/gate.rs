@@ -193,8 +193,10 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     }
     let to = |target: &str| Redirect::to(target).into_response();
     match (has_users, signed_in, path.as_str()) {
-        // Invitation links work for anyone holding one.
-        (true, _, p) if p.starts_with("/invite/") || p.starts_with("/reset/") => {
+        // Invitation links work for anyone holding one; a refused provider sign-in is told why.
+        (true, _, p)
+            if p.starts_with("/invite/") || p.starts_with("/reset/") || p == "/signin/refused" =>
+        {
             next.run(req).await
         }
         (false, _, "/setup") => next.run(req).await,

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod gate;
 pub mod http;
+pub mod oauth_settings;
 pub mod routes;
 pub mod settings;
 pub mod startup;

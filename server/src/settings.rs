@@ -53,6 +53,8 @@ pub struct Settings {
     pub login_failures_per_address: u64,
     /// The window of the sign-in limits, in minutes.
     pub login_failure_window_mins: u64,
+    /// Sign-in providers (`[oauth.<name>]`), in name order.
+    pub oauth: Vec<engine::oauth::ProviderSettings>,
 }
 
 /// One known setting: its key, environment variable, default and expected form.
@@ -206,6 +208,15 @@ pub enum SettingsError {
         known_envs()
     )]
     UnknownEnv { var: String },
+    #[error("setting `{key}` from {origin} has value {value:?}, expected {expected}")]
+    BadProvider {
+        key: String,
+        value: String,
+        origin: Source,
+        expected: String,
+    },
+    #[error("sign-in provider setting `{key}` is missing: expected {expected}")]
+    MissingProvider { key: String, expected: String },
     #[error("cannot read the settings file {path}: {reason}")]
     File { path: PathBuf, reason: String },
 }
@@ -244,6 +255,7 @@ pub fn load(
     cwd: &Path,
 ) -> Result<(Settings, Sources), SettingsError> {
     let mut raw = Sources::new();
+    let mut providers = crate::oauth_settings::RawProviders::new();
 
     // 1. orbitr.toml, when named or present in the working directory.
     let named = overrides
@@ -255,12 +267,15 @@ pub fn load(
         None => Some(cwd.join(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
     };
     if let Some(path) = config_path {
-        read_file(&path, &mut raw)?;
+        read_file(&path, &mut raw, &mut providers)?;
     }
 
     // 2. ORBITR_* environment variables; an unknown one is a typo worth stopping for.
     for (var, value) in env {
-        if !var.starts_with("ORBITR_") || var == CONFIG_ENV {
+        if !var.starts_with("ORBITR_")
+            || var == CONFIG_ENV
+            || crate::oauth_settings::read_env(var, value, &mut providers)?
+        {
             continue;
         }
         let key = KEYS
@@ -275,11 +290,16 @@ pub fn load(
         raw.insert(key, (value.clone(), Source::Flag(flag)));
     }
 
-    let settings = build(&raw, cwd)?;
+    let mut settings = build(&raw, cwd)?;
+    settings.oauth = crate::oauth_settings::build(&providers)?;
     Ok((settings, raw))
 }
 
-fn read_file(path: &Path, raw: &mut Sources) -> Result<(), SettingsError> {
+fn read_file(
+    path: &Path,
+    raw: &mut Sources,
+    providers: &mut crate::oauth_settings::RawProviders,
+) -> Result<(), SettingsError> {
     let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
         path: path.to_owned(),
         reason: e.to_string(),
@@ -290,6 +310,10 @@ fn read_file(path: &Path, raw: &mut Sources) -> Result<(), SettingsError> {
             reason: e.to_string().trim().replace('\n', " "),
         })?;
     for (name, value) in table {
+        if name == "oauth" {
+            crate::oauth_settings::read_file_table(path, &text, value, providers)?;
+            continue;
+        }
         let line = text[..value.span().start].lines().count().max(1);
         let source = Source::File {
             path: path.to_owned(),
@@ -438,6 +462,7 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         login_failures_per_account,
         login_failures_per_address,
         login_failure_window_mins,
+        oauth: Vec::new(),
     })
 }
 

@@ -100,6 +100,13 @@ impl Application {
         let workspaces = engine::workspaces::Workspaces::new(db.clone(), Arc::new(access));
         let db_for_tokens = db.clone();
         let signins = engine::signins::SignIns::new(db.clone());
+        let identities = engine::identities::Identities::new(db.clone());
+        if !settings.oauth.is_empty() && settings.public_url.is_none() {
+            tracing::warn!(
+                "sign-in providers are configured without public_url: the callback URL sent to them \
+                 follows the Host each browser used; set public_url to the address registered with them"
+            );
+        }
         let admin = engine::admin::Admin::new(db.clone(), accounts.clone());
         let tokens = engine::tokens::Tokens::new(db_for_tokens, accounts.clone());
         let has_users = accounts.count().await.context("counting accounts")? > 0;
@@ -117,6 +124,8 @@ impl Application {
             workspaces,
             signins,
             admin,
+            providers: engine::oauth::Providers::new(settings.oauth.clone()),
+            identities,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

@@ -3,8 +3,10 @@
 //! - [`docker`]: a per-test run label, a fixture image built from scratch with Debian's
 //!   busybox-static, and removal of everything carrying the label, even when the test panics.
 //! - [`postgres`]: a fresh PostgreSQL database per test when `TEST_POSTGRES_URL` is set.
+//! - [`oidc`]: a real OpenID Connect provider (PyPI `oidc-provider-mock`) on a free port.
 //! - [`proxy`]: a socket proxy in front of the engine that tests cut and restore.
 
 pub mod docker;
+pub mod oidc;
 pub mod postgres;
 pub mod proxy;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod oauth;
 pub mod sessions;
 pub mod system;
 pub mod tokens;

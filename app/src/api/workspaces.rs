@@ -148,6 +148,7 @@ mod convert {
                 WorkspaceError::NoSuchMember => Self::NotFound("member".into()),
                 e @ (WorkspaceError::LastOwner
                 | WorkspaceError::AlreadyMember
+                | WorkspaceError::IdentityTaken
                 | WorkspaceError::Unusable(_)) => Self::Conflict(e.to_string()),
                 WorkspaceError::Account(e) => e.into(),
                 other => {
@@ -161,7 +162,7 @@ mod convert {
 
 /// Session key of the workspace the user works in.
 #[cfg(feature = "ssr")]
-const SESSION_WORKSPACE: &str = "workspace";
+pub(crate) const SESSION_WORKSPACE: &str = "workspace";
 
 #[cfg(feature = "ssr")]
 fn permissions_of(user: &engine::accounts::User, role: Option<&str>) -> Vec<String> {

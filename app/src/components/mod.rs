@@ -4,6 +4,7 @@ pub mod engine;
 pub mod form;
 pub mod format;
 pub mod layout;
+pub mod providers;
 pub mod theme;
 pub mod toast;
 pub mod workspace;

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::auth::get_me;
 use crate::api::workspaces::{AcceptInvitation, check_invitation};
 use crate::components::form::{Field, FormError, last_error, leave_on_success};
+use crate::components::providers::ProviderButtons;
 
 /// `/invite/:code`.
 #[component]
@@ -70,6 +71,7 @@ pub fn InvitePage() -> impl IntoView {
                                                 {move || if pending.get() { "Creating your account…" } else { "Create account and join" }}
                                             </button>
                                         </ActionForm>
+                                        <ProviderButtons invite=code() next=Signal::stored(format!("/invite/{}", code()))/>
                                     }.into_any(),
                                 };
                                 view! { <h1 data-test="invite-heading">{heading}</h1> {body} }.into_any()

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::Login;
 use crate::components::form::{Field, FormError, last_error, leave_on_success};
+use crate::components::providers::ProviderButtons;
 
 /// `/login?next=/where/to/go`.
 #[component]
@@ -31,6 +32,7 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <ProviderButtons next=Signal::derive(next)/>
             </section>
         </main>
     }

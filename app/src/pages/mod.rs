@@ -7,5 +7,6 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod setup;
+pub mod signin_refused;
 pub mod users;
 pub mod workspaces;

@@ -4,11 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::auth::{ChangePassword, get_me};
+use crate::api::oauth::{OauthStart, UnlinkProvider, my_sign_in_methods};
 use crate::api::sessions::{RevokeSession, SignOutEverywhere, list_sessions};
 use crate::api::tokens::{ApiToken, CreateApiToken, RevokeApiToken, list_api_tokens};
 use crate::components::form::{Field, FormError};
 use crate::components::format::datetime;
 use crate::error::AppError;
+use leptos::server_fn::ServerFn;
 
 /// `/profile`.
 #[component]
@@ -30,6 +32,7 @@ pub fn ProfilePage() -> impl IntoView {
             })}
         </Suspense>
         <PasswordChange/>
+        <SignInProviders/>
         <Sessions/>
         <ApiTokens/>
     }
@@ -57,6 +60,63 @@ fn PasswordChange() -> impl IntoView {
                 <p class="form-ok" role="status" data-test="password-changed">{message}</p>
             })}
         </section>
+    }
+}
+
+/// Linked sign-in providers: link (a form that goes to the provider) or unlink each.
+#[component]
+fn SignInProviders() -> impl IntoView {
+    let unlink = ServerAction::<UnlinkProvider>::new();
+    crate::components::toast::toast_failures(unlink.value());
+    let methods = Resource::new(move || unlink.version().get(), |_| my_sign_in_methods());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let methods = methods.await.ok()?;
+                (!methods.providers.is_empty()).then(|| view! {
+                    <section class="panel stack" data-test="sign-in-providers">
+                        <h2>"Sign-in providers"</h2>
+                        {(!methods.has_password).then(|| view! {
+                            <p class="muted" data-test="no-password">"Your account has no password: you sign in through a linked provider."</p>
+                        })}
+                        <table class="table">
+                            <thead><tr><th>"Provider"</th><th>"Linked account"</th><th>"Linked"</th><th>"Last used"</th><th></th></tr></thead>
+                            <tbody>
+                                {methods.providers.into_iter().map(|p| {
+                                    let name = p.name.clone();
+                                    let action = match (&p.linked, p.configured) {
+                                        (Some(_), _) => view! {
+                                            <button type="button" class="button button-quiet" data-test=format!("unlink-{name}")
+                                                disabled=move || unlink.pending().get()
+                                                on:click=move |_| { unlink.dispatch(UnlinkProvider { provider: name.clone() }); }>
+                                                "Unlink"
+                                            </button>
+                                        }.into_any(),
+                                        (None, true) => view! {
+                                            <form method="post" action=OauthStart::PATH>
+                                                <input type="hidden" name="provider" value=name.clone()/>
+                                                <input type="hidden" name="intent" value="link"/>
+                                                <button type="submit" class="button button-quiet" data-test=format!("link-{name}")>"Link"</button>
+                                            </form>
+                                        }.into_any(),
+                                        (None, false) => ().into_any(),
+                                    };
+                                    view! {
+                                        <tr data-test=format!("provider-row-{}", p.name)>
+                                            <td>{p.label.clone()}</td>
+                                            <td>{p.linked.as_ref().map_or_else(|| "not linked".to_owned(), |l| l.email.clone().unwrap_or_else(|| "linked".into()))}</td>
+                                            <td>{p.linked.as_ref().map(|l| datetime(l.linked_at))}</td>
+                                            <td>{p.linked.as_ref().and_then(|l| l.last_used_at).map(datetime)}</td>
+                                            <td>{action}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 

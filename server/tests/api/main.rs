@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod engine_faults;
 mod health;
+mod oauth;
 mod pages;
 mod sessions;
 mod system;

@@ -1,0 +1,532 @@
+//! Sign-in through a real OpenID Connect provider (PyPI `oidc-provider-mock`, started per test):
+//! who may get an account, linking and unlinking, and refused or replayed flows.
+
+use engine::access::Role;
+use engine::audit::Filter;
+use engine::oauth::{ProviderKind, ProviderSettings};
+use testkit::oidc::OidcMock;
+
+use crate::helpers::{ADMIN_EMAIL, TestApp, new_client, spawn_app_with};
+
+const PROVIDER: &str = "mock";
+
+async fn app_with_mock() -> (TestApp, OidcMock) {
+    let mock = OidcMock::start().await.expect("OIDC provider");
+    let issuer = mock.issuer.clone();
+    let app = spawn_app_with(move |s| {
+        s.oauth = vec![ProviderSettings {
+            name: PROVIDER.into(),
+            kind: ProviderKind::Oidc,
+            label: "Test SSO".into(),
+            client_id: "orbitr-test".into(),
+            client_secret: "test-secret".into(),
+            issuer,
+            allowed_domains: vec!["example.test".into()],
+            trust_email: false,
+        }];
+    })
+    .await;
+    (app, mock)
+}
+
+/// Where a response redirects to.
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Starts a sign-in as a browser form does (so redirects are real 302s): returns the
+/// provider's authorization URL.
+async fn start(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> String {
+    let mut fields = vec![("provider", PROVIDER)];
+    fields.extend_from_slice(form);
+    let response = client
+        .post(app.url("/api/oauth/start"))
+        .header("origin", &app.address)
+        .header("accept", "text/html")
+        .form(&fields)
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(
+        response.status(),
+        302,
+        "start answered {}",
+        response.status()
+    );
+    location(&response)
+}
+
+/// Signs in at the provider as `sub` (its form posts `sub` to the authorization URL): returns
+/// Orbitr's callback URL with code and state.
+async fn authorize_at_provider(authorize_url: &str, sub: &str) -> String {
+    let response = new_client()
+        .post(authorize_url)
+        .form(&[("sub", sub)])
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(
+        response.status(),
+        302,
+        "provider answered {}",
+        response.status()
+    );
+    location(&response)
+}
+
+/// Follows the provider's redirect back to Orbitr: returns where Orbitr sends the browser.
+async fn callback(client: &reqwest::Client, callback_url: &str) -> String {
+    let response = client
+        .get(callback_url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(
+        response.status(),
+        302,
+        "callback answered {}",
+        response.status()
+    );
+    location(&response)
+}
+
+/// The whole round trip as `sub`; returns the final destination.
+async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    sub: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let authorize = start(app, client, form).await;
+    let back = authorize_at_provider(&authorize, sub).await;
+    callback(client, &back).await
+}
+
+async fn me(app: &TestApp, client: &reqwest::Client) -> Option<serde_json::Value> {
+    let response = client.get(app.url("/api/v1/me")).send().await.expect("me");
+    (response.status() == 200).then_some(response.json().await.expect("json"))
+}
+
+async fn user_count(app: &TestApp) -> i64 {
+    app.state.accounts.count().await.expect("count")
+}
+
+async fn audit_reasons(app: &TestApp, action: &str) -> Vec<(String, Option<String>)> {
+    app.state
+        .audit
+        .query(
+            &Filter {
+                action: Some(action.into()),
+                ..Filter::default()
+            },
+            None,
+            100,
+        )
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| (r.result, r.reason))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_start_sends_the_browser_to_the_provider_with_state_nonce_and_pkce() {
+    let (app, mock) = app_with_mock().await;
+    let url = start(&app, &new_client(), &[]).await;
+    assert!(
+        url.starts_with(&format!("{}/oauth2/authorize?", mock.issuer)),
+        "{url}"
+    );
+    for part in [
+        "response_type=code",
+        "client_id=orbitr-test",
+        "state=",
+        "nonce=",
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "scope=openid+email+profile",
+        &format!(
+            "redirect_uri={}",
+            app.url("/api/oauth/callback")
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+        ),
+    ] {
+        assert!(url.contains(part), "{part} missing in {url}");
+    }
+    // The login page offers the provider.
+    let (status, providers) = {
+        let r = app
+            .client
+            .post(app.url("/api/sign_in_providers"))
+            .header("origin", &app.address)
+            .send()
+            .await
+            .expect("providers");
+        (r.status(), r.text().await.expect("body"))
+    };
+    assert_eq!(status, 200);
+    assert!(providers.contains("Test SSO"), "{providers}");
+}
+
+#[tokio::test]
+async fn a_person_without_account_or_invitation_is_refused_and_nothing_is_created() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "stranger",
+        r#"{"email":"stranger@elsewhere.test","email_verified":true,"name":"Stranger"}"#,
+    )
+    .await
+    .expect("claims");
+    let before = user_count(&app).await;
+    let client = new_client();
+    let to = sign_in(&app, &client, "stranger", &[]).await;
+    assert_eq!(to, "/signin/refused?why=not_allowed&provider=mock");
+    assert_eq!(user_count(&app).await, before);
+    assert!(me(&app, &client).await.is_none());
+    let page = client.get(app.url(&to)).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Sign-in with Test SSO refused"), "{html}");
+    assert!(
+        html.contains("Ask a workspace owner or an admin for an invitation"),
+        "{html}"
+    );
+    assert!(audit_reasons(&app, "auth.login").await.contains(&(
+        "denied".into(),
+        Some("no account, no invitation, email domain not allowed".into())
+    )));
+}
+
+#[tokio::test]
+async fn an_allowed_domain_creates_one_account_that_signs_in_again_without_a_password() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "ada-sub",
+        r#"{"email":"Ada@Example.test","email_verified":true,"name":"Ada Lovelace"}"#,
+    )
+    .await
+    .expect("claims");
+    let before = user_count(&app).await;
+    let client = new_client();
+    assert_eq!(
+        sign_in(&app, &client, "ada-sub", &[("next", "/profile")]).await,
+        "/profile"
+    );
+    let first = me(&app, &client).await.expect("signed in");
+    assert_eq!(first["email"], "ada@example.test");
+    assert_eq!(first["name"], "Ada Lovelace");
+    assert_eq!(first["is_admin"], false);
+    assert_eq!(user_count(&app).await, before + 1);
+
+    // Again, from another browser: the same account, no second one.
+    let other = new_client();
+    assert_eq!(sign_in(&app, &other, "ada-sub", &[]).await, "/");
+    assert_eq!(
+        me(&app, &other).await.expect("signed in")["id"],
+        first["id"]
+    );
+    assert_eq!(user_count(&app).await, before + 1);
+
+    // The account has no password: password sign-in fails like any wrong password, and the
+    // only link cannot be removed.
+    assert_eq!(
+        app.login(&new_client(), "ada@example.test", "")
+            .await
+            .status(),
+        401
+    );
+    let unlink = app
+        .post_form(&client, "/api/unlink_provider", &[("provider", PROVIDER)])
+        .await;
+    assert_eq!(unlink.status(), 409);
+    assert!(
+        unlink
+            .text()
+            .await
+            .expect("body")
+            .contains("only way you sign in"),
+        "unlink must be refused"
+    );
+    let methods = app
+        .post_form(&client, "/api/my_sign_in_methods", &[])
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(methods.contains("\"has_password\":false"), "{methods}");
+    assert!(methods.contains("ada@example.test"), "{methods}");
+}
+
+#[tokio::test]
+async fn an_unverified_email_gets_no_account() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "bob",
+        r#"{"email":"bob@example.test","email_verified":false}"#,
+    )
+    .await
+    .expect("claims");
+    let before = user_count(&app).await;
+    let to = sign_in(&app, &new_client(), "bob", &[]).await;
+    assert_eq!(to, "/signin/refused?why=email_unverified&provider=mock");
+    assert_eq!(user_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn an_invitation_lets_a_provider_account_join_its_workspace() {
+    let (app, mock) = app_with_mock().await;
+    let admin = app
+        .state
+        .accounts
+        .find_by_email(ADMIN_EMAIL)
+        .await
+        .expect("query")
+        .expect("admin");
+    let ws = app
+        .state
+        .workspaces
+        .create("Invited", &admin)
+        .await
+        .expect("workspace");
+    let (_, code) = app
+        .state
+        .workspaces
+        .invite(&ws.id, Role::Operator, None, 1, &admin.id)
+        .await
+        .expect("invite");
+    // Not in an allowed domain: the invitation is what lets them in.
+    mock.set_user(
+        "grace",
+        r#"{"email":"grace@navy.test","email_verified":true,"name":"Grace Hopper"}"#,
+    )
+    .await
+    .expect("claims");
+    let client = new_client();
+    let to = sign_in(&app, &client, "grace", &[("invite", &code)]).await;
+    assert_eq!(to, format!("/workspaces/{}", ws.id));
+    let grace = me(&app, &client).await.expect("signed in");
+    assert_eq!(grace["email"], "grace@navy.test");
+    let role = app
+        .state
+        .workspaces
+        .role_of(&ws.id, grace["id"].as_str().expect("id"))
+        .await
+        .expect("role");
+    assert_eq!(role, Some(Role::Operator));
+    // Used up: the next person with the link is told so.
+    mock.set_user("eve", r#"{"email":"eve@navy.test","email_verified":true}"#)
+        .await
+        .expect("claims");
+    let to = sign_in(&app, &new_client(), "eve", &[("invite", &code)]).await;
+    assert_eq!(to, "/signin/refused?why=invitation&provider=mock");
+}
+
+#[tokio::test]
+async fn an_existing_account_links_the_provider_from_its_session_and_can_unlink_it() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "admin-sub",
+        &format!(r#"{{"email":"{ADMIN_EMAIL}","email_verified":true}}"#),
+    )
+    .await
+    .expect("claims");
+    // Same email as an account that has not linked it: no silent takeover.
+    let stranger = new_client();
+    assert_eq!(
+        sign_in(&app, &stranger, "admin-sub", &[]).await,
+        "/signin/refused?why=link_first&provider=mock"
+    );
+    assert!(me(&app, &stranger).await.is_none());
+
+    // Linking needs a session.
+    assert_eq!(
+        start(&app, &new_client(), &[("intent", "link")]).await,
+        "/signin/refused?why=sign_in_first&provider=mock"
+    );
+    // The admin links it from the profile.
+    assert_eq!(
+        sign_in(&app, &app.client, "admin-sub", &[("intent", "link")]).await,
+        "/profile"
+    );
+    let admin_id = me(&app, &app.client).await.expect("admin")["id"].clone();
+    // Now the provider signs them in.
+    let browser = new_client();
+    assert_eq!(sign_in(&app, &browser, "admin-sub", &[]).await, "/");
+    assert_eq!(me(&app, &browser).await.expect("signed in")["id"], admin_id);
+
+    // Nobody else can link the same provider account.
+    let other_user = app
+        .state
+        .accounts
+        .create(engine::accounts::NewUser {
+            email: "other@example.test",
+            name: "Other",
+            password: "correct horse battery staple",
+            is_admin: false,
+        })
+        .await
+        .expect("user");
+    let other = new_client();
+    assert_eq!(
+        app.login(&other, &other_user.email, "correct horse battery staple")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        sign_in(&app, &other, "admin-sub", &[("intent", "link")]).await,
+        "/signin/refused?why=taken&provider=mock"
+    );
+
+    // Unlinked (the admin has a password), the provider no longer signs them in.
+    let unlink = app
+        .post_form(
+            &app.client,
+            "/api/unlink_provider",
+            &[("provider", PROVIDER)],
+        )
+        .await;
+    assert_eq!(
+        unlink.status(),
+        200,
+        "{}",
+        unlink.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        sign_in(&app, &new_client(), "admin-sub", &[]).await,
+        "/signin/refused?why=link_first&provider=mock"
+    );
+    let actions = audit_reasons(&app, "auth.").await;
+    for (action, result) in [("auth.link_provider", "ok"), ("auth.unlink_provider", "ok")] {
+        let records = audit_reasons(&app, action).await;
+        assert!(
+            records.iter().any(|(r, _)| r == result),
+            "{action}: {actions:?}"
+        );
+    }
+    assert!(
+        audit_reasons(&app, "auth.link_provider")
+            .await
+            .iter()
+            .any(|(r, _)| r == "denied"),
+        "the refused link is audited"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_or_foreign_state_is_refused() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "ada-sub",
+        r#"{"email":"ada@example.test","email_verified":true}"#,
+    )
+    .await
+    .expect("claims");
+    // Another browser's callback (an attacker's code planted on the victim): its state was
+    // never started in the victim's session.
+    let attacker = new_client();
+    let authorize = start(&app, &attacker, &[]).await;
+    let planted = authorize_at_provider(&authorize, "ada-sub").await;
+    let victim = new_client();
+    assert_eq!(
+        callback(&victim, &planted).await,
+        "/signin/refused?why=expired&provider="
+    );
+    assert!(me(&app, &victim).await.is_none());
+
+    // The rightful browser completes it once; the same answer again is refused.
+    let rightful = new_client();
+    let authorize = start(&app, &rightful, &[]).await;
+    let back = authorize_at_provider(&authorize, "ada-sub").await;
+    assert_eq!(callback(&rightful, &back).await, "/");
+    let again = new_client();
+    // (a new browser holding the used URL)
+    assert_eq!(
+        callback(&again, &back).await,
+        "/signin/refused?why=expired&provider="
+    );
+    assert!(me(&app, &again).await.is_none());
+    // A callback with no state at all.
+    assert_eq!(
+        callback(&new_client(), &app.url("/api/oauth/callback?code=x")).await,
+        "/signin/refused?why=expired&provider="
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_cancelled_at_the_provider_is_refused_and_audited() {
+    let (app, _mock) = app_with_mock().await;
+    let client = new_client();
+    let authorize = start(&app, &client, &[]).await;
+    let response = new_client()
+        .post(&authorize)
+        .form(&[("action", "deny")])
+        .send()
+        .await
+        .expect("deny");
+    assert_eq!(response.status(), 302);
+    let back = location(&response);
+    assert!(back.contains("error=access_denied"), "{back}");
+    // The mock leaves `state` out of a denial; a provider that keeps it gets "denied".
+    let to = callback(&client, &back).await;
+    assert!(to.starts_with("/signin/refused?why="), "{to}");
+    assert!(me(&app, &client).await.is_none());
+}
+
+#[tokio::test]
+async fn an_unknown_or_unreachable_provider_gets_a_refusal_page_not_an_error() {
+    // A provider whose issuer does not answer.
+    let dead = "http://127.0.0.1:9".to_owned();
+    let app = spawn_app_with(move |s| {
+        s.oauth = vec![ProviderSettings {
+            name: "down".into(),
+            kind: ProviderKind::Oidc,
+            label: "Down SSO".into(),
+            client_id: "x".into(),
+            client_secret: "y".into(),
+            issuer: dead,
+            allowed_domains: Vec::new(),
+            trust_email: false,
+        }];
+    })
+    .await;
+    let response = new_client()
+        .post(app.url("/api/oauth/start"))
+        .header("origin", &app.address)
+        .header("accept", "text/html")
+        .form(&[("provider", "down")])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(
+        location(&response),
+        "/signin/refused?why=provider_failed&provider=down"
+    );
+    let failed = audit_reasons(&app, "auth.oauth").await;
+    assert!(
+        failed.iter().any(|(r, why)| r == "failed"
+            && why
+                .as_deref()
+                .is_some_and(|w| w.contains("Down SSO cannot be reached"))),
+        "{failed:?}"
+    );
+    let response = new_client()
+        .post(app.url("/api/oauth/start"))
+        .header("origin", &app.address)
+        .header("accept", "text/html")
+        .form(&[("provider", "nope")])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(
+        location(&response),
+        "/signin/refused?why=unknown_provider&provider=nope"
+    );
+}
