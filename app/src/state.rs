@@ -102,12 +102,19 @@ impl SiteAssets {
 }
 
 /// Content-Security-Policy of pages: scripts only from this origin or carrying this response's
-/// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame Orbitr.
-pub fn page_csp(nonce: &str) -> String {
+/// nonce (the hydration bootstrap), wasm compilation allowed, nothing may frame Orbitr. Forms
+/// post to Orbitr only, and may be redirected on to the sign-in providers in `form_targets`
+/// (browsers apply `form-action` to a form's redirects too).
+pub fn page_csp(nonce: &str, form_targets: &[String]) -> String {
+    let mut form_action = "'self'".to_owned();
+    for origin in form_targets {
+        form_action.push(' ');
+        form_action.push_str(origin);
+    }
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
     )
 }
 
@@ -117,13 +124,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     leptos::nonce::provide_nonce();
     let nonce = leptos::nonce::use_nonce();
     let state = use_context::<AppState>();
+    let form_targets = state
+        .as_ref()
+        .map(|s| s.providers.form_origins())
+        .unwrap_or_default();
     let assets = state
         .map(|s| s.assets)
         .unwrap_or_else(|| SiteAssets::load(Path::new("target/site")));
 
     let response = use_context::<leptos_axum::ResponseOptions>();
     if let (Some(response), Some(nonce)) = (&response, &nonce)
-        && let Ok(value) = http::HeaderValue::from_str(&page_csp(nonce))
+        && let Ok(value) = http::HeaderValue::from_str(&page_csp(nonce, &form_targets))
     {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }

@@ -200,6 +200,26 @@ impl Providers {
         &self.list
     }
 
+    /// The origins a sign-in form may be redirected to: each provider's issuer (GitHub: its
+    /// site) and, once discovered, its authorization endpoint. Pages allow them as form targets.
+    pub fn form_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .list
+            .iter()
+            .filter_map(|p| origin_of(&p.issuer))
+            .collect();
+        if let Ok(discovered) = self.discovered.lock() {
+            origins.extend(
+                discovered
+                    .values()
+                    .filter_map(|(meta, _)| origin_of(meta.authorization_endpoint().as_str())),
+            );
+        }
+        origins.sort();
+        origins.dedup();
+        origins
+    }
+
     /// The provider with this name.
     pub fn get(&self, name: &str) -> Result<&ProviderSettings, OAuthError> {
         self.list
@@ -274,6 +294,17 @@ impl Providers {
         match provider.kind {
             ProviderKind::GitHub => self.finish_github(provider, pending, code, redirect).await,
             _ => self.finish_oidc(provider, pending, code, redirect).await,
+        }
+    }
+
+    /// Fetches every OIDC provider's discovery document now (at start-up), so the first
+    /// sign-in does not wait for it and pages know the authorization endpoints; failures are
+    /// logged and retried at the first sign-in.
+    pub async fn discover_all(&self) {
+        for provider in self.list.iter().filter(|p| p.kind != ProviderKind::GitHub) {
+            if let Err(e) = self.metadata(provider, false).await {
+                tracing::warn!(provider = %provider.name, error = %e, "sign-in provider discovery failed");
+            }
         }
     }
 
@@ -512,6 +543,15 @@ fn github_client(
     )
 }
 
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let url = openidconnect::url::Url::parse(url).ok()?;
+    match url.origin() {
+        openidconnect::url::Origin::Tuple(..) => Some(url.origin().ascii_serialization()),
+        openidconnect::url::Origin::Opaque(_) => None,
+    }
+}
+
 /// An error with its causes, `a: b: c`, for messages and logs.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -612,6 +652,18 @@ mod tests {
         assert!(!p.allows_domain("ada@notexample.com"));
         assert!(!p.allows_domain("ada@example.com.evil.test"));
         assert!(!p.allows_domain("example.com"));
+    }
+
+    #[test]
+    fn sign_in_forms_may_go_to_each_provider_origin() {
+        let mut enterprise = github();
+        enterprise.name = "ghe".into();
+        enterprise.issuer = "https://git.example.com:8443/".into();
+        let providers = Providers::new(vec![github(), enterprise]);
+        assert_eq!(
+            providers.form_origins(),
+            ["https://git.example.com:8443", "https://github.com"]
+        );
     }
 
     #[test]

@@ -142,6 +142,10 @@ impl Application {
                 public_origin: settings.public_url.clone(),
             },
         };
+        tokio::spawn({
+            let providers = state.providers.clone();
+            async move { providers.discover_all().await }
+        });
         let router = crate::routes::router(state.clone(), sessions, &settings);
         tracing::info!(
             address = %listener.local_addr()?,
