@@ -465,7 +465,7 @@ impl Providers {
             .await
             .map_err(|e| OAuthError::Exchange {
                 provider: provider.label.clone(),
-                reason: error_chain(&e),
+                reason: github_token_error(&e).unwrap_or_else(|| error_chain(&e)),
             })?;
         let bearer = token.access_token().secret().clone();
         let profile = |reason: String| OAuthError::Profile {
@@ -540,6 +540,26 @@ fn github_client(
             .set_client_secret(ClientSecret::new(provider.client_secret.clone()))
             .set_auth_uri(AuthUrl::new(auth).map_err(settings)?)
             .set_token_uri(TokenUrl::new(token).map_err(settings)?),
+    )
+}
+
+/// GitHub answers token errors with status 200 and `{"error": …}`, which oauth2 can only
+/// report as an unreadable token: the error GitHub gave, when that is what happened.
+fn github_token_error<RE, T>(e: &oauth2::RequestTokenError<RE, T>) -> Option<String>
+where
+    RE: std::error::Error + 'static,
+    T: oauth2::ErrorResponse + 'static,
+{
+    let oauth2::RequestTokenError::Parse(_, body) = e else {
+        return None;
+    };
+    let answer: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let error = answer.get("error")?.as_str()?;
+    Some(
+        match answer.get("error_description").and_then(|d| d.as_str()) {
+            Some(description) => format!("{error}: {description}"),
+            None => error.to_owned(),
+        },
     )
 }
 

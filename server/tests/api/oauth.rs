@@ -530,3 +530,188 @@ async fn an_unknown_or_unreachable_provider_gets_a_refusal_page_not_an_error() {
         "/signin/refused?why=unknown_provider&provider=nope"
     );
 }
+
+/// A stand-in for github.com's OAuth and REST endpoints (GitHub offers no local test server):
+/// it checks the PKCE verifier against the challenge of the authorization URL, the client
+/// secret and the redirect URI, and answers `/user` and `/user/emails` for its token only.
+mod fake_github {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::{Form, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::{get, post};
+    use axum::{Json, Router};
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+
+    #[derive(Default)]
+    pub struct Expected {
+        pub challenge: String,
+        pub redirect_uri: String,
+        pub emails: serde_json::Value,
+    }
+
+    pub type Shared = Arc<Mutex<Expected>>;
+
+    async fn token(
+        State(expected): State<Shared>,
+        headers: HeaderMap,
+        Form(form): Form<std::collections::HashMap<String, String>>,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        let expected = expected.lock().expect("lock");
+        let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        // oauth2 sends the client credentials as HTTP Basic auth.
+        let basic = base64::engine::general_purpose::STANDARD.encode("gh-client:gh-secret");
+        let authorized = headers.get("authorization").and_then(|v| v.to_str().ok())
+            == Some(format!("Basic {basic}").as_str());
+        let error = if challenge != expected.challenge {
+            Some("bad_verification_code: PKCE verifier does not match")
+        } else if !authorized {
+            Some("incorrect_client_credentials")
+        } else if form.get("redirect_uri") != Some(&expected.redirect_uri) {
+            Some("redirect_uri_mismatch")
+        } else if form.get("code").map(String::as_str) != Some("gh-code") {
+            Some("bad_verification_code")
+        } else {
+            None
+        };
+        match error {
+            // Like GitHub: errors come back with status 200.
+            Some(error) => (StatusCode::OK, Json(serde_json::json!({ "error": error }))),
+            None => (
+                StatusCode::OK,
+                Json(serde_json::json!({
+                    "access_token": "gho_faketoken",
+                    "token_type": "bearer",
+                    "scope": "read:user,user:email"
+                })),
+            ),
+        }
+    }
+
+    fn authorized(headers: &HeaderMap) -> bool {
+        headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer gho_faketoken")
+            && headers.get("user-agent").is_some()
+    }
+
+    async fn user(headers: HeaderMap) -> (StatusCode, Json<serde_json::Value>) {
+        if !authorized(&headers) {
+            return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({})));
+        }
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({ "id": 583231, "login": "octocat", "name": null })),
+        )
+    }
+
+    async fn emails(
+        State(expected): State<Shared>,
+        headers: HeaderMap,
+    ) -> (StatusCode, Json<serde_json::Value>) {
+        if !authorized(&headers) {
+            return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({})));
+        }
+        (
+            StatusCode::OK,
+            Json(expected.lock().expect("lock").emails.clone()),
+        )
+    }
+
+    /// Serves the fake on a free port; returns its base URL.
+    pub async fn start(expected: Shared) -> String {
+        let router = Router::new()
+            .route("/login/oauth/access_token", post(token))
+            .route("/api/v3/user", get(user))
+            .route("/api/v3/user/emails", get(emails))
+            .with_state(expected);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{address}")
+    }
+}
+
+#[tokio::test]
+async fn github_sign_in_uses_pkce_and_the_primary_verified_email() {
+    let expected = fake_github::Shared::default();
+    expected.lock().expect("lock").emails = serde_json::json!([
+        { "email": "octo@old.test", "primary": false, "verified": true, "visibility": null },
+        { "email": "Octocat@Example.test", "primary": true, "verified": true, "visibility": "public" }
+    ]);
+    let site = fake_github::start(expected.clone()).await;
+    let app = spawn_app_with(move |s| {
+        s.oauth = vec![ProviderSettings {
+            name: "github".into(),
+            kind: ProviderKind::GitHub,
+            label: "GitHub".into(),
+            client_id: "gh-client".into(),
+            client_secret: "gh-secret".into(),
+            issuer: site,
+            allowed_domains: vec!["example.test".into()],
+            trust_email: false,
+        }];
+    })
+    .await;
+    let client = new_client();
+    let begin = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let response = client
+                .post(app.url("/api/oauth/start"))
+                .header("origin", &app.address)
+                .header("accept", "text/html")
+                .form(&[("provider", "github")])
+                .send()
+                .await
+                .expect("start");
+            reqwest::Url::parse(&location(&response)).expect("authorize URL")
+        }
+    };
+    let authorize = begin(client.clone()).await;
+    assert_eq!(authorize.path(), "/login/oauth/authorize");
+    let query: std::collections::HashMap<String, String> =
+        authorize.query_pairs().into_owned().collect();
+    assert_eq!(query["scope"], "read:user user:email");
+    assert!(!query.contains_key("nonce"));
+    {
+        let mut e = expected.lock().expect("lock");
+        e.challenge = query["code_challenge"].clone();
+        e.redirect_uri = query["redirect_uri"].clone();
+    }
+    // GitHub sends the browser back with the code and the state.
+    let back = format!(
+        "{}?code=gh-code&state={}",
+        query["redirect_uri"], query["state"]
+    );
+    assert_eq!(callback(&client, &back).await, "/");
+    let octocat = me(&app, &client).await.expect("signed in");
+    assert_eq!(octocat["email"], "octocat@example.test");
+    assert_eq!(octocat["name"], "octocat");
+
+    // A wrong verifier (the challenge of another sign-in) is refused by the provider, and
+    // Orbitr refuses the sign-in.
+    let other = new_client();
+    let authorize = begin(other.clone()).await;
+    let query: std::collections::HashMap<String, String> =
+        authorize.query_pairs().into_owned().collect();
+    let back = format!(
+        "{}?code=gh-code&state={}",
+        query["redirect_uri"], query["state"]
+    );
+    assert_eq!(
+        callback(&other, &back).await,
+        "/signin/refused?why=provider_failed&provider=github"
+    );
+    assert!(me(&app, &other).await.is_none());
+    let failed = audit_reasons(&app, "auth.oauth").await;
+    assert!(
+        failed
+            .iter()
+            .any(|(r, why)| r == "failed" && why.as_deref().is_some_and(|w| w.contains("PKCE"))),
+        "{failed:?}"
+    );
+}
