@@ -41,6 +41,18 @@ fn main() -> ExitCode {
                     None => println!("{} = {:?}  # default", key.name, key.default),
                 }
             }
+            for p in &settings.oauth {
+                println!(
+                    "oauth.{} = {{ kind = {:?}, label = {:?}, issuer = {:?}, client_id = {:?}, client_secret = \"(hidden)\", allowed_domains = {:?}, trust_email = {} }}",
+                    p.name,
+                    format!("{:?}", p.kind).to_lowercase(),
+                    p.label,
+                    p.issuer,
+                    p.client_id,
+                    p.allowed_domains,
+                    p.trust_email
+                );
+            }
             ExitCode::SUCCESS
         }
         Command::Admin(AdminCommand::Create { email, name, .. }) => {
