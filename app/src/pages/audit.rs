@@ -129,10 +129,10 @@ pub fn AuditPage() -> impl IntoView {
                 <div class="field">
                     <label for="f-result">"Result"</label>
                     <select id="f-result" name="result" data-test="filter-result">
-                        {["", "ok", "denied", "failed"].map(|r| {
+                        {["", "ok", "denied", "failed"].into_iter().map(|r| {
                             let label = if r.is_empty() { "any" } else { r };
                             view! { <option value=r selected=move || field("result") == r>{label}</option> }
-                        }).to_vec()}
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">

@@ -214,7 +214,7 @@ fn MemberTable(
                                     });
                                 }
                             >
-                                {ROLES.map(|r| view! { <option value=r selected=r == current>{r}</option> }).to_vec()}
+                                {ROLES.into_iter().map(|r| view! { <option value=r selected=r == current>{r}</option> }).collect_view()}
                             </select>
                         }.into_any()
                     } else {
