@@ -58,10 +58,11 @@ pub enum Refusal {
     InvitationEmail,
     SignInFirst,
     UnknownProvider,
+    Internal,
 }
 
 impl Refusal {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::NotAllowed,
         Self::LinkFirst,
         Self::EmailUnverified,
@@ -74,6 +75,7 @@ impl Refusal {
         Self::InvitationEmail,
         Self::SignInFirst,
         Self::UnknownProvider,
+        Self::Internal,
     ];
 
     pub fn code(self) -> &'static str {
@@ -90,6 +92,7 @@ impl Refusal {
             Self::InvitationEmail => "invitation_email",
             Self::SignInFirst => "sign_in_first",
             Self::UnknownProvider => "unknown_provider",
+            Self::Internal => "internal",
         }
     }
 
@@ -130,6 +133,9 @@ impl Refusal {
             }
             Self::SignInFirst => "Sign in first, then link the provider from your profile.",
             Self::UnknownProvider => "This sign-in provider is not configured.",
+            Self::Internal => {
+                "Something failed on Orbitr's side; nothing was changed. The server log has the details."
+            }
         }
     }
 }
@@ -165,7 +171,9 @@ pub async fn oauth_start(
     invite: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    crate::auth::reply(flow::start(provider, intent, invite, next).await)
+    crate::auth::reply(flow::or_refusal(
+        flow::start(provider, intent, invite, next).await,
+    ))
 }
 
 /// Where providers send people back: `?code=…&state=…` (or `?error=…`). Always answers with
@@ -176,7 +184,7 @@ pub async fn oauth_callback(
     state: Option<String>,
     error: Option<String>,
 ) -> Result<(), AppError> {
-    crate::auth::reply(flow::callback(code, state, error).await)
+    crate::auth::reply(flow::or_refusal(flow::callback(code, state, error).await))
 }
 
 /// The signed-in user's sign-in methods: password or not, and each provider, linked or not.
@@ -328,6 +336,16 @@ mod flow {
             format!("http://{}", ctx.host.as_deref().unwrap_or("127.0.0.1:8080"))
         });
         format!("{origin}{CALLBACK_PATH}")
+    }
+
+    /// A browser on its way to or back from a provider gets a page, not an error body: an
+    /// internal failure ends on the refusal page too. (With the database down the session
+    /// cannot be saved either, and the server's outage layer answers 503.)
+    pub fn or_refusal(result: Result<(), AppError>) -> Result<(), AppError> {
+        match result {
+            Err(AppError::Internal | AppError::NotFound(_)) => refuse(Refusal::Internal, ""),
+            other => other,
+        }
     }
 
     fn refuse(why: Refusal, provider: &str) -> Result<(), AppError> {
@@ -586,12 +604,24 @@ mod flow {
             .await;
             return refuse(Refusal::LinkFirst, &provider);
         }
-        let name = identity
-            .name
-            .clone()
-            .filter(|n| engine::accounts::parse_name(n).is_ok())
-            .unwrap_or_else(|| email.split('@').next().unwrap_or("New user").to_owned());
-        let prepared = ctx.state.accounts.prepare_external(&email, &name)?;
+        // The provider's name for the person, else the email's local part, else a placeholder
+        // (the account's name can be changed later); never a reason to refuse.
+        let name = [
+            identity.name.clone(),
+            email.split('@').next().map(str::to_owned),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|n| engine::accounts::parse_name(n).is_ok())
+        .unwrap_or_else(|| "New user".to_owned());
+        let prepared = match ctx.state.accounts.prepare_external(&email, &name) {
+            Ok(prepared) => prepared,
+            Err(e) => {
+                ctx.audit("auth.login", target, Outcome::Failed, Some(e.to_string()))
+                    .await;
+                return refuse(Refusal::ProviderFailed, &provider);
+            }
+        };
 
         if let Some(code) = &flow.invite {
             let accepted = ctx
@@ -687,5 +717,19 @@ mod flow {
         .await;
         leptos_axum::redirect(&safe_next(flow.next.as_deref()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Refusal;
+
+    #[test]
+    fn every_refusal_code_reads_back_and_says_something() {
+        for why in Refusal::ALL {
+            assert_eq!(Refusal::parse(why.code()), Some(why));
+            assert!(why.message().ends_with('.'), "{why:?}");
+        }
+        assert_eq!(Refusal::parse("<script>"), None);
     }
 }

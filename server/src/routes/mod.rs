@@ -58,6 +58,48 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// The session layer answers a bare 500 when it cannot save a session; when that is because
+/// the database is down, say so instead: 503 and the reason (a page for browsers, JSON for the
+/// rest). Nothing was stored, since nothing could be.
+async fn database_outage(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let response = next.run(req).await;
+    if response.status() != http::StatusCode::INTERNAL_SERVER_ERROR
+        || response.headers().contains_key(http::header::CONTENT_TYPE)
+        || state.db.ping().await.is_ok()
+    {
+        return response;
+    }
+    let message =
+        "The database is unavailable right now; nothing was changed. Try again in a moment.";
+    if wants_html {
+        (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::response::Html(format!(
+                "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Orbitr is unavailable</title></head>\
+                 <body><h1>Orbitr is unavailable</h1><p data-test=\"outage\">{message}</p></body></html>"
+            )),
+        )
+            .into_response()
+    } else {
+        crate::api_error::ApiError::response(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            message.to_owned(),
+            None,
+        )
+    }
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Router {
     let store = CachingSessionStore::new(MemoryCache::default(), sessions);
@@ -107,6 +149,10 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
             crate::gate::gate,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            database_outage,
+        ))
         .layer(axum::middleware::from_fn(crate::http::request_context))
         .with_state(state)
 }

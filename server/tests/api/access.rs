@@ -207,6 +207,21 @@ fn placeholder_user() -> User {
     }
 }
 
+/// The HTTP client a principal calls with (the read token's carries no session).
+fn client_of(world: &World, who: Principal) -> reqwest::Client {
+    match who {
+        Principal::Admin => world.admin.clone(),
+        Principal::ReadToken => new_client(),
+        other => world
+            .users
+            .iter()
+            .find(|(p, _, _)| *p == other)
+            .expect("principal")
+            .2
+            .clone(),
+    }
+}
+
 /// Signs a principal's client in again after a call that ended its session.
 async fn sign_in_again(app: &TestApp, world: &World, who: Principal) {
     let (client, email, password) = match who {
@@ -334,18 +349,7 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
             let path = template.replace("{workspace}", &ws);
-            let client = match who {
-                Principal::Admin => world.admin.clone(),
-                Principal::ReadToken => new_client(),
-                other => world
-                    .users
-                    .iter()
-                    .find(|(p, _, _)| *p == other)
-                    .expect("principal")
-                    .2
-                    .clone(),
-            };
-            let mut request = client
+            let mut request = client_of(&world, who)
                 .request(method.clone(), app.url(&path))
                 .header("origin", &app.address);
             if *method == Method::POST {
@@ -381,43 +385,19 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             } else {
                 Method::POST
             };
-            let response = match who {
-                _ if method == Method::GET => {
-                    let client = match who {
-                        Principal::Admin => world.admin.clone(),
-                        Principal::ReadToken => new_client(),
-                        other => world
-                            .users
-                            .iter()
-                            .find(|(p, _, _)| *p == other)
-                            .expect("principal")
-                            .2
-                            .clone(),
-                    };
-                    let mut request = client.get(app.url(path));
-                    if who == Principal::ReadToken {
-                        request = request.bearer_auth(&world.token);
-                    }
-                    request.send().await.expect("request")
-                }
-                Principal::ReadToken => new_client()
+            let client = client_of(&world, who);
+            let mut request = if method == Method::GET {
+                client.get(app.url(path))
+            } else {
+                client
                     .post(app.url(path))
-                    .bearer_auth(&world.token)
+                    .header("origin", &app.address)
                     .form(&form)
-                    .send()
-                    .await
-                    .expect("request"),
-                Principal::Admin => app.post_form(&world.admin, path, &form).await,
-                other => {
-                    let client = &world
-                        .users
-                        .iter()
-                        .find(|(p, _, _)| *p == other)
-                        .expect("principal")
-                        .2;
-                    app.post_form(client, path, &form).await
-                }
             };
+            if who == Principal::ReadToken {
+                request = request.bearer_auth(&world.token);
+            }
+            let response = request.send().await.expect("request");
             let (refused, status, body) = denied(response).await;
             if ["/api/logout", "/api/sign_out_everywhere"].contains(path) {
                 sign_in_again(&app, &world, who).await;

@@ -715,3 +715,30 @@ async fn github_sign_in_uses_pkce_and_the_primary_verified_email() {
         "{failed:?}"
     );
 }
+
+#[tokio::test]
+async fn the_database_going_down_mid_sign_in_ends_on_a_503_page() {
+    let (app, mock) = app_with_mock().await;
+    mock.set_user(
+        "ada-sub",
+        r#"{"email":"ada@example.test","email_verified":true}"#,
+    )
+    .await
+    .expect("claims");
+    let client = new_client();
+    let authorize = start(&app, &client, &[]).await;
+    let back = authorize_at_provider(&authorize, "ada-sub").await;
+    app.db.close().await;
+    let response = client
+        .get(&back)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(response.status(), 503);
+    let html = response.text().await.expect("html");
+    assert!(
+        html.contains("database is unavailable right now; nothing was changed"),
+        "{html}"
+    );
+}
