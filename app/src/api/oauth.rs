@@ -58,11 +58,12 @@ pub enum Refusal {
     InvitationEmail,
     SignInFirst,
     UnknownProvider,
+    Unavailable,
     Internal,
 }
 
 impl Refusal {
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 14] = [
         Self::NotAllowed,
         Self::LinkFirst,
         Self::EmailUnverified,
@@ -75,6 +76,7 @@ impl Refusal {
         Self::InvitationEmail,
         Self::SignInFirst,
         Self::UnknownProvider,
+        Self::Unavailable,
         Self::Internal,
     ];
 
@@ -92,6 +94,7 @@ impl Refusal {
             Self::InvitationEmail => "invitation_email",
             Self::SignInFirst => "sign_in_first",
             Self::UnknownProvider => "unknown_provider",
+            Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
     }
@@ -133,6 +136,9 @@ impl Refusal {
             }
             Self::SignInFirst => "Sign in first, then link the provider from your profile.",
             Self::UnknownProvider => "This sign-in provider is not configured.",
+            Self::Unavailable => {
+                "Orbitr's database is unavailable right now; nothing was changed. Try again in a moment."
+            }
             Self::Internal => {
                 "Something failed on Orbitr's side; nothing was changed. The server log has the details."
             }
@@ -338,11 +344,12 @@ mod flow {
         format!("{origin}{CALLBACK_PATH}")
     }
 
-    /// A browser on its way to or back from a provider gets a page, not an error body: an
-    /// internal failure ends on the refusal page too. (With the database down the session
-    /// cannot be saved either, and the server's outage layer answers 503.)
+    /// A browser on its way to or back from a provider gets a page, not an error body: a
+    /// failure ends on the refusal page too. (While the database is down the session cannot be
+    /// saved on the way there, and the server's outage layer answers 503 with the reason.)
     pub fn or_refusal(result: Result<(), AppError>) -> Result<(), AppError> {
         match result {
+            Err(AppError::DatabaseUnavailable) => refuse(Refusal::Unavailable, ""),
             Err(AppError::Internal | AppError::NotFound(_)) => refuse(Refusal::Internal, ""),
             other => other,
         }

@@ -14,6 +14,13 @@ pub fn SignInRefusedPage() -> impl IntoView {
     let why = move || query.read().get("why").and_then(|c| Refusal::parse(&c));
     let provider = move || query.read().get("provider").unwrap_or_default();
     let providers = Resource::new(|| (), |()| sign_in_providers());
+    // The database being down is an outage, not a refusal: 503, like the password sign-in.
+    #[cfg(feature = "ssr")]
+    if why() == Some(Refusal::Unavailable)
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     view! {
         <Title text="Sign-in refused"/>
         <main class="auth-page">

@@ -729,6 +729,8 @@ async fn the_database_going_down_mid_sign_in_ends_on_a_503_page() {
     let authorize = start(&app, &client, &[]).await;
     let back = authorize_at_provider(&authorize, "ada-sub").await;
     app.db.close().await;
+    // The refusal page cannot be reached either: the session (the used-up state) cannot be
+    // saved, so the answer is the outage page itself.
     let response = client
         .get(&back)
         .header("accept", "text/html")
@@ -740,5 +742,18 @@ async fn the_database_going_down_mid_sign_in_ends_on_a_503_page() {
     assert!(
         html.contains("database is unavailable right now; nothing was changed"),
         "{html}"
+    );
+    // The refusal page for it says the same with 503 (reached when only the query failed).
+    let page = new_client()
+        .get(app.url("/signin/refused?why=unavailable&provider="))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 503);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("database is unavailable right now")
     );
 }
