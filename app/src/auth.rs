@@ -338,9 +338,16 @@ pub fn actor(user: &User) -> String {
 }
 
 /// A post-sign-in destination that stays on this site (`/…`, never `//host` or `http…`).
+/// Browsers drop tabs and newlines from URLs and read `\\` as `/`, so a path holding any of
+/// them could turn into `//host`: such paths are refused outright.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -357,6 +364,9 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a/\\/evil.example")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -201,6 +201,12 @@ impl Identities {
         let outcome: Result<Result<(), IdentityError>, sqlx::Error> = on_pool!(&self.db, |pool| {
             async {
                     let mut tx = pool.begin().await?;
+                    // Lock the account row: two unlinks at once queue here, so they cannot both
+                    // see the other's link and leave the account without a way in.
+                    sqlx::query("UPDATE users SET id = id WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
                     let (others, password): (i64, Option<String>) = sqlx::query_as(
                         "SELECT (SELECT COUNT(*) FROM user_identities WHERE user_id = $1 AND provider <> $2), \
                          (SELECT password_hash FROM users WHERE id = $1)",

@@ -83,7 +83,7 @@ impl ProviderKind {
 }
 
 /// One configured provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderSettings {
     /// The name in the settings (`[oauth.<name>]`); links are stored under it.
     pub name: String,
@@ -100,6 +100,22 @@ pub struct ProviderSettings {
     /// Count emails from this provider as verified even without `email_verified` (for
     /// providers that only hand out addresses they manage).
     pub trust_email: bool,
+}
+
+/// Everything but the client secret.
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("label", &self.label)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"(hidden)")
+            .field("issuer", &self.issuer)
+            .field("allowed_domains", &self.allowed_domains)
+            .field("trust_email", &self.trust_email)
+            .finish()
+    }
 }
 
 impl ProviderSettings {
@@ -187,7 +203,9 @@ impl Providers {
             .timeout(PROVIDER_TIMEOUT)
             .user_agent(concat!("Orbitr/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
+            // Only fails when the TLS backend cannot start; a client without the no-redirect
+            // and timeout settings must never be used instead.
+            .expect("the HTTP client for sign-in providers builds");
         Self {
             list: Arc::new(list),
             http,
@@ -443,7 +461,9 @@ impl Providers {
         Ok(ExternalIdentity {
             provider: provider.name.clone(),
             subject: claims.subject().as_str().to_owned(),
-            email_verified: email.is_some() && (verified == Some(true) || provider.trust_email),
+            // `trust_email` stands in for a missing claim, never overrides an explicit `false`.
+            email_verified: email.is_some()
+                && (verified == Some(true) || (verified.is_none() && provider.trust_email)),
             email,
             name,
         })
@@ -684,6 +704,16 @@ mod tests {
             providers.form_origins(),
             ["https://git.example.com:8443", "https://github.com"]
         );
+    }
+
+    #[test]
+    fn settings_never_print_the_client_secret() {
+        let shown = format!("{:?}", github());
+        assert!(
+            shown.contains("Iv1.client") && !shown.contains("secret\""),
+            "{shown}"
+        );
+        assert!(shown.contains("(hidden)"), "{shown}");
     }
 
     #[test]

@@ -601,16 +601,6 @@ mod flow {
                 return refuse(Refusal::EmailUnverified, &provider);
             }
         };
-        if ctx.state.accounts.find_by_email(&email).await?.is_some() {
-            ctx.audit(
-                "auth.login",
-                target,
-                Outcome::Denied,
-                Some("an account with this email exists but is not linked".into()),
-            )
-            .await;
-            return refuse(Refusal::LinkFirst, &provider);
-        }
         // The provider's name for the person, else the email's local part, else a placeholder
         // (the account's name can be changed later); never a reason to refuse.
         let name = [
@@ -630,6 +620,16 @@ mod flow {
             }
         };
 
+        if ctx.state.accounts.find_by_email(&email).await?.is_some() {
+            ctx.audit(
+                "auth.login",
+                target,
+                Outcome::Denied,
+                Some("an account with this email exists but is not linked".into()),
+            )
+            .await;
+            return refuse(Refusal::LinkFirst, &provider);
+        }
         if let Some(code) = &flow.invite {
             let accepted = ctx
                 .state

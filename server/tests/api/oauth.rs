@@ -11,6 +11,11 @@ use crate::helpers::{ADMIN_EMAIL, TestApp, new_client, spawn_app_with};
 const PROVIDER: &str = "mock";
 
 async fn app_with_mock() -> (TestApp, OidcMock) {
+    app_with_mock_trusting(false).await
+}
+
+/// With `trust_email`, emails without an `email_verified` claim count as verified.
+async fn app_with_mock_trusting(trust_email: bool) -> (TestApp, OidcMock) {
     let mock = OidcMock::start().await.expect("OIDC provider");
     let issuer = mock.issuer.clone();
     let app = spawn_app_with(move |s| {
@@ -22,7 +27,7 @@ async fn app_with_mock() -> (TestApp, OidcMock) {
             client_secret: "test-secret".into(),
             issuer,
             allowed_domains: vec!["example.test".into()],
-            trust_email: false,
+            trust_email,
         }];
     })
     .await;
@@ -277,6 +282,30 @@ async fn an_unverified_email_gets_no_account() {
     let to = sign_in(&app, &new_client(), "bob", &[]).await;
     assert_eq!(to, "/signin/refused?why=email_unverified&provider=mock");
     assert_eq!(user_count(&app).await, before);
+}
+
+#[tokio::test]
+async fn trusted_emails_stand_in_for_a_missing_claim_never_for_a_false_one() {
+    let (app, mock) = app_with_mock_trusting(true).await;
+    mock.set_user("unclaimed", r#"{"email":"una@example.test"}"#)
+        .await
+        .expect("claims");
+    mock.set_user(
+        "unverified",
+        r#"{"email":"ceo@example.test","email_verified":false}"#,
+    )
+    .await
+    .expect("claims");
+    assert_eq!(
+        sign_in(&app, &new_client(), "unverified", &[]).await,
+        "/signin/refused?why=email_unverified&provider=mock"
+    );
+    let client = new_client();
+    assert_eq!(sign_in(&app, &client, "unclaimed", &[]).await, "/");
+    assert_eq!(
+        me(&app, &client).await.expect("signed in")["email"],
+        "una@example.test"
+    );
 }
 
 #[tokio::test]
