@@ -21,12 +21,10 @@ const PASSWORD: &str = "plum orbit kettle winter";
 
 async fn world() -> World {
     let dir = tempfile::tempdir().expect("dir");
-    let (url, pg) = match testkit::postgres::server_url() {
-        Some(admin) => {
-            let pg = TestDatabase::create(&admin).await.expect("database");
-            (DatabaseUrl::parse(pg.url()).expect("url"), Some(pg))
-        }
-        None => (DatabaseUrl::sqlite_file(&dir.path().join("o.db")), None),
+    let pg = testkit::postgres::for_this_run().await.expect("database");
+    let url = match &pg {
+        Some(pg) => DatabaseUrl::parse(pg.url()).expect("url"),
+        None => DatabaseUrl::sqlite_file(&dir.path().join("o.db")),
     };
     let db = Database::open(url).await.expect("open");
     let access = Arc::new(Access::load(db.clone()).await.expect("access"));

@@ -12,6 +12,15 @@ pub fn server_url() -> Option<String> {
     std::env::var(ENV).ok().filter(|v| !v.is_empty())
 }
 
+/// A fresh database for one test when the PostgreSQL run is on (`TEST_POSTGRES_URL` set),
+/// `None` for the SQLite run.
+pub async fn for_this_run() -> anyhow::Result<Option<TestDatabase>> {
+    match server_url() {
+        Some(admin) => TestDatabase::create(&admin).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 /// A database created for one test; dropped (with its connections) when this value is dropped.
 pub struct TestDatabase {
     admin_url: String,

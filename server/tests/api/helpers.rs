@@ -69,10 +69,9 @@ pub async fn spawn_fresh_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp
     settings.log = "warn".into();
     settings.shutdown_grace_secs = 2;
 
-    let database = match testkit::postgres::server_url() {
-        Some(admin) => Some(TestDatabase::create(&admin).await.expect("test database")),
-        None => None,
-    };
+    let database = testkit::postgres::for_this_run()
+        .await
+        .expect("test database");
     if let Some(db) = &database {
         settings.database_url = Some(db.url().to_owned());
     }

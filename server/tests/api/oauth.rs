@@ -44,19 +44,27 @@ fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// Starts a sign-in as a browser form does (so redirects are real 302s): returns the
-/// provider's authorization URL.
-async fn start(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> String {
-    let mut fields = vec![("provider", PROVIDER)];
-    fields.extend_from_slice(form);
-    let response = client
+/// Posts the start form as a browser does (`Accept: text/html`, so redirects are real 302s).
+async fn post_start(
+    app: &TestApp,
+    client: &reqwest::Client,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
         .post(app.url("/api/oauth/start"))
         .header("origin", &app.address)
         .header("accept", "text/html")
-        .form(&fields)
+        .form(form)
         .send()
         .await
-        .expect("start");
+        .expect("start")
+}
+
+/// Starts a sign-in at the mock provider: returns the provider's authorization URL.
+async fn start(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -> String {
+    let mut fields = vec![("provider", PROVIDER)];
+    fields.extend_from_slice(form);
+    let response = post_start(app, client, &fields).await;
     assert_eq!(
         response.status(),
         302,
@@ -526,14 +534,7 @@ async fn an_unknown_or_unreachable_provider_gets_a_refusal_page_not_an_error() {
         }];
     })
     .await;
-    let response = new_client()
-        .post(app.url("/api/oauth/start"))
-        .header("origin", &app.address)
-        .header("accept", "text/html")
-        .form(&[("provider", "down")])
-        .send()
-        .await
-        .expect("start");
+    let response = post_start(&app, &new_client(), &[("provider", "down")]).await;
     assert_eq!(
         location(&response),
         "/signin/refused?why=provider_failed&provider=down"
@@ -546,14 +547,7 @@ async fn an_unknown_or_unreachable_provider_gets_a_refusal_page_not_an_error() {
                 .is_some_and(|w| w.contains("Down SSO cannot be reached"))),
         "{failed:?}"
     );
-    let response = new_client()
-        .post(app.url("/api/oauth/start"))
-        .header("origin", &app.address)
-        .header("accept", "text/html")
-        .form(&[("provider", "nope")])
-        .send()
-        .await
-        .expect("start");
+    let response = post_start(&app, &new_client(), &[("provider", "nope")]).await;
     assert_eq!(
         location(&response),
         "/signin/refused?why=unknown_provider&provider=nope"
@@ -689,14 +683,7 @@ async fn github_sign_in_uses_pkce_and_the_primary_verified_email() {
     let begin = |client: reqwest::Client| {
         let app = &app;
         async move {
-            let response = client
-                .post(app.url("/api/oauth/start"))
-                .header("origin", &app.address)
-                .header("accept", "text/html")
-                .form(&[("provider", "github")])
-                .send()
-                .await
-                .expect("start");
+            let response = post_start(app, &client, &[("provider", "github")]).await;
             reqwest::Url::parse(&location(&response)).expect("authorize URL")
         }
     };
