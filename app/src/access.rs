@@ -15,6 +15,9 @@ pub enum Need {
     Workspace(&'static str, &'static str),
     /// (object, action) platform-wide (users, creating workspaces).
     Platform(&'static str, &'static str),
+    /// (object, action) in the workspace that owns the Docker object the call names (its
+    /// `dev.orbitr.workspace` label); on unmanaged objects, platform-wide (admins only).
+    Owned(&'static str, &'static str),
 }
 
 impl Need {
@@ -24,7 +27,9 @@ impl Need {
             Self::Anyone => "anyone".into(),
             Self::SignedIn => "signed_in".into(),
             Self::Session => "session".into(),
-            Self::Workspace(obj, act) | Self::Platform(obj, act) => format!("{obj}.{act}"),
+            Self::Workspace(obj, act) | Self::Platform(obj, act) | Self::Owned(obj, act) => {
+                format!("{obj}.{act}")
+            }
         }
     }
 }
@@ -123,6 +128,40 @@ mod server {
         (
             <api::sessions::SignOutEverywhere as ServerFn>::PATH,
             Need::Session,
+        ),
+        // Lists are filtered to what the caller may read; one container is checked in the
+        // workspace that owns it.
+        (
+            <api::containers::ListContainers as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::containers::GetContainer as ServerFn>::PATH,
+            Need::Owned("container", "read"),
+        ),
+        (
+            <api::containers::ContainerAction as ServerFn>::PATH,
+            Need::Owned("container", "operate"),
+        ),
+        (
+            <api::containers::RenameContainer as ServerFn>::PATH,
+            Need::Owned("container", "operate"),
+        ),
+        (
+            <api::containers::RemoveContainer as ServerFn>::PATH,
+            Need::Owned("container", "operate"),
+        ),
+        (
+            <api::containers::CreateContainer as ServerFn>::PATH,
+            Need::Workspace("container", "create"),
+        ),
+        (
+            <api::containers::GetSecurityPolicy as ServerFn>::PATH,
+            Need::Workspace("workspace", "read"),
+        ),
+        (
+            <api::containers::SetSecurityPolicy as ServerFn>::PATH,
+            Need::Platform("policy", "manage"),
         ),
         (
             <api::system::GetSystemInfo as ServerFn>::PATH,
@@ -225,6 +264,7 @@ mod server {
             }
             Need::Workspace(obj, act) => (workspace.ok_or(AppError::Forbidden)?, obj, act),
             Need::Platform(obj, act) => (PLATFORM, obj, act),
+            Need::Owned(obj, act) => (workspace.unwrap_or(PLATFORM), obj, act),
         };
         let user = user.ok_or(AppError::Unauthorized)?;
         if let Some(token) = token {
@@ -257,7 +297,58 @@ mod server {
         matches!(error, AppError::Forbidden)
             && matches!(
                 need,
-                Need::Workspace(..) | Need::Platform(..) | Need::Session
+                Need::Workspace(..) | Need::Platform(..) | Need::Owned(..) | Need::Session
             )
+    }
+
+    /// The owner of the Docker object `key` names: `None` when there is no such object,
+    /// `Some(None)` when it is unmanaged.
+    pub fn owner_of(state: &AppState, object: &str, key: &str) -> Option<Option<String>> {
+        match object {
+            "container" => state.docker.containers().find(key).map(|c| c.workspace),
+            _ => None,
+        }
+    }
+
+    /// Which workspaces' objects of a kind a caller may see.
+    #[derive(Debug, Clone, Default)]
+    pub struct Scope {
+        /// Everything, unmanaged objects included (platform admins).
+        pub everything: bool,
+        pub workspaces: std::collections::HashSet<String>,
+    }
+
+    impl Scope {
+        /// Whether an object owned by `owner` (`None`: unmanaged) is in scope.
+        pub fn sees(&self, owner: Option<&str>) -> bool {
+            self.everything || owner.is_some_and(|w| self.workspaces.contains(w))
+        }
+    }
+
+    /// The workspaces in which the caller may `read` objects of `object` kind.
+    pub async fn readable(
+        state: &AppState,
+        user: &User,
+        token: Option<&TokenInfo>,
+        object: &'static str,
+    ) -> Result<Scope, AppError> {
+        let need = Need::Owned(object, "read");
+        if check(state, Some(user), token, need, None).await.is_ok() {
+            return Ok(Scope {
+                everything: true,
+                workspaces: Default::default(),
+            });
+        }
+        let mut scope = Scope::default();
+        for membership in state.workspaces.for_user(user).await? {
+            let id = membership.workspace.id;
+            if check(state, Some(user), token, need, Some(&id))
+                .await
+                .is_ok()
+            {
+                scope.workspaces.insert(id);
+            }
+        }
+        Ok(scope)
     }
 }

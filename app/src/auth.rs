@@ -144,6 +144,40 @@ impl RequestCtx {
         Ok(ctx)
     }
 
+    /// [`Self::authorize`] for a function on one Docker object (declared with `Need::Owned`):
+    /// `key` names it (id, name or id prefix) and its owning workspace decides. A caller who
+    /// may not even see the object is told it does not exist, as for an unknown one.
+    pub async fn authorize_owned<F: leptos::server_fn::ServerFn>(
+        object: &'static str,
+        key: &str,
+    ) -> Result<Self, AppError> {
+        let state = use_context::<AppState>().ok_or(AppError::Internal)?;
+        let Some(owner) = crate::access::owner_of(&state, object, key) else {
+            Self::read()?.require_user()?;
+            return Err(AppError::NotFound(object.into()));
+        };
+        match Self::authorize::<F>(owner.as_deref()).await {
+            Err(AppError::Forbidden) => {
+                let ctx = Self::read()?;
+                let sees = crate::access::check(
+                    &ctx.state,
+                    ctx.user.as_ref(),
+                    ctx.token.as_ref(),
+                    crate::access::Need::Owned(object, "read"),
+                    owner.as_deref(),
+                )
+                .await
+                .is_ok();
+                Err(if sees {
+                    AppError::Forbidden
+                } else {
+                    AppError::NotFound(object.into())
+                })
+            }
+            other => other,
+        }
+    }
+
     /// Reads the request from the Leptos context.
     fn read() -> Result<Self, AppError> {
         let state = use_context::<AppState>().ok_or(AppError::Internal)?;

@@ -20,6 +20,7 @@ use crate::components::layout::{Sidebar, TopBar};
 use crate::components::toast::{ToastHost, provide_toaster};
 use crate::components::workspace::provide_workspaces;
 use crate::pages::audit::AuditPage;
+use crate::pages::containers::{ContainerPage, ContainersPage, NewContainerPage};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
@@ -60,6 +61,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin/refused") view=SignInRefusedPage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
+                    <Route path=path!("/containers") view=ContainersPage/>
+                    <Route path=path!("/containers/new") view=NewContainerPage/>
+                    <Route path=path!("/containers/:id") view=ContainerPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>
                     <Route path=path!("/workspaces/:id") view=WorkspacePage/>

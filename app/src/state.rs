@@ -44,6 +44,8 @@ pub struct AppState {
     pub providers: engine::oauth::Providers,
     /// Accounts' links to sign-in providers.
     pub identities: engine::identities::Identities,
+    /// Each workspace's security policy.
+    pub policies: engine::policies::Policies,
     pub auth: AuthConfig,
 }
 

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 const DOCKER_SOCKETS: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];
 
 /// What a workspace allows. The default allows none of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct SecurityPolicy {
     pub allow_privileged: bool,
     pub allow_host_network: bool,

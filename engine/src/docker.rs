@@ -1,7 +1,7 @@
 //! The Docker engine connection: one shared bollard client, a monitor that notices when the engine
 //! goes away and reconnects by itself when it comes back, and the calls the rest of Orbitr makes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -12,13 +12,13 @@ use bollard::query_parameters::EventsOptions;
 use futures::StreamExt;
 use tokio::sync::watch;
 
+use crate::live::LiveContainers;
 use crate::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, SystemInfo};
 
 /// Where the engine is when nothing says otherwise.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
-/// The label naming the workspace that owns a Docker object.
-pub const WORKSPACE_LABEL: &str = "dev.orbitr.workspace";
+pub use crate::resources::WORKSPACE_LABEL;
 
 /// How often the monitor retries while the engine is unreachable.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
@@ -64,6 +64,7 @@ struct Inner {
     client: RwLock<Option<Docker>>,
     status: watch::Sender<EngineStatus>,
     system: watch::Sender<Option<SystemInfo>>,
+    containers: LiveContainers,
 }
 
 /// Keeps the monitor task running; dropping it stops the task.
@@ -95,6 +96,7 @@ impl DockerEngine {
                 client: RwLock::new(None),
                 status,
                 system: watch::channel(None).0,
+                containers: LiveContainers::default(),
             }),
         }
     }
@@ -102,6 +104,11 @@ impl DockerEngine {
     /// The engine address in use.
     pub fn host(&self) -> &str {
         &self.inner.host
+    }
+
+    /// The live container state, kept current from the engine's events.
+    pub fn containers(&self) -> &LiveContainers {
+        &self.inner.containers
     }
 
     /// The current connection state.
@@ -175,6 +182,7 @@ impl DockerEngine {
             *slot = None;
         }
         self.inner.system.send_replace(None);
+        self.inner.containers.mark_stale();
         self.set_status(EngineState::Unreachable, None, Some(reason));
     }
 
@@ -204,15 +212,31 @@ impl DockerEngine {
                 .map(String::from)
                 .to_vec(),
         )]);
+        // The engine replays events since this second, so nothing between the reads below and
+        // the stream's first poll is missed (a replayed event only causes one more read).
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs().saturating_sub(1).to_string())
+            .ok();
         let mut events = docker.events(Some(EventsOptions {
+            since,
             filters: Some(filters),
             ..Default::default()
         }));
         record_call("events", true);
-        // Subscribed first, then read: nothing that happens in between is missed.
         if let Err(e) = self.refresh_system().await {
             tracing::debug!(error = %e, "system snapshot refresh failed");
         }
+        match self.read_all_containers().await {
+            Ok(all) => self.inner.containers.replace_all(all),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the containers failed; retrying");
+                tokio::time::sleep(RETRY_EVERY).await;
+                return;
+            }
+        }
+        // Containers named by events and not read since; read once each when the burst ends.
+        let mut pending: HashSet<String> = HashSet::new();
         let mut check = tokio::time::interval(CHECK_EVERY);
         check.tick().await;
         let mut refresh_at: Option<tokio::time::Instant> = None;
@@ -224,8 +248,18 @@ impl DockerEngine {
                 }
             };
             tokio::select! {
+                // Events first: a burst is read whole before the containers it names are read.
+                biased;
                 item = events.next() => match item {
-                    Some(Ok(_)) => {
+                    Some(Ok(event)) => {
+                        if let Some(id) = container_to_read(&event) {
+                            if event.action.as_deref() == Some("destroy") {
+                                pending.remove(&id);
+                                self.inner.containers.remove(&id);
+                            } else {
+                                pending.insert(id);
+                            }
+                        }
                         refresh_at.get_or_insert_with(|| tokio::time::Instant::now() + REFRESH_DEBOUNCE);
                     }
                     Some(Err(e)) => {
@@ -242,6 +276,13 @@ impl DockerEngine {
                         return;
                     }
                 },
+                () = std::future::ready(()), if !pending.is_empty() => {
+                    for id in std::mem::take(&mut pending) {
+                        if let Err(e) = self.refresh_container(&id).await {
+                            tracing::debug!(error = %e, id, "container refresh failed");
+                        }
+                    }
+                }
                 _ = check.tick() => {
                     self.check().await;
                     if !self.status().is_connected() {
@@ -457,6 +498,31 @@ impl DockerEngine {
             networks: i64::try_from(networks.len()).unwrap_or(i64::MAX),
         })
     }
+}
+
+/// The container an event says changed, unless the event changes nothing Orbitr shows
+/// (exec sessions, attach, resize, copying files).
+fn container_to_read(event: &bollard::models::EventMessage) -> Option<String> {
+    if event.typ != Some(bollard::models::EventMessageTypeEnum::CONTAINER) {
+        return None;
+    }
+    let action = event.action.as_deref().unwrap_or_default();
+    let quiet = [
+        "exec_",
+        "attach",
+        "detach",
+        "resize",
+        "top",
+        "archive-path",
+        "extract-to-dir",
+        "export",
+        "commit",
+        "copy",
+    ];
+    if quiet.iter().any(|q| action.starts_with(q)) {
+        return None;
+    }
+    event.actor.as_ref()?.id.clone()
 }
 
 fn record_call(op: &'static str, ok: bool) {

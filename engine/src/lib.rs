@@ -1,6 +1,7 @@
 //! Orbitr's server-side domain services. Without the `runtime` feature only the plain data types
 //! compile, so the browser build can share them.
 
+pub mod resources;
 pub mod system;
 
 #[cfg(feature = "runtime")]
@@ -12,6 +13,8 @@ pub mod admin;
 #[cfg(feature = "runtime")]
 pub mod audit;
 #[cfg(feature = "runtime")]
+pub mod containers;
+#[cfg(feature = "runtime")]
 pub mod db;
 #[cfg(feature = "runtime")]
 pub mod docker;
@@ -20,7 +23,11 @@ pub mod identities;
 #[cfg(feature = "runtime")]
 pub mod limiter;
 #[cfg(feature = "runtime")]
+pub mod live;
+#[cfg(feature = "runtime")]
 pub mod oauth;
+#[cfg(feature = "runtime")]
+pub mod policies;
 #[cfg(feature = "runtime")]
 pub mod secrets;
 #[cfg(feature = "runtime")]

@@ -106,4 +106,14 @@ pub enum LiveEvent {
     Engine { status: EngineStatus },
     /// New engine figures (sent once on connect when known, then after every change).
     System { info: SystemInfo },
+    /// Every container the viewer may see (sent on connect, and again whenever the viewer fell
+    /// behind), with whether the list may be out of date.
+    Containers {
+        containers: Vec<crate::resources::ContainerView>,
+        stale: bool,
+    },
+    /// One container changed or went away.
+    Container {
+        change: crate::resources::ContainerChange,
+    },
 }

@@ -4,8 +4,9 @@
 use std::net::SocketAddr;
 
 use app::AppState;
-use app::access::{Need, audits_denial, check};
+use app::access::{Need, audits_denial, check, owner_of};
 use app::auth::{CurrentUser, TokenAuth};
+use app::error::AppError;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -46,6 +47,44 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/audit",
         Need::Workspace("audit", "read"),
     ),
+    // The list is filtered to what the caller may read; one container is checked in the
+    // workspace that owns it (`{container}` names it).
+    (Method::GET, "/api/v1/containers", Need::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/containers/{container}",
+        Need::Owned("container", "read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/containers/{container}/{action}",
+        Need::Owned("container", "operate"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/containers/{container}/name",
+        Need::Owned("container", "operate"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/containers/{container}",
+        Need::Owned("container", "operate"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/containers",
+        Need::Workspace("container", "create"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/policy",
+        Need::Workspace("workspace", "read"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/workspaces/{workspace}/policy",
+        Need::Platform("policy", "manage"),
+    ),
 ];
 
 /// What the route needs, if declared.
@@ -57,7 +96,13 @@ pub fn rest_need(method: &Method, path: &str) -> Option<Need> {
 
 /// The `{workspace}` segment of a request path, found by its position in the route template.
 fn workspace_segment(template: &str, path: &str) -> Option<String> {
-    let index = template.split('/').position(|s| s == "{workspace}")?;
+    segment(template, path, "workspace")
+}
+
+/// The `{name}` segment of a request path, found by its position in the route template.
+fn segment(template: &str, path: &str, name: &str) -> Option<String> {
+    let placeholder = format!("{{{name}}}");
+    let index = template.split('/').position(|s| s == placeholder)?;
     path.split('/').nth(index).map(str::to_owned)
 }
 
@@ -137,15 +182,45 @@ pub async fn authorize(
             None,
         );
     };
-    let workspace = workspace_segment(path, req.uri().path());
-    let decision = check(
-        &state,
-        req.extensions().get::<CurrentUser>().map(|u| &u.0),
-        req.extensions().get::<TokenAuth>().map(|t| &t.0),
-        need,
-        workspace.as_deref(),
-    )
-    .await;
+    let user = req.extensions().get::<CurrentUser>().map(|u| &u.0);
+    let token = req.extensions().get::<TokenAuth>().map(|t| &t.0);
+    // A Docker object's owner decides; `{object}` in the path names it.
+    let workspace = match need {
+        Need::Owned(object, _) => {
+            let owner = segment(path, req.uri().path(), object)
+                .and_then(|key| owner_of(&state, object, &key));
+            match (owner, user) {
+                (_, None) => return from_app(&AppError::Unauthorized),
+                (None, Some(_)) => return from_app(&AppError::NotFound(object.into())),
+                (Some(owner), Some(_)) => owner,
+            }
+        }
+        _ => workspace_segment(path, req.uri().path()),
+    };
+    let mut decision = check(&state, user, token, need, workspace.as_deref()).await;
+    if let (Err(AppError::Forbidden), Need::Owned(object, _)) = (&decision, need)
+        && check(
+            &state,
+            user,
+            token,
+            Need::Owned(object, "read"),
+            workspace.as_deref(),
+        )
+        .await
+        .is_err()
+    {
+        // Not even visible to the caller: as if it did not exist (the attempt is still audited).
+        AuditCtx::of(&req, workspace.clone())
+            .record(
+                &state,
+                &need.label(),
+                Some(format!("{} {path}", req.method())),
+                Outcome::Denied,
+                Some(format!("requires {}", need.label())),
+            )
+            .await;
+        decision = Err(AppError::NotFound(object.into()));
+    }
     if let Err(e) = decision {
         if audits_denial(need, &e) {
             AuditCtx::of(&req, workspace)

@@ -101,6 +101,7 @@ impl Application {
         let db_for_tokens = db.clone();
         let signins = engine::signins::SignIns::new(db.clone());
         let identities = engine::identities::Identities::new(db.clone());
+        let policies = engine::policies::Policies::new(db.clone());
         if !settings.oauth.is_empty() && settings.public_url.is_none() {
             tracing::warn!(
                 "sign-in providers are configured without public_url: the callback URL sent to them \
@@ -126,6 +127,7 @@ impl Application {
             admin,
             providers: engine::oauth::Providers::new(settings.oauth.clone()),
             identities,
+            policies,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod containers;
 pub mod oauth;
 pub mod sessions;
 pub mod system;

@@ -1,6 +1,7 @@
 //! The live connection to Orbitr: engine status and system figures pushed over the websocket
 //! `/api/v1/events`, and the banner shown while the engine is unreachable.
 
+use engine::resources::{ContainerChange, ContainerView};
 use engine::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
 
@@ -22,7 +23,28 @@ pub struct Live {
     pub status: RwSignal<Option<EngineStatus>>,
     /// Latest engine figures pushed by the server (`None` until the first push).
     pub system: RwSignal<Option<SystemInfo>>,
+    /// The containers the user may see, kept current by pushes (`None` until the first).
+    pub containers: RwSignal<Option<Vec<ContainerView>>>,
+    /// True while the engine is unreachable: the containers are the last state seen.
+    pub containers_stale: RwSignal<bool>,
     pub socket: RwSignal<SocketState>,
+}
+
+impl Live {
+    /// Applies one pushed change to the container list, keeping it sorted by name.
+    pub fn apply(&self, change: ContainerChange) {
+        self.containers.update(|list| {
+            let Some(list) = list else { return };
+            match change {
+                ContainerChange::Updated { container } => {
+                    list.retain(|c| c.id != container.id);
+                    let at = list.partition_point(|c| c.name < container.name);
+                    list.insert(at, *container);
+                }
+                ContainerChange::Removed { id, .. } => list.retain(|c| c.id != id),
+            }
+        });
+    }
 }
 
 /// The app's [`Live`] state.
@@ -36,6 +58,8 @@ pub fn provide_engine_status() {
     let live = Live {
         status: RwSignal::new(None),
         system: RwSignal::new(None),
+        containers: RwSignal::new(None),
+        containers_stale: RwSignal::new(false),
         socket: RwSignal::new(SocketState::Connecting),
     };
     provide_context(live);
@@ -170,6 +194,11 @@ mod socket {
                         live.status.set(Some(status));
                     }
                     Ok(LiveEvent::System { info }) => live.system.set(Some(info)),
+                    Ok(LiveEvent::Containers { containers, stale }) => {
+                        live.containers.set(Some(containers));
+                        live.containers_stale.set(stale);
+                    }
+                    Ok(LiveEvent::Container { change }) => live.apply(change),
                     Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
                 }
             },

@@ -35,6 +35,15 @@ mod tests {
     }
 
     #[test]
+    fn durations_read_in_the_largest_unit() {
+        assert_eq!(duration(45_000), "45 seconds");
+        assert_eq!(duration(60_000), "1 minute");
+        assert_eq!(duration(7_300_000), "2 hours");
+        assert_eq!(duration(3 * 86_400_000), "3 days");
+        assert_eq!(duration(-1), "0 seconds");
+    }
+
+    #[test]
     fn counts_agree_in_number() {
         assert_eq!(count(1, "image", "images"), "1 image");
         assert_eq!(count(0, "image", "images"), "0 images");
@@ -73,6 +82,53 @@ mod datetime_tests {
         assert_eq!(datetime(1_795_460_700_000), "2026-11-23 19:05 UTC");
         assert_eq!(datetime(951_782_400_000), "2000-02-29 00:00 UTC");
     }
+}
+
+/// Milliseconds since the Unix epoch now (the browser's clock in the browser).
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        #[allow(clippy::cast_possible_truncation)]
+        return js_sys::Date::now() as i64;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A duration in milliseconds as people say it: `45 seconds`, `3 minutes`, `2 hours`, `5 days`.
+pub fn duration(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    let (n, one, many) = match secs {
+        0..60 => (secs, "second", "seconds"),
+        60..3600 => (secs / 60, "minute", "minutes"),
+        3600..86_400 => (secs / 3600, "hour", "hours"),
+        _ => (secs / 86_400, "day", "days"),
+    };
+    count(n, one, many)
+}
+
+/// The host name the browser reached Orbitr by (for links to published ports); on the server,
+/// the request's `Host` without its port.
+pub fn site_host() -> String {
+    #[cfg(feature = "hydrate")]
+    if let Some(host) = web_sys::window().and_then(|w| w.location().hostname().ok()) {
+        return host;
+    }
+    #[cfg(feature = "ssr")]
+    if let Some(host) = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| {
+        p.headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    }) {
+        return match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_owned(),
+            _ => host,
+        };
+    }
+    "localhost".to_owned()
 }
 
 /// The absolute form of a site path, for links people copy (the path itself outside a browser).

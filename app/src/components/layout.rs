@@ -34,6 +34,15 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                     </A>
                 </li>
                 <li>
+                    <A href="/containers">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <path d="M12 2.8 20 7.2v9.6L12 21.2 4 16.8V7.2z"/>
+                            <path d="M4 7.2 12 11.6l8-4.4M12 11.6v9.6"/>
+                        </svg>
+                        <span>"Containers"</span>
+                    </A>
+                </li>
+                <li>
                     <A href="/workspaces">
                         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                             <circle cx="9" cy="8" r="3.5"/>

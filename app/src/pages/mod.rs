@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod audit;
+pub mod containers;
 pub mod dashboard;
 pub mod invite;
 pub mod login;

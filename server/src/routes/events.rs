@@ -1,26 +1,85 @@
 //! `GET /api/v1/events`: the live websocket. The server pushes JSON text frames
-//! ([`engine::system::LiveEvent`]): the current engine status and figures on connect, then every
-//! change as it happens. Nothing is polled: changes come from the engine's event stream.
+//! ([`engine::system::LiveEvent`]): the current engine status, figures and the containers the
+//! viewer may see on connect, then every change as it happens. Nothing is polled: changes come
+//! from the engine's event stream, and each is checked against what the viewer may see.
+
+use std::time::{Duration, Instant};
 
 use app::AppState;
+use app::access::{Scope, readable};
+use app::auth::{CurrentUser, TokenAuth};
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use engine::accounts::User;
 use engine::system::LiveEvent;
+use engine::tokens::TokenInfo;
+use tokio::sync::broadcast::error::RecvError;
+
+/// How long a viewer's scope (the workspaces it may see) is trusted before it is read again,
+/// so a membership change reaches open sockets within this time.
+const SCOPE_TTL: Duration = Duration::from_secs(5);
 
 /// Upgrades to the websocket.
-pub async fn subscribe(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| push(socket, state))
+pub async fn subscribe(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    upgrade.on_upgrade(move |socket| push(socket, state, user, token))
 }
 
-async fn push(mut socket: WebSocket, state: AppState) {
+/// What one viewer may see, read again when older than [`SCOPE_TTL`].
+struct Viewer {
+    user: User,
+    token: Option<TokenInfo>,
+    scope: Scope,
+    read_at: Instant,
+}
+
+impl Viewer {
+    async fn scope(&mut self, state: &AppState) -> &Scope {
+        if self.read_at.elapsed() > SCOPE_TTL {
+            match readable(state, &self.user, self.token.as_ref(), "container").await {
+                Ok(scope) => self.scope = scope,
+                // Cannot tell (database down): show nothing rather than too much.
+                Err(_) => self.scope = Scope::default(),
+            }
+            self.read_at = Instant::now();
+        }
+        &self.scope
+    }
+
+    async fn all_containers(&mut self, state: &AppState) -> LiveEvent {
+        let live = state.docker.containers().clone();
+        let scope = self.scope(state).await;
+        LiveEvent::Containers {
+            containers: live.filtered(|c| scope.sees(c.workspace.as_deref())),
+            stale: live.is_stale(),
+        }
+    }
+}
+
+async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<TokenInfo>) {
     metrics::gauge!("orbitr_live_sockets").increment(1.0);
     let mut status = state.docker.subscribe();
     let mut system = state.docker.subscribe_system();
+    let mut changes = state.docker.containers().subscribe();
+    let mut syncs = state.docker.containers().subscribe_syncs();
     let mut shutdown = state.shutdown.clone();
+    let mut viewer = Viewer {
+        user,
+        token,
+        scope: Scope::default(),
+        read_at: Instant::now() - SCOPE_TTL * 2,
+    };
 
     let first_status = status.borrow_and_update().clone();
     let first_system = system.borrow_and_update().clone();
+    syncs.borrow_and_update();
     let mut ok = send(
         &mut socket,
         &LiveEvent::Engine {
@@ -31,13 +90,23 @@ async fn push(mut socket: WebSocket, state: AppState) {
     if let (true, Some(info)) = (ok, first_system) {
         ok = send(&mut socket, &LiveEvent::System { info }).await;
     }
+    if ok {
+        let all = viewer.all_containers(&state).await;
+        ok = send(&mut socket, &all).await;
+    }
 
     while ok {
         tokio::select! {
             changed = status.changed() => {
                 if changed.is_err() { break; }
                 let current = status.borrow_and_update().clone();
+                let lost = !current.is_connected();
                 ok = send(&mut socket, &LiveEvent::Engine { status: current }).await;
+                if ok && lost {
+                    // The list is now the last state seen: say so.
+                    let all = viewer.all_containers(&state).await;
+                    ok = send(&mut socket, &all).await;
+                }
             }
             changed = system.changed() => {
                 if changed.is_err() { break; }
@@ -46,6 +115,25 @@ async fn push(mut socket: WebSocket, state: AppState) {
                     ok = send(&mut socket, &LiveEvent::System { info }).await;
                 }
             }
+            changed = syncs.changed() => {
+                if changed.is_err() { break; }
+                // A full read after a reconnection: its differences arrive as changes; this
+                // tells the viewer the list is current again.
+                let all = viewer.all_containers(&state).await;
+                ok = send(&mut socket, &all).await;
+            }
+            change = changes.recv() => match change {
+                Ok(change) => {
+                    if viewer.scope(&state).await.sees(change.workspace()) {
+                        ok = send(&mut socket, &LiveEvent::Container { change }).await;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let all = viewer.all_containers(&state).await;
+                    ok = send(&mut socket, &all).await;
+                }
+                Err(RecvError::Closed) => break,
+            },
             incoming = socket.recv() => {
                 // Clients send nothing we act on; a close or error ends the subscription.
                 match incoming {

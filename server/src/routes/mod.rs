@@ -2,6 +2,7 @@
 //! docs, the live websocket, Leptos pages and server functions, static files.
 
 pub mod audit;
+pub mod containers;
 pub mod events;
 pub mod health;
 pub mod me;
@@ -37,7 +38,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "system", description = "Orbitr and Docker engine status"),
         (name = "accounts", description = "The signed-in user"),
         (name = "workspaces", description = "Workspaces and their members"),
-        (name = "audit", description = "The audit log")
+        (name = "audit", description = "The audit log"),
+        (name = "containers", description = "Containers, live from the engine's events, and workspace security policies")
     )
 )]
 pub struct ApiDoc;
@@ -55,6 +57,15 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(workspaces::list_members))
         .routes(routes!(audit::export_all))
         .routes(routes!(audit::export_workspace))
+        .routes(routes!(containers::list_containers))
+        .routes(routes!(
+            containers::get_container,
+            containers::remove_container
+        ))
+        .routes(routes!(containers::container_action))
+        .routes(routes!(containers::rename_container))
+        .routes(routes!(containers::create_container))
+        .routes(routes!(containers::get_policy, containers::put_policy))
         .split_for_parts()
 }
 

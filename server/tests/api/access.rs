@@ -3,14 +3,16 @@
 //! bypassing the UI would), comparing the answer with what the policy file says.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use app::access::{Need, SERVER_FNS};
 use engine::access::{Role, policy_rules};
 use engine::accounts::{NewUser, User};
 use http::Method;
 use server::access::REST;
+use testkit::docker::TestRun;
 
-use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, new_client, spawn_app};
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, new_client, spawn_app, wait_for};
 
 /// The extra routes outside the OpenAPI document that go through the REST route layer.
 const NON_OPENAPI_ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/events")];
@@ -122,7 +124,7 @@ fn expected(need: Need, who: Principal, rest: bool) -> bool {
         Need::Anyone => true,
         Need::SignedIn => who != Principal::Anonymous,
         Need::Session => !matches!(who, Principal::Anonymous | Principal::ReadToken),
-        Need::Workspace(obj, act) => match who {
+        Need::Workspace(obj, act) | Need::Owned(obj, act) => match who {
             Principal::Anonymous | Principal::Outsider => false,
             Principal::Admin => role_allows("admin", obj, act),
             Principal::ReadToken => {
@@ -266,7 +268,13 @@ async fn fresh_workspace(app: &TestApp, world: &World, n: usize) -> String {
 }
 
 /// Form arguments for a server function: enough to pass parsing, harmless when allowed.
-fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String, String)> {
+fn server_fn_args(
+    path: &str,
+    ws: &str,
+    user_id: &str,
+    n: usize,
+    container: &str,
+) -> Vec<(String, String)> {
     let name = path.trim_start_matches("/api/");
     let pairs: Vec<(&str, String)> = match name {
         "setup" | "login" => vec![
@@ -307,7 +315,17 @@ fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String,
             ("password", PASSWORD.into()),
             ("confirm", PASSWORD.into()),
         ],
-        "list_users" => vec![],
+        "list_users" | "list_containers" => vec![],
+        "get_container" => vec![("id", container.into())],
+        "container_action" => vec![("id", container.into()), ("action", "stop".into())],
+        "rename_container" => vec![("id", container.into()), ("name", format!("renamed-{n}"))],
+        "remove_container" => vec![("id", container.into()), ("volumes", "true".into())],
+        // An empty image fails validation, after the permission check: nothing is created.
+        "create_container" => vec![("workspace", ws.into()), ("spec[image]", String::new())],
+        "set_security_policy" => vec![
+            ("workspace", ws.into()),
+            ("policy[allow_privileged]", "false".into()),
+        ],
         "list_audit" => vec![("query[action]", "auth.".into())],
         "list_workspace_audit" => vec![("workspace", ws.into()), ("query[action]", "auth.".into())],
         "list_sessions"
@@ -328,17 +346,49 @@ fn server_fn_args(path: &str, ws: &str, user_id: &str, n: usize) -> Vec<(String,
 
 /// Whether the answer was a refusal by access control (not a validation error or a wrong
 /// password, which come after the check).
-async fn denied(response: reqwest::Response) -> (bool, u16, String) {
+/// For a Docker object, "not found" is a refusal too: who may not see it is not told it exists.
+async fn denied(response: reqwest::Response, need: Need) -> (bool, u16, String) {
     let status = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
-    let refused = matches!(status, 401 | 403) && !body.contains("InvalidCredentials");
+    let refused = (matches!(status, 401 | 403) && !body.contains("InvalidCredentials"))
+        || (matches!(need, Need::Owned(..)) && status == 404);
     (refused, status, body)
+}
+
+/// A stopped fixture container owned by `ws`, once Orbitr's live state has it.
+async fn owned_container(app: &TestApp, run: &TestRun, ws: &str, n: usize) -> String {
+    let mut labels = run.labels();
+    labels.insert(engine::docker::WORKSPACE_LABEL.to_owned(), ws.to_owned());
+    let id = run
+        .docker()
+        .create_container(
+            Some(bollard::query_parameters::CreateContainerOptions {
+                name: Some(run.name(&format!("matrix-{n}"))),
+                ..Default::default()
+            }),
+            bollard::models::ContainerCreateBody {
+                image: Some(run.fixture_image().await.expect("fixture image")),
+                labels: Some(labels),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("create")
+        .id;
+    wait_for(
+        "the container in the live state",
+        Duration::from_secs(5),
+        || async { app.state.docker.containers().find(&id).map(drop) },
+    )
+    .await;
+    id
 }
 
 #[tokio::test]
 async fn every_route_answers_every_principal_as_the_policy_says() {
     let app = spawn_app().await;
     let world = world(&app).await;
+    let run = TestRun::new().expect("docker");
     let mut checked = 0;
     let mut failures = Vec::new();
     let mut n = 0;
@@ -348,17 +398,24 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
         for who in PRINCIPALS {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
-            let path = template.replace("{workspace}", &ws);
+            let mut path = template.replace("{workspace}", &ws);
+            if matches!(need, Need::Owned(..)) {
+                let container = owned_container(&app, &run, &ws, n).await;
+                path = path
+                    .replace("{container}", &container)
+                    .replace("{action}", "stop");
+            }
             let mut request = client_of(&world, who)
                 .request(method.clone(), app.url(&path))
                 .header("origin", &app.address);
-            if *method == Method::POST {
+            if [Method::POST, Method::PUT].contains(method) {
                 request = request.json(&serde_json::json!({ "name": format!("Rest {n}") }));
             }
             if who == Principal::ReadToken {
                 request = request.bearer_auth(&world.token);
             }
-            let (refused, status, body) = denied(request.send().await.expect("request")).await;
+            let (refused, status, body) =
+                denied(request.send().await.expect("request"), *need).await;
             let want = expected(*need, who, true);
             if refused == want {
                 failures.push(format!(
@@ -376,7 +433,12 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
             // The member acted on is the viewer: never the last owner.
-            let args = server_fn_args(path, &ws, &world.users[2].1.id, n);
+            let container = if matches!(need, Need::Owned(..)) {
+                owned_container(&app, &run, &ws, n).await
+            } else {
+                String::new()
+            };
+            let args = server_fn_args(path, &ws, &world.users[2].1.id, n, &container);
             let form: Vec<(&str, &str)> =
                 args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             // The provider callback is a GET (browsers arrive there by redirect).
@@ -398,7 +460,7 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
                 request = request.bearer_auth(&world.token);
             }
             let response = request.send().await.expect("request");
-            let (refused, status, body) = denied(response).await;
+            let (refused, status, body) = denied(response, *need).await;
             if ["/api/logout", "/api/sign_out_everywhere"].contains(path) {
                 sign_in_again(&app, &world, who).await;
             }

@@ -1,0 +1,304 @@
+//! Docker objects as Orbitr shows them: containers, with the workspace and stack that own them.
+//! Plain data, shared with the browser (the live websocket sends these).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use compose::policy::{SecurityPolicy, Violation};
+
+/// The label naming the workspace that owns a Docker object.
+pub const WORKSPACE_LABEL: &str = "dev.orbitr.workspace";
+/// The Compose CLI's project label: the stack a container belongs to.
+pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+/// The Compose CLI's service label.
+pub const SERVICE_LABEL: &str = "com.docker.compose.service";
+
+/// A container in lists and pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ContainerView {
+    /// Full container id.
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    /// Image as the container was created from (`name:tag` or an id).
+    pub image: String,
+    /// `created`, `running`, `paused`, `restarting`, `removing`, `exited` or `dead`.
+    pub state: String,
+    /// Health-check state (`starting`, `healthy`, `unhealthy`), when the image defines one.
+    pub health: Option<String>,
+    /// Exit code of the last run, for stopped containers.
+    pub exit_code: Option<i64>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// When it last started (ms since the epoch), while running or paused.
+    pub started_at: Option<i64>,
+    /// Published ports.
+    pub ports: Vec<PortView>,
+    /// Owning workspace (`dev.orbitr.workspace`); `None`: unmanaged.
+    pub workspace: Option<String>,
+    /// Compose project (stack), if any.
+    pub stack: Option<String>,
+    /// Compose service, if any.
+    pub service: Option<String>,
+}
+
+impl ContainerView {
+    /// Whether the container is up (running or paused).
+    pub fn is_up(&self) -> bool {
+        matches!(self.state.as_str(), "running" | "paused" | "restarting")
+    }
+
+    /// Whether it matches a free-text filter (name, image, stack, service, id prefix).
+    pub fn matches_text(&self, text: &str) -> bool {
+        let text = text.trim().to_lowercase();
+        text.is_empty()
+            || self.name.to_lowercase().contains(&text)
+            || self.image.to_lowercase().contains(&text)
+            || self
+                .stack
+                .as_deref()
+                .is_some_and(|s| s.to_lowercase().contains(&text))
+            || self
+                .service
+                .as_deref()
+                .is_some_and(|s| s.to_lowercase().contains(&text))
+            || self.id.starts_with(&text)
+    }
+}
+
+/// A published port.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub struct PortView {
+    /// Host address it is published on (`0.0.0.0`, `::`, `127.0.0.1`…).
+    pub host_ip: String,
+    pub host_port: u16,
+    pub container_port: u16,
+    /// `tcp`, `udp` or `sctp`.
+    pub protocol: String,
+}
+
+/// Everything the container page shows about one container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContainerDetail {
+    pub summary: ContainerView,
+    pub image_id: String,
+    pub command: Vec<String>,
+    pub entrypoint: Vec<String>,
+    pub working_dir: Option<String>,
+    /// `KEY=value`; values of keys that look secret are replaced by `••••••`.
+    pub env: Vec<String>,
+    pub mounts: Vec<MountView>,
+    /// Networks it is attached to, with its address on each.
+    pub networks: Vec<NetworkAttachment>,
+    pub labels: BTreeMap<String, String>,
+    /// `no`, `always`, `unless-stopped`, `on-failure` (with `:N` retries).
+    pub restart_policy: String,
+    pub restart_count: i64,
+    /// CPU limit in CPUs (`None`: unlimited).
+    pub cpus: Option<f64>,
+    /// Memory limit in bytes (`None`: unlimited).
+    pub memory_bytes: Option<i64>,
+    pub privileged: bool,
+    /// The last health-check runs, newest last.
+    pub health_log: Vec<HealthRun>,
+    /// Engine error of the last start, if any.
+    pub error: Option<String>,
+}
+
+/// A mount of a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MountView {
+    /// `bind`, `volume`, `tmpfs`…
+    pub kind: String,
+    /// Host path (bind) or volume name.
+    pub source: String,
+    pub destination: String,
+    pub read_only: bool,
+}
+
+/// A network a container is attached to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NetworkAttachment {
+    pub network: String,
+    pub ip_address: Option<String>,
+    pub aliases: Vec<String>,
+}
+
+/// One health-check run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HealthRun {
+    pub exit_code: i64,
+    pub output: String,
+    /// When it ended (ms since the epoch).
+    pub ended_at: Option<i64>,
+}
+
+/// Whether an environment variable's name suggests its value is a secret.
+pub fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "KEY",
+        "CREDENTIAL",
+        "PRIVATE",
+        "AUTH",
+        "SALT",
+        "DSN",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// `KEY=value` with the value masked when the key looks secret.
+pub fn mask_env(entry: &str) -> String {
+    match entry.split_once('=') {
+        Some((key, value)) if looks_secret(key) && !value.is_empty() => format!("{key}=••••••"),
+        _ => entry.to_owned(),
+    }
+}
+
+/// What can be done to a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerAction {
+    Start,
+    Stop,
+    Restart,
+    Kill,
+    Pause,
+    Unpause,
+}
+
+impl ContainerAction {
+    pub const ALL: [Self; 6] = [
+        Self::Start,
+        Self::Stop,
+        Self::Restart,
+        Self::Kill,
+        Self::Pause,
+        Self::Unpause,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+            Self::Kill => "kill",
+            Self::Pause => "pause",
+            Self::Unpause => "unpause",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw)
+    }
+
+    /// What it is called while it runs, for progress labels ("Stopping…").
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Self::Start => "Starting",
+            Self::Stop => "Stopping",
+            Self::Restart => "Restarting",
+            Self::Kill => "Killing",
+            Self::Pause => "Pausing",
+            Self::Unpause => "Resuming",
+        }
+    }
+}
+
+/// What the "create container" form sends. Lists are one entry per line in the form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ContainerSpec {
+    /// Image reference (`name[:tag]`, `registry/name:tag`, `name@sha256:…`).
+    pub image: String,
+    /// Container name; empty lets the engine pick one.
+    pub name: String,
+    /// Command, split like a shell would (quotes group words); empty keeps the image's.
+    pub command: String,
+    /// `KEY=value`.
+    pub env: Vec<String>,
+    /// `[host_ip:]host_port:container_port[/tcp|udp]`.
+    pub ports: Vec<String>,
+    /// `source:destination[:ro]`: an absolute host path is a bind mount, else a volume name.
+    pub volumes: Vec<String>,
+    /// Network to attach to (`bridge` when empty; `host` uses the host's network).
+    pub network: String,
+    /// `no`, `always`, `unless-stopped`, `on-failure[:N]`.
+    pub restart: String,
+    /// `key=value`.
+    pub labels: Vec<String>,
+    /// CPU limit, e.g. `0.5`.
+    pub cpus: String,
+    /// Memory limit, e.g. `512m`, `1g`.
+    pub memory: String,
+    pub privileged: bool,
+    /// Capabilities to add (`NET_ADMIN`…).
+    pub cap_add: Vec<String>,
+    /// Host devices (`/dev/ttyUSB0[:/dev/ttyUSB0[:rwm]]`).
+    pub devices: Vec<String>,
+    /// Start it once created.
+    pub start: bool,
+}
+
+/// A change to the live container state, as pushed to viewers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ContainerChange {
+    /// Created or changed: the new view.
+    Updated { container: Box<ContainerView> },
+    /// Removed from the engine.
+    Removed {
+        id: String,
+        workspace: Option<String>,
+    },
+}
+
+impl ContainerChange {
+    /// The owning workspace of the container changed (`None`: unmanaged).
+    pub fn workspace(&self) -> Option<&str> {
+        match self {
+            Self::Updated { container } => container.workspace.as_deref(),
+            Self::Removed { workspace, .. } => workspace.as_deref(),
+        }
+    }
+}
+
+/// The containers a caller may see, with whether the list may be out of date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ContainerList {
+    pub containers: Vec<ContainerView>,
+    /// True while the engine is unreachable: this is the last state Orbitr saw.
+    pub stale: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_values_are_masked() {
+        assert_eq!(
+            mask_env("POSTGRES_PASSWORD=hunter2"),
+            "POSTGRES_PASSWORD=••••••"
+        );
+        assert_eq!(mask_env("api_token=abc"), "api_token=••••••");
+        assert_eq!(mask_env("PATH=/usr/bin"), "PATH=/usr/bin");
+        assert_eq!(mask_env("EMPTY_SECRET="), "EMPTY_SECRET=");
+        assert_eq!(mask_env("NOVALUE"), "NOVALUE");
+    }
+
+    #[test]
+    fn actions_round_trip() {
+        for action in ContainerAction::ALL {
+            assert_eq!(ContainerAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(ContainerAction::parse("explode"), None);
+    }
+}
