@@ -255,6 +255,40 @@ impl Browser {
         self.wait_for("[data-test=user-name]").await
     }
 
+    /// Creates a workspace from the workspaces page and returns its id (the admin becomes its
+    /// owner, and it becomes the current workspace).
+    pub async fn create_workspace(&self, orbitr: &Orbitr, name: &str) -> anyhow::Result<String> {
+        self.client.goto(&orbitr.url("/workspaces")).await?;
+        self.wait_for("[data-test=new-workspace]").await?;
+        self.wait_hydrated().await?;
+        self.fill("name", name).await?;
+        self.click("[data-test=create-workspace]").await?;
+        wait_until(
+            &format!("the page of workspace {name}"),
+            PATIENCE,
+            || async {
+                Ok(self
+                    .text("[data-test=workspace-name]")
+                    .await?
+                    .filter(|shown| shown == name))
+            },
+        )
+        .await?;
+        let url = self.client.current_url().await?;
+        Ok(url.path().rsplit('/').next().unwrap_or_default().to_owned())
+    }
+
+    /// Types `text` into the textarea named `name`.
+    pub async fn fill_area(&self, name: &str, text: &str) -> anyhow::Result<()> {
+        let area = self
+            .client
+            .find(Locator::Css(&format!("textarea[name='{name}']")))
+            .await?;
+        area.clear().await?;
+        area.send_keys(text).await?;
+        Ok(())
+    }
+
     /// Runs `script` (a function body) and returns its value.
     pub async fn js(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute(script, vec![]).await?)

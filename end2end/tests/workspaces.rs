@@ -4,31 +4,6 @@
 
 use end2end::{Browser, Orbitr, PATIENCE, wait_until};
 
-async fn create_workspace(
-    browser: &Browser,
-    orbitr: &Orbitr,
-    name: &str,
-) -> anyhow::Result<String> {
-    browser.client.goto(&orbitr.url("/workspaces")).await?;
-    browser.wait_for("[data-test=new-workspace]").await?;
-    browser.wait_hydrated().await?;
-    browser.fill("name", name).await?;
-    browser.click("[data-test=create-workspace]").await?;
-    wait_until(
-        &format!("the page of workspace {name}"),
-        PATIENCE,
-        || async {
-            Ok(browser
-                .text("[data-test=workspace-name]")
-                .await?
-                .filter(|shown| shown == name))
-        },
-    )
-    .await?;
-    let url = browser.client.current_url().await?;
-    Ok(url.path().rsplit('/').next().unwrap_or_default().to_owned())
-}
-
 #[tokio::test]
 async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it()
 -> anyhow::Result<()> {
@@ -36,8 +11,8 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
     let admin = Browser::start().await?;
     admin.set_up_admin(&orbitr).await?;
 
-    create_workspace(&admin, &orbitr, "Private").await?;
-    let media = create_workspace(&admin, &orbitr, "Media").await?;
+    admin.create_workspace(&orbitr, "Private").await?;
+    let media = admin.create_workspace(&orbitr, "Media").await?;
 
     // The owner (the admin created it) invites a viewer.
     admin.wait_for("[data-test=invite-form]").await?;

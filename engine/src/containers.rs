@@ -21,6 +21,14 @@ use crate::resources::{
     PROJECT_LABEL, PortView, SERVICE_LABEL, WORKSPACE_LABEL, mask_env,
 };
 
+/// Labels that say who owns a container (workspace, stack, extension): set by Orbitr only.
+const OWNERSHIP_LABELS: [&str; 4] = [
+    WORKSPACE_LABEL,
+    "dev.orbitr.stack",
+    "dev.orbitr.extension",
+    "com.docker.compose.",
+];
+
 /// Seconds a stop or restart waits for the process to exit before killing it.
 const STOP_GRACE_SECS: i32 = 10;
 
@@ -441,10 +449,10 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
     for (i, entry) in non_blank(&spec.labels) {
         match entry.split_once('=') {
             Some((key, value)) if !key.trim().is_empty() => {
-                if key.trim().starts_with("dev.orbitr.") {
+                if OWNERSHIP_LABELS.iter().any(|l| key.trim().starts_with(l)) {
                     return Err(invalid(
                         format!("labels[{i}]"),
-                        "labels under dev.orbitr. are set by Orbitr itself",
+                        format!("{} says who owns the container; Orbitr sets it", key.trim()),
                     ));
                 }
                 labels.insert(key.trim().to_owned(), value.to_owned());

@@ -174,7 +174,7 @@ pub fn ContainersPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let can_create = workspaces.data.await.ok().is_some_and(|c| c.can("container", "create"));
                     can_create.then(|| view! {
-                        <a class="button button-primary" href="/containers/new" data-test="new-container">"Create container"</a>
+                        <a class="button" href="/containers/new" data-test="new-container">"Create container"</a>
                     })
                 })}
             </Transition>
@@ -298,10 +298,10 @@ fn BulkActions(selected: RwSignal<BTreeSet<String>>, busy: Busy) -> impl IntoVie
     view! {
         <div class="bulk" data-test="bulk">
             <span class="muted">{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
-            <button type="button" disabled=none on:click=move |_| run("start")>"Start"</button>
-            <button type="button" disabled=none on:click=move |_| run("stop")>"Stop"</button>
-            <button type="button" disabled=none on:click=move |_| run("restart")>"Restart"</button>
-            <button type="button" class="button-danger" disabled=none on:click=remove>"Remove"</button>
+            <button type="button" class="button button-quiet" disabled=none on:click=move |_| run("start")>"Start"</button>
+            <button type="button" class="button button-quiet" disabled=none on:click=move |_| run("stop")>"Stop"</button>
+            <button type="button" class="button button-quiet" disabled=none on:click=move |_| run("restart")>"Restart"</button>
+            <button type="button" class="button button-danger" disabled=none on:click=remove>"Remove"</button>
         </div>
     }
 }
@@ -320,7 +320,7 @@ fn ContainerTable(
         } else {
             "No container matches the filter."
         };
-        return view! { <section class="panel empty" data-test="containers-empty"><p>{message}</p></section> }
+        return view! { <section class="panel empty-state" data-test="containers-empty"><p>{message}</p></section> }
             .into_any();
     }
     let now = format::now_ms();
@@ -344,11 +344,11 @@ fn ContainerTable(
                 view! {
                     {move || pending.get().map(|label| view! { <span class="pending" data-test="pending">{label}"…"</span> })}
                     {(!up).then(|| view! {
-                        <button type="button" data-test="start" disabled=move || pending.get().is_some()
+                        <button type="button" class="button button-quiet" data-test="start" disabled=move || pending.get().is_some()
                             on:click=move |_| busy.act(id1.clone(), n1.clone(), "start")>"Start"</button>
                     })}
                     {up.then(|| view! {
-                        <button type="button" data-test="stop" disabled=move || pending.get().is_some()
+                        <button type="button" class="button button-quiet" data-test="stop" disabled=move || pending.get().is_some()
                             on:click=move |_| busy.act(id2.clone(), n2.clone(), if paused { "unpause" } else { "stop" })>
                             {if paused { "Resume" } else { "Stop" }}
                         </button>
@@ -449,7 +449,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
         move |label: &'static str, action: &'static str, danger: bool| {
             let (id, name) = (id.clone(), name.clone());
             view! {
-                <button type="button" class:button-danger=danger data-test=format!("action-{action}")
+                <button type="button" class="button button-quiet" class:button-danger=danger data-test=format!("action-{action}")
                     disabled=move || pending.get().is_some()
                     on:click=move |_| busy.act(id.clone(), name.clone(), action)>{label}</button>
             }
@@ -490,9 +490,12 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
     let now = format::now_ms();
     view! {
         <div class="page-header">
-            <h1 data-test="container-name">{c.name.clone()}</h1>
-            <StatePill state=c.state.clone() health=c.health.clone()/>
-            {move || pending.get().map(|label| view! { <span class="pending">{label}"…"</span> })}
+            <div class="title-with-state">
+                <h1 data-test="container-name">{c.name.clone()}</h1>
+                <StatePill state=c.state.clone() health=c.health.clone()/>
+                {move || pending.get().map(|label| view! { <span class="pending">{label}"…"</span> })}
+            </div>
+            <a href="/containers">"All containers"</a>
         </div>
         <div class="toolbar" data-test="container-actions">
             {(!up).then(|| action_button("Start", "start", false))}
@@ -505,7 +508,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                 <input type="checkbox" on:change=move |ev| remove_volumes.set(event_target_checked(&ev))/>
                 " with anonymous volumes"
             </label>
-            <button type="button" class="button-danger" data-test="action-remove" on:click=on_remove>"Remove"</button>
+            <button type="button" class="button button-danger" data-test="action-remove" on:click=on_remove>"Remove"</button>
         </div>
         <div class="grid-2">
             <section class="panel">
@@ -528,7 +531,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                 <form class="inline-form" on:submit=on_rename>
                     <label for="rename">"Name"</label>
                     <input id="rename" name="name" prop:value=move || new_name.get() on:input=move |ev| new_name.set(event_target_value(&ev))/>
-                    <button type="submit">"Rename"</button>
+                    <button type="submit" class="button button-quiet">"Rename"</button>
                 </form>
             </section>
             <section class="panel">
@@ -665,13 +668,17 @@ fn SpecField(
     let input = if rows == 0 {
         view! {
             <input name=field placeholder=placeholder data-test=field
-                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:change=move |ev| value.set(event_target_value(&ev))/>
         }
         .into_any()
     } else {
         view! {
             <textarea name=field rows=rows placeholder=placeholder data-test=field
-                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+                on:change=move |ev| value.set(event_target_value(&ev))></textarea>
         }
         .into_any()
     };
@@ -696,6 +703,7 @@ pub fn NewContainerPage() -> impl IntoView {
             navigate(&format!("/containers/{}", view.id), Default::default());
         }
     });
+    // Fields update on input and on change (autofill and scripted clears fire only the latter).
     let form = SpecForm::new();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -762,7 +770,7 @@ pub fn NewContainerPage() -> impl IntoView {
                 " Start it now"
             </label>
             <FormError error=error/>
-            <button type="submit" class="button-primary" data-test="create" disabled=move || create.pending().get()>
+            <button type="submit" class="button" data-test="create" disabled=move || create.pending().get()>
                 {move || if create.pending().get() { "Creating…" } else { "Create" }}
             </button>
         </form>

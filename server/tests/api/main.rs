@@ -7,6 +7,7 @@ mod access;
 mod assets;
 mod audit;
 mod auth;
+mod containers;
 mod engine_faults;
 mod health;
 mod oauth;
