@@ -142,3 +142,39 @@ async fn the_create_form_names_a_bad_field_then_creates_a_running_container() ->
     .await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn an_admin_edits_the_workspace_security_policy() -> anyhow::Result<()> {
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    browser.create_workspace(&orbitr, "Locked").await?;
+    browser.wait_for("[data-test=save-policy]").await?;
+    browser.wait_hydrated().await?;
+
+    browser.click("[data-test=allow-bind_mounts]").await?;
+    browser.fill_area("bind_roots", "relative/dir").await?;
+    browser.click("[data-test=save-policy]").await?;
+    let message = wait_until("the bind_roots error", PATIENCE, || async {
+        browser.text("[data-test=error-bind_roots]").await
+    })
+    .await?;
+    assert!(message.starts_with("bind_roots[0]:"), "{message}");
+
+    browser.fill_area("bind_roots", "/srv/apps/").await?;
+    browser.click("[data-test=save-policy]").await?;
+    browser.wait_for("[data-test=policy-saved]").await?;
+    let stored = browser
+        .js("return document.querySelector('textarea[name=bind_roots]').value;")
+        .await?;
+    assert_eq!(stored, "/srv/apps", "the stored, resolved form is shown");
+
+    // It is still there after a reload.
+    browser.client.refresh().await?;
+    browser.wait_for("[data-test=save-policy]").await?;
+    let checked = browser
+        .js("return document.querySelector('[data-test=allow-bind_mounts]').checked;")
+        .await?;
+    assert_eq!(checked, true);
+    browser.close().await
+}

@@ -575,7 +575,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
 }
 
 /// One line per entry, blank lines dropped.
-fn lines(text: &str) -> Vec<String> {
+pub(crate) fn lines(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

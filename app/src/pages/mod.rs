@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod invite;
 pub mod login;
 pub mod not_found;
+pub mod policy;
 pub mod profile;
 pub mod setup;
 pub mod signin_refused;
