@@ -29,6 +29,7 @@ bench: build
 	cargo build --release -p bench
 	./target/release/footprint
 	./target/release/auth
+	./target/release/state
 
 clean:
 	cargo clean
