@@ -163,6 +163,44 @@ mod server {
             <api::containers::SetSecurityPolicy as ServerFn>::PATH,
             Need::Platform("policy", "manage"),
         ),
+        // Images are shared by every workspace: all see them, platform admins remove them.
+        (<api::objects::ListImages as ServerFn>::PATH, Need::SignedIn),
+        (
+            <api::objects::RemoveImage as ServerFn>::PATH,
+            Need::Platform("image", "remove"),
+        ),
+        (
+            <api::objects::PruneImages as ServerFn>::PATH,
+            Need::Platform("image", "remove"),
+        ),
+        (
+            <api::objects::ListNetworks as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::objects::CreateNetwork as ServerFn>::PATH,
+            Need::Workspace("network", "manage"),
+        ),
+        (
+            <api::objects::RemoveNetwork as ServerFn>::PATH,
+            Need::Owned("network", "manage"),
+        ),
+        (
+            <api::objects::ListVolumes as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::objects::CreateVolume as ServerFn>::PATH,
+            Need::Workspace("volume", "manage"),
+        ),
+        (
+            <api::objects::RemoveVolume as ServerFn>::PATH,
+            Need::Owned("volume", "manage"),
+        ),
+        (
+            <api::objects::PruneVolumes as ServerFn>::PATH,
+            Need::Workspace("volume", "manage"),
+        ),
         (
             <api::system::GetSystemInfo as ServerFn>::PATH,
             Need::SignedIn,
@@ -306,6 +344,18 @@ mod server {
     pub fn owner_of(state: &AppState, object: &str, key: &str) -> Option<Option<String>> {
         match object {
             "container" => state.docker.containers().find(key).map(|c| c.workspace),
+            "network" => state
+                .docker
+                .networks()
+                .iter()
+                .find(|n| n.id == key || n.name == key)
+                .map(|n| n.workspace.clone()),
+            "volume" => state
+                .docker
+                .volumes()
+                .iter()
+                .find(|v| v.name == key)
+                .map(|v| v.workspace.clone()),
             _ => None,
         }
     }

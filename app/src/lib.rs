@@ -25,6 +25,7 @@ use crate::pages::dashboard::DashboardPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::objects::{ImagesPage, NetworksPage, VolumesPage};
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
 use crate::pages::signin_refused::SignInRefusedPage;
@@ -64,6 +65,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers") view=ContainersPage/>
                     <Route path=path!("/containers/new") view=NewContainerPage/>
                     <Route path=path!("/containers/:id") view=ContainerPage/>
+                    <Route path=path!("/images") view=ImagesPage/>
+                    <Route path=path!("/networks") view=NetworksPage/>
+                    <Route path=path!("/volumes") view=VolumesPage/>
                     <Route path=path!("/profile") view=ProfilePage/>
                     <Route path=path!("/workspaces") view=WorkspacesPage/>
                     <Route path=path!("/workspaces/:id") view=WorkspacePage/>

@@ -56,7 +56,7 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> ContainerErr
 
 /// Milliseconds since the epoch of an RFC 3339 time from the engine; `None` for its "never"
 /// (`0001-01-01T00:00:00Z`) and anything unreadable.
-fn epoch_ms(raw: Option<&str>) -> Option<i64> {
+pub(crate) fn epoch_ms(raw: Option<&str>) -> Option<i64> {
     let parsed =
         time::OffsetDateTime::parse(raw?, &time::format_description::well_known::Rfc3339).ok()?;
     let ms = i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).ok()?;
@@ -129,6 +129,24 @@ pub fn view_of(c: &ContainerInspectResponse) -> ContainerView {
         workspace: label(WORKSPACE_LABEL),
         stack: label(PROJECT_LABEL),
         service: label(SERVICE_LABEL),
+        image_id: c.image.clone().unwrap_or_default(),
+        networks: {
+            let mut names: Vec<String> = c
+                .network_settings
+                .as_ref()
+                .and_then(|n| n.networks.as_ref())
+                .map(|n| n.keys().cloned().collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        },
+        volumes: c
+            .mounts
+            .iter()
+            .flatten()
+            .filter(|m| m.typ.as_deref() == Some("volume"))
+            .filter_map(|m| m.name.clone())
+            .collect(),
     }
 }
 
@@ -305,7 +323,7 @@ pub struct CreatePlan {
     bind_positions: Vec<usize>,
 }
 
-fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))

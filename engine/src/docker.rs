@@ -12,7 +12,8 @@ use bollard::query_parameters::EventsOptions;
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::live::LiveContainers;
+use crate::live::{LiveContainers, LiveObjects};
+use crate::objects::Dirty;
 use crate::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, SystemInfo};
 
 /// Where the engine is when nothing says otherwise.
@@ -65,6 +66,7 @@ struct Inner {
     status: watch::Sender<EngineStatus>,
     system: watch::Sender<Option<SystemInfo>>,
     containers: LiveContainers,
+    objects: LiveObjects,
 }
 
 /// Keeps the monitor task running; dropping it stops the task.
@@ -97,6 +99,7 @@ impl DockerEngine {
                 status,
                 system: watch::channel(None).0,
                 containers: LiveContainers::default(),
+                objects: LiveObjects::default(),
             }),
         }
     }
@@ -109,6 +112,11 @@ impl DockerEngine {
     /// The live container state, kept current from the engine's events.
     pub fn containers(&self) -> &LiveContainers {
         &self.inner.containers
+    }
+
+    /// The live images, networks and volumes.
+    pub fn objects(&self) -> &LiveObjects {
+        &self.inner.objects
     }
 
     /// The current connection state.
@@ -235,8 +243,15 @@ impl DockerEngine {
                 return;
             }
         }
+        if let Err(e) = self.refresh_objects(Dirty::ALL).await {
+            tracing::warn!(error = %e, "reading images, networks and volumes failed; retrying");
+            tokio::time::sleep(RETRY_EVERY).await;
+            return;
+        }
         // Containers named by events and not read since; read once each when the burst ends.
         let mut pending: HashSet<String> = HashSet::new();
+        // Kinds of object to read again when the debounce ends.
+        let mut dirty = Dirty::default();
         let mut check = tokio::time::interval(CHECK_EVERY);
         check.tick().await;
         let mut refresh_at: Option<tokio::time::Instant> = None;
@@ -252,6 +267,7 @@ impl DockerEngine {
                 biased;
                 item = events.next() => match item {
                     Some(Ok(event)) => {
+                        mark_dirty(&event, &mut dirty);
                         if let Some(id) = container_to_read(&event) {
                             if event.action.as_deref() == Some("destroy") {
                                 pending.remove(&id);
@@ -293,6 +309,12 @@ impl DockerEngine {
                     refresh_at = None;
                     if let Err(e) = self.refresh_system().await {
                         tracing::debug!(error = %e, "system snapshot refresh failed");
+                    }
+                    if dirty.any() {
+                        if let Err(e) = self.refresh_objects(dirty).await {
+                            tracing::debug!(error = %e, "object refresh failed");
+                        }
+                        dirty = Dirty::default();
                     }
                 }
             }
@@ -500,10 +522,32 @@ impl DockerEngine {
     }
 }
 
+/// Notes which kind of object an event is about.
+fn mark_dirty(event: &bollard::models::EventMessage, dirty: &mut Dirty) {
+    use bollard::models::EventMessageTypeEnum as Kind;
+    match event.typ {
+        Some(Kind::IMAGE) => dirty.images = true,
+        Some(Kind::NETWORK) => dirty.networks = true,
+        Some(Kind::VOLUME) => dirty.volumes = true,
+        _ => {}
+    }
+}
+
 /// The container an event says changed, unless the event changes nothing Orbitr shows
 /// (exec sessions, attach, resize, copying files).
 fn container_to_read(event: &bollard::models::EventMessage) -> Option<String> {
-    if event.typ != Some(bollard::models::EventMessageTypeEnum::CONTAINER) {
+    use bollard::models::EventMessageTypeEnum as Kind;
+    if event.typ == Some(Kind::NETWORK) {
+        // Connecting or disconnecting changes the container's networks.
+        return event
+            .actor
+            .as_ref()?
+            .attributes
+            .as_ref()?
+            .get("container")
+            .cloned();
+    }
+    if event.typ != Some(Kind::CONTAINER) {
         return None;
     }
     let action = event.action.as_deref().unwrap_or_default();

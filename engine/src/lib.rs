@@ -27,6 +27,8 @@ pub mod live;
 #[cfg(feature = "runtime")]
 pub mod oauth;
 #[cfg(feature = "runtime")]
+pub mod objects;
+#[cfg(feature = "runtime")]
 pub mod policies;
 #[cfg(feature = "runtime")]
 pub mod secrets;

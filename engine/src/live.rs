@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{broadcast, watch};
 
-use crate::resources::{ContainerChange, ContainerView};
+use crate::resources::{ContainerChange, ContainerView, ImageView, NetworkView, VolumeView};
 
 /// Changes a slow subscriber may fall behind by before it is told to read the whole list again.
 const CHANGE_BUFFER: usize = 4096;
@@ -173,6 +173,37 @@ impl LiveContainers {
     }
 }
 
+/// Images, networks and volumes: each list read whole again (debounced) after an event about
+/// its kind, and published to every watcher. Cheap to clone.
+#[derive(Clone)]
+pub struct LiveObjects {
+    pub images: watch::Sender<Arc<Vec<ImageView>>>,
+    pub networks: watch::Sender<Arc<Vec<NetworkView>>>,
+    pub volumes: watch::Sender<Arc<Vec<VolumeView>>>,
+}
+
+impl Default for LiveObjects {
+    fn default() -> Self {
+        Self {
+            images: watch::channel(Arc::default()).0,
+            networks: watch::channel(Arc::default()).0,
+            volumes: watch::channel(Arc::default()).0,
+        }
+    }
+}
+
+/// Publishes `next` unless it equals what watchers have.
+pub(crate) fn publish<T: PartialEq>(sender: &watch::Sender<Arc<Vec<T>>>, next: Vec<T>) {
+    sender.send_if_modified(|current| {
+        if **current == next {
+            false
+        } else {
+            *current = Arc::new(next);
+            true
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +222,9 @@ mod tests {
             workspace: Some("ws".into()),
             stack: None,
             service: None,
+            image_id: String::new(),
+            networks: vec![],
+            volumes: vec![],
         }
     }
 

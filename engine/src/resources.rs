@@ -24,6 +24,8 @@ pub struct ContainerView {
     pub name: String,
     /// Image as the container was created from (`name:tag` or an id).
     pub image: String,
+    /// Id of the image it runs (`sha256:…`).
+    pub image_id: String,
     /// `created`, `running`, `paused`, `restarting`, `removing`, `exited` or `dead`.
     pub state: String,
     /// Health-check state (`starting`, `healthy`, `unhealthy`), when the image defines one.
@@ -42,6 +44,10 @@ pub struct ContainerView {
     pub stack: Option<String>,
     /// Compose service, if any.
     pub service: Option<String>,
+    /// Networks it is attached to, by name.
+    pub networks: Vec<String>,
+    /// Named volumes it mounts.
+    pub volumes: Vec<String>,
 }
 
 impl ContainerView {
@@ -245,6 +251,109 @@ pub struct ContainerSpec {
     pub devices: Vec<String>,
     /// Start it once created.
     pub start: bool,
+}
+
+/// An image in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImageView {
+    /// `sha256:…`
+    pub id: String,
+    /// `name:tag` references; empty for a dangling image.
+    pub tags: Vec<String>,
+    /// Bytes on disk (layers shared with other images counted in each).
+    pub size: i64,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    /// Names of the containers (that the caller may see) using it.
+    #[serde(default)]
+    pub used_by: Vec<String>,
+}
+
+/// A network in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NetworkView {
+    pub id: String,
+    pub name: String,
+    /// `bridge`, `host`, `overlay`, `macvlan`, `null`…
+    pub driver: String,
+    pub internal: bool,
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    /// Owning workspace; `None`: unmanaged (the engine's own `bridge`, `host`, `none` too).
+    pub workspace: Option<String>,
+    /// Names of the containers (that the caller may see) attached to it.
+    #[serde(default)]
+    pub used_by: Vec<String>,
+}
+
+/// A volume in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VolumeView {
+    pub name: String,
+    pub driver: String,
+    /// Where its data lives on the host.
+    pub mountpoint: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    /// Owning workspace; `None`: unmanaged.
+    pub workspace: Option<String>,
+    /// Names of the containers (that the caller may see) mounting it.
+    #[serde(default)]
+    pub used_by: Vec<String>,
+}
+
+/// Fills each image's, network's and volume's `used_by` from the containers given.
+pub fn fill_usage(
+    containers: &[ContainerView],
+    images: &mut [ImageView],
+    networks: &mut [NetworkView],
+    volumes: &mut [VolumeView],
+) {
+    for image in images.iter_mut() {
+        image.used_by = containers
+            .iter()
+            .filter(|c| c.image_id == image.id)
+            .map(|c| c.name.clone())
+            .collect();
+    }
+    for network in networks.iter_mut() {
+        network.used_by = containers
+            .iter()
+            .filter(|c| c.networks.contains(&network.name))
+            .map(|c| c.name.clone())
+            .collect();
+    }
+    for volume in volumes.iter_mut() {
+        volume.used_by = containers
+            .iter()
+            .filter(|c| c.volumes.contains(&volume.name))
+            .map(|c| c.name.clone())
+            .collect();
+    }
+}
+
+/// What the "create network" form sends.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct NetworkSpec {
+    pub name: String,
+    /// `bridge` when empty.
+    pub driver: String,
+    /// CIDR, e.g. `172.30.0.0/24`; empty lets the engine choose.
+    pub subnet: String,
+    /// An address within the subnet; empty lets the engine choose.
+    pub gateway: String,
+    /// No route to the outside world.
+    pub internal: bool,
+}
+
+/// What was removed by a prune, and the space it freed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PruneReport {
+    pub removed: Vec<String>,
+    pub space_reclaimed: i64,
 }
 
 /// A change to the live container state, as pushed to viewers.

@@ -116,4 +116,16 @@ pub enum LiveEvent {
     Container {
         change: crate::resources::ContainerChange,
     },
+    /// Every image (sent on connect and after every change).
+    Images {
+        images: Vec<crate::resources::ImageView>,
+    },
+    /// Every network the viewer may see (sent on connect and after every change).
+    Networks {
+        networks: Vec<crate::resources::NetworkView>,
+    },
+    /// Every volume the viewer may see (sent on connect and after every change).
+    Volumes {
+        volumes: Vec<crate::resources::VolumeView>,
+    },
 }

@@ -85,6 +85,45 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/policy",
         Need::Platform("policy", "manage"),
     ),
+    // Images are shared by every workspace: all see them, platform admins remove them.
+    (Method::GET, "/api/v1/images", Need::SignedIn),
+    (
+        Method::DELETE,
+        "/api/v1/images/{image}",
+        Need::Platform("image", "remove"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/images/prune",
+        Need::Platform("image", "remove"),
+    ),
+    (Method::GET, "/api/v1/networks", Need::SignedIn),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/networks",
+        Need::Workspace("network", "manage"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/networks/{network}",
+        Need::Owned("network", "manage"),
+    ),
+    (Method::GET, "/api/v1/volumes", Need::SignedIn),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/volumes",
+        Need::Workspace("volume", "manage"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/volumes/{volume}",
+        Need::Owned("volume", "manage"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/volumes/prune",
+        Need::Workspace("volume", "manage"),
+    ),
 ];
 
 /// What the route needs, if declared.
@@ -139,6 +178,21 @@ impl AuditCtx {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip().to_string()),
         }
+    }
+
+    /// Audits an operation's outcome: ok, or failed with the error's text as the reason.
+    pub async fn outcome<T, E: std::fmt::Display>(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: Option<String>,
+        result: &Result<T, E>,
+    ) {
+        let (outcome, reason) = match result {
+            Ok(_) => (Outcome::Ok, None),
+            Err(e) => (Outcome::Failed, Some(e.to_string())),
+        };
+        self.record(state, action, target, outcome, reason).await;
     }
 
     /// Writes one audit record; a failure to write is logged, never hidden.

@@ -30,6 +30,9 @@ CMD [\"sleep\", \"86400\"]\n";
 pub struct TestRun {
     id: String,
     docker: Docker,
+    /// More label filters whose objects this run removes (objects made through Orbitr's API,
+    /// which labels them with their workspace only).
+    also: Vec<String>,
 }
 
 impl TestRun {
@@ -37,7 +40,11 @@ impl TestRun {
     pub fn new() -> anyhow::Result<Self> {
         let docker = Docker::connect_with_defaults().context("connecting to the Docker engine")?;
         let id = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        Ok(Self { id, docker })
+        Ok(Self {
+            id,
+            docker,
+            also: Vec::new(),
+        })
     }
 
     /// The run id (the value of [`RUN_LABEL`]).
@@ -60,6 +67,12 @@ impl TestRun {
         format!("{RUN_LABEL}={}", self.id)
     }
 
+    /// Removes the objects matching `label_filter` (`key=value`) too when the run ends; for
+    /// objects a test has Orbitr create, such as a workspace's volumes.
+    pub fn also_remove(&mut self, label_filter: impl Into<String>) {
+        self.also.push(label_filter.into());
+    }
+
     /// A name unique to this run, e.g. for containers.
     pub fn name(&self, what: &str) -> String {
         format!("orbitr-{}-{what}", self.id)
@@ -79,14 +92,22 @@ impl TestRun {
 impl Drop for TestRun {
     fn drop(&mut self) {
         // Drop cannot be async and may run inside a runtime: clean up on a thread of its own.
-        let filter = self.label_filter();
+        let mut filters = vec![self.label_filter()];
+        filters.append(&mut self.also);
         let result = std::thread::spawn(move || -> anyhow::Result<CleanupReport> {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
                 let docker = Docker::connect_with_defaults()?;
-                remove_labelled(&docker, &filter).await
+                let mut total = CleanupReport::default();
+                for filter in filters {
+                    let r = remove_labelled(&docker, &filter).await?;
+                    total.containers += r.containers;
+                    total.networks += r.networks;
+                    total.volumes += r.volumes;
+                }
+                Ok(total)
             })
         })
         .join();

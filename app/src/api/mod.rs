@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod containers;
 pub mod oauth;
+pub mod objects;
 pub mod sessions;
 pub mod system;
 pub mod tokens;

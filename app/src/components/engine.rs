@@ -1,7 +1,7 @@
 //! The live connection to Orbitr: engine status and system figures pushed over the websocket
 //! `/api/v1/events`, and the banner shown while the engine is unreachable.
 
-use engine::resources::{ContainerChange, ContainerView};
+use engine::resources::{ContainerChange, ContainerView, ImageView, NetworkView, VolumeView};
 use engine::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
 
@@ -27,10 +27,41 @@ pub struct Live {
     pub containers: RwSignal<Option<Vec<ContainerView>>>,
     /// True while the engine is unreachable: the containers are the last state seen.
     pub containers_stale: RwSignal<bool>,
+    /// Images, networks and volumes as last pushed (`None` until the first push); their
+    /// `used_by` is filled from [`Live::containers`] by [`Live::objects`].
+    pub images: RwSignal<Option<Vec<ImageView>>>,
+    pub networks: RwSignal<Option<Vec<NetworkView>>>,
+    pub volumes: RwSignal<Option<Vec<VolumeView>>>,
     pub socket: RwSignal<SocketState>,
 }
 
+/// Pushed images, networks and volumes with their users filled in.
+pub struct Objects {
+    pub images: Option<Vec<ImageView>>,
+    pub networks: Option<Vec<NetworkView>>,
+    pub volumes: Option<Vec<VolumeView>>,
+}
+
 impl Live {
+    /// The pushed images, networks and volumes (tracked), each naming the containers using it.
+    pub fn objects(&self) -> Objects {
+        let containers = self.containers.get().unwrap_or_default();
+        let mut images = self.images.get();
+        let mut networks = self.networks.get();
+        let mut volumes = self.volumes.get();
+        engine::resources::fill_usage(
+            &containers,
+            images.as_deref_mut().unwrap_or_default(),
+            networks.as_deref_mut().unwrap_or_default(),
+            volumes.as_deref_mut().unwrap_or_default(),
+        );
+        Objects {
+            images,
+            networks,
+            volumes,
+        }
+    }
+
     /// Applies one pushed change to the container list, keeping it sorted by name.
     pub fn apply(&self, change: ContainerChange) {
         self.containers.update(|list| {
@@ -60,6 +91,9 @@ pub fn provide_engine_status() {
         system: RwSignal::new(None),
         containers: RwSignal::new(None),
         containers_stale: RwSignal::new(false),
+        images: RwSignal::new(None),
+        networks: RwSignal::new(None),
+        volumes: RwSignal::new(None),
         socket: RwSignal::new(SocketState::Connecting),
     };
     provide_context(live);
@@ -199,6 +233,9 @@ mod socket {
                         live.containers_stale.set(stale);
                     }
                     Ok(LiveEvent::Container { change }) => live.apply(change),
+                    Ok(LiveEvent::Images { images }) => live.images.set(Some(images)),
+                    Ok(LiveEvent::Networks { networks }) => live.networks.set(Some(networks)),
+                    Ok(LiveEvent::Volumes { volumes }) => live.volumes.set(Some(volumes)),
                     Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
                 }
             },

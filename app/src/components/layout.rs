@@ -43,6 +43,33 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                     </A>
                 </li>
                 <li>
+                    <A href="/images">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <path d="M12 3 21 8l-9 5-9-5z"/>
+                            <path d="m3 12.5 9 5 9-5M3 17l9 5 9-5"/>
+                        </svg>
+                        <span>"Images"</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/networks">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <circle cx="12" cy="5" r="2.5"/><circle cx="5" cy="19" r="2.5"/><circle cx="19" cy="19" r="2.5"/>
+                            <path d="M12 7.5v4M12 11.5 6.5 17M12 11.5l5.5 5.5"/>
+                        </svg>
+                        <span>"Networks"</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/volumes">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <ellipse cx="12" cy="6" rx="8" ry="3"/>
+                            <path d="M4 6v12c0 1.7 3.6 3 8 3s8-1.3 8-3V6M4 12c0 1.7 3.6 3 8 3s8-1.3 8-3"/>
+                        </svg>
+                        <span>"Volumes"</span>
+                    </A>
+                </li>
+                <li>
                     <A href="/workspaces">
                         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                             <circle cx="9" cy="8" r="3.5"/>

@@ -22,7 +22,7 @@ use crate::components::workspace::use_workspaces;
 use crate::error::AppError;
 
 /// Asks the user to confirm (always "no" outside a browser).
-fn confirmed(question: &str) -> bool {
+pub(crate) fn confirmed(question: &str) -> bool {
     #[cfg(feature = "hydrate")]
     {
         web_sys::window()
@@ -766,7 +766,7 @@ pub fn NewContainerPage() -> impl IntoView {
                 _ => None,
             }}
             <label class="inline">
-                <input type="checkbox" name="start" prop:checked=move || form.start.get() on:change=move |ev| form.start.set(event_target_checked(&ev))/>
+                <input type="checkbox" name="start" checked=true prop:checked=move || form.start.get() on:change=move |ev| form.start.set(event_target_checked(&ev))/>
                 " Start it now"
             </label>
             <FormError error=error/>

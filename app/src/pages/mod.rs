@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod invite;
 pub mod login;
 pub mod not_found;
+pub mod objects;
 pub mod policy;
 pub mod profile;
 pub mod setup;

@@ -18,7 +18,9 @@ fn Allow(
 ) -> impl IntoView {
     view! {
         <label class="inline">
+            // The attribute for the server-rendered page, the property once hydrated.
             <input type="checkbox" name=name data-test=format!("allow-{name}") disabled=!editable
+                checked=value.get_untracked()
                 prop:checked=move || value.get()
                 on:change=move |ev| value.set(event_target_checked(&ev))/>
             " " {label}
@@ -48,7 +50,7 @@ fn Entries(
                 <textarea name=name rows="2" readonly=!editable data-test=name
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
-                    on:change=move |ev| value.set(event_target_value(&ev))></textarea>
+                    on:change=move |ev| value.set(event_target_value(&ev))>{value.get_untracked()}</textarea>
             </label>
             <p class="field-hint">{hint}</p>
             {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{name}")>{m}</p> })}

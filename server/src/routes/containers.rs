@@ -12,7 +12,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use engine::audit::Outcome;
 use engine::resources::{
     ContainerAction, ContainerDetail, ContainerList, ContainerSpec, ContainerView, SecurityPolicy,
 };
@@ -144,14 +143,14 @@ pub async fn container_action(
         .and_then(|v| {
             v.ok_or_else(|| engine::containers::ContainerError::NotFound(found.id.clone()))
         });
-    record(
-        &state,
-        &audit,
-        &format!("container.{}", action.as_str()),
-        target(&found),
-        &result,
-    )
-    .await;
+    audit
+        .outcome(
+            &state,
+            &format!("container.{}", action.as_str()),
+            Some(target(&found)),
+            &result,
+        )
+        .await;
     match result {
         Ok(view) => Json(view).into_response(),
         Err(e) => failed(e),
@@ -188,14 +187,14 @@ pub async fn rename_container(
         return failed(AppError::NotFound("container".into()));
     };
     let result = state.docker.rename_container(&found.id, &body.name).await;
-    record(
-        &state,
-        &audit,
-        "container.rename",
-        format!("{} -> {}", target(&found), body.name.trim()),
-        &result,
-    )
-    .await;
+    audit
+        .outcome(
+            &state,
+            "container.rename",
+            Some(format!("{} -> {}", target(&found), body.name.trim())),
+            &result,
+        )
+        .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => failed(e),
@@ -235,7 +234,9 @@ pub async fn remove_container(
         .docker
         .remove_container(&found.id, options.volumes)
         .await;
-    record(&state, &audit, "container.remove", target(&found), &result).await;
+    audit
+        .outcome(&state, "container.remove", Some(target(&found)), &result)
+        .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => failed(e),
@@ -267,14 +268,14 @@ pub async fn create_container(
 ) -> Response {
     let token = token.map(|Extension(TokenAuth(t))| t);
     let result = create_checked(&state, Some(&user), token.as_ref(), &workspace, &spec).await;
-    record(
-        &state,
-        &audit,
-        "container.create",
-        create_target(&spec),
-        &result,
-    )
-    .await;
+    audit
+        .outcome(
+            &state,
+            "container.create",
+            Some(create_target(&spec)),
+            &result,
+        )
+        .await;
     match result {
         Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
         Err(e) => failed(e),
@@ -317,33 +318,16 @@ pub async fn put_policy(
     Json(policy): Json<SecurityPolicy>,
 ) -> Response {
     let result = state.policies.set(&workspace, policy, &audit.actor).await;
-    record(
-        &state,
-        &audit,
-        "policy.update",
-        format!("workspace:{workspace}"),
-        &result,
-    )
-    .await;
+    audit
+        .outcome(
+            &state,
+            "policy.update",
+            Some(format!("workspace:{workspace}")),
+            &result,
+        )
+        .await;
     match result {
         Ok(policy) => Json(policy).into_response(),
         Err(e) => failed(e),
     }
-}
-
-/// Audits an operation's outcome (the error's text as the reason).
-async fn record<T, E: std::fmt::Display>(
-    state: &AppState,
-    audit: &AuditCtx,
-    action: &str,
-    target: String,
-    result: &Result<T, E>,
-) {
-    let (outcome, reason) = match result {
-        Ok(_) => (Outcome::Ok, None),
-        Err(e) => (Outcome::Failed, Some(e.to_string())),
-    };
-    audit
-        .record(state, action, Some(target), outcome, reason)
-        .await;
 }

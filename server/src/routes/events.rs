@@ -53,6 +53,34 @@ impl Viewer {
         &self.scope
     }
 
+    /// The networks (`kind` 1) or volumes (2) the viewer may see, or every image (0).
+    async fn objects(&mut self, state: &AppState, kind: u8) -> LiveEvent {
+        let scope = self.scope(state).await;
+        match kind {
+            0 => LiveEvent::Images {
+                images: state.docker.images().to_vec(),
+            },
+            1 => LiveEvent::Networks {
+                networks: state
+                    .docker
+                    .networks()
+                    .iter()
+                    .filter(|n| scope.sees(n.workspace.as_deref()))
+                    .cloned()
+                    .collect(),
+            },
+            _ => LiveEvent::Volumes {
+                volumes: state
+                    .docker
+                    .volumes()
+                    .iter()
+                    .filter(|v| scope.sees(v.workspace.as_deref()))
+                    .cloned()
+                    .collect(),
+            },
+        }
+    }
+
     async fn all_containers(&mut self, state: &AppState) -> LiveEvent {
         let live = state.docker.containers().clone();
         let scope = self.scope(state).await;
@@ -69,6 +97,9 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
     let mut system = state.docker.subscribe_system();
     let mut changes = state.docker.containers().subscribe();
     let mut syncs = state.docker.containers().subscribe_syncs();
+    let mut images = state.docker.objects().images.subscribe();
+    let mut networks = state.docker.objects().networks.subscribe();
+    let mut volumes = state.docker.objects().volumes.subscribe();
     let mut shutdown = state.shutdown.clone();
     let mut viewer = Viewer {
         user,
@@ -94,6 +125,15 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
         let all = viewer.all_containers(&state).await;
         ok = send(&mut socket, &all).await;
     }
+    for kind in 0..3 {
+        if ok {
+            let list = viewer.objects(&state, kind).await;
+            ok = send(&mut socket, &list).await;
+        }
+    }
+    images.borrow_and_update();
+    networks.borrow_and_update();
+    volumes.borrow_and_update();
 
     while ok {
         tokio::select! {
@@ -121,6 +161,24 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
                 // tells the viewer the list is current again.
                 let all = viewer.all_containers(&state).await;
                 ok = send(&mut socket, &all).await;
+            }
+            changed = images.changed() => {
+                if changed.is_err() { break; }
+                images.borrow_and_update();
+                let list = viewer.objects(&state, 0).await;
+                ok = send(&mut socket, &list).await;
+            }
+            changed = networks.changed() => {
+                if changed.is_err() { break; }
+                networks.borrow_and_update();
+                let list = viewer.objects(&state, 1).await;
+                ok = send(&mut socket, &list).await;
+            }
+            changed = volumes.changed() => {
+                if changed.is_err() { break; }
+                volumes.borrow_and_update();
+                let list = viewer.objects(&state, 2).await;
+                ok = send(&mut socket, &list).await;
             }
             change = changes.recv() => match change {
                 Ok(change) => {

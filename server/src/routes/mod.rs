@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod me;
 pub mod metrics;
+pub mod objects;
 pub mod system;
 pub mod workspaces;
 
@@ -39,7 +40,10 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "accounts", description = "The signed-in user"),
         (name = "workspaces", description = "Workspaces and their members"),
         (name = "audit", description = "The audit log"),
-        (name = "containers", description = "Containers, live from the engine's events, and workspace security policies")
+        (name = "containers", description = "Containers, live from the engine's events, and workspace security policies"),
+        (name = "images", description = "Images (shared by every workspace)"),
+        (name = "networks", description = "Networks"),
+        (name = "volumes", description = "Volumes")
     )
 )]
 pub struct ApiDoc;
@@ -66,6 +70,16 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(containers::rename_container))
         .routes(routes!(containers::create_container))
         .routes(routes!(containers::get_policy, containers::put_policy))
+        .routes(routes!(objects::list_images))
+        .routes(routes!(objects::remove_image))
+        .routes(routes!(objects::prune_images))
+        .routes(routes!(objects::list_networks))
+        .routes(routes!(objects::create_network))
+        .routes(routes!(objects::remove_network))
+        .routes(routes!(objects::list_volumes))
+        .routes(routes!(objects::create_volume))
+        .routes(routes!(objects::remove_volume))
+        .routes(routes!(objects::prune_volumes))
         .split_for_parts()
 }
 

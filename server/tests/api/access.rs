@@ -322,6 +322,18 @@ fn server_fn_args(
         "remove_container" => vec![("id", container.into()), ("volumes", "true".into())],
         // An empty image fails validation, after the permission check: nothing is created.
         "create_container" => vec![("workspace", ws.into()), ("spec[image]", String::new())],
+        "remove_network" => vec![("id", container.into())],
+        "remove_volume" => vec![("name", container.into())],
+        "remove_image" => vec![
+            ("id", "sha256:0000000000000000".into()),
+            ("force", "false".into()),
+        ],
+        "list_images" | "list_networks" | "list_volumes" | "prune_images" => vec![],
+        "create_network" => vec![
+            ("workspace", ws.into()),
+            ("spec[name]", "not a name".into()),
+        ],
+        "create_volume" => vec![("workspace", ws.into()), ("name", "not a name".into())],
         "set_security_policy" => vec![
             ("workspace", ws.into()),
             ("policy[allow_privileged]", "false".into()),
@@ -355,33 +367,61 @@ async fn denied(response: reqwest::Response, need: Need) -> (bool, u16, String) 
     (refused, status, body)
 }
 
-/// A stopped fixture container owned by `ws`, once Orbitr's live state has it.
-async fn owned_container(app: &TestApp, run: &TestRun, ws: &str, n: usize) -> String {
+/// A Docker object of `kind` owned by `ws` (a stopped fixture container, a network or a
+/// volume), once Orbitr's live state has it; returns its id (name for volumes).
+async fn owned_object(app: &TestApp, run: &TestRun, kind: &str, ws: &str, n: usize) -> String {
     let mut labels = run.labels();
     labels.insert(engine::docker::WORKSPACE_LABEL.to_owned(), ws.to_owned());
-    let id = run
-        .docker()
-        .create_container(
-            Some(bollard::query_parameters::CreateContainerOptions {
-                name: Some(run.name(&format!("matrix-{n}"))),
-                ..Default::default()
-            }),
-            bollard::models::ContainerCreateBody {
-                image: Some(run.fixture_image().await.expect("fixture image")),
-                labels: Some(labels),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("create")
-        .id;
+    let docker = run.docker();
+    let name = run.name(&format!("matrix-{n}"));
+    let key = match kind {
+        "container" => {
+            docker
+                .create_container(
+                    Some(bollard::query_parameters::CreateContainerOptions {
+                        name: Some(name),
+                        ..Default::default()
+                    }),
+                    bollard::models::ContainerCreateBody {
+                        image: Some(run.fixture_image().await.expect("fixture image")),
+                        labels: Some(labels),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("create")
+                .id
+        }
+        "network" => {
+            docker
+                .create_network(bollard::models::NetworkCreateRequest {
+                    name,
+                    labels: Some(labels),
+                    ..Default::default()
+                })
+                .await
+                .expect("network")
+                .id
+        }
+        _ => {
+            docker
+                .create_volume(bollard::models::VolumeCreateRequest {
+                    name: Some(name),
+                    labels: Some(labels),
+                    ..Default::default()
+                })
+                .await
+                .expect("volume")
+                .name
+        }
+    };
     wait_for(
-        "the container in the live state",
+        &format!("the {kind} in the live state"),
         Duration::from_secs(5),
-        || async { app.state.docker.containers().find(&id).map(drop) },
+        || async { app::access::owner_of(&app.state, kind, &key).map(drop) },
     )
     .await;
-    id
+    key
 }
 
 #[tokio::test]
@@ -399,12 +439,13 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
             let mut path = template.replace("{workspace}", &ws);
-            if matches!(need, Need::Owned(..)) {
-                let container = owned_container(&app, &run, &ws, n).await;
+            if let Need::Owned(kind, _) = need {
+                let key = owned_object(&app, &run, kind, &ws, n).await;
                 path = path
-                    .replace("{container}", &container)
+                    .replace(&format!("{{{kind}}}"), &key)
                     .replace("{action}", "stop");
             }
+            path = path.replace("{image}", "sha256:0000000000000000");
             let mut request = client_of(&world, who)
                 .request(method.clone(), app.url(&path))
                 .header("origin", &app.address);
@@ -433,8 +474,8 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
             // The member acted on is the viewer: never the last owner.
-            let container = if matches!(need, Need::Owned(..)) {
-                owned_container(&app, &run, &ws, n).await
+            let container = if let Need::Owned(kind, _) = need {
+                owned_object(&app, &run, kind, &ws, n).await
             } else {
                 String::new()
             };

@@ -17,12 +17,12 @@ use crate::helpers::{TestApp, new_client, spawn_app, spawn_app_with, wait_for};
 const PASSWORD: &str = "container orbit kettle winter";
 
 /// A workspace with an operator and a viewer (each signed in), and an outsider.
-struct Team {
-    ws: String,
-    other_ws: String,
-    operator: (User, reqwest::Client),
-    viewer: (User, reqwest::Client),
-    outsider: (User, reqwest::Client),
+pub struct Team {
+    pub ws: String,
+    pub other_ws: String,
+    pub operator: (User, reqwest::Client),
+    pub viewer: (User, reqwest::Client),
+    pub outsider: (User, reqwest::Client),
 }
 
 async fn person(app: &TestApp, email: &str) -> (User, reqwest::Client) {
@@ -42,7 +42,7 @@ async fn person(app: &TestApp, email: &str) -> (User, reqwest::Client) {
     (user, client)
 }
 
-async fn team(app: &TestApp) -> Team {
+pub async fn team(app: &TestApp) -> Team {
     let admin = app
         .state
         .accounts
@@ -94,7 +94,12 @@ async fn team(app: &TestApp) -> Team {
 }
 
 /// A stopped fixture container (owned by `ws`, or unmanaged), once Orbitr's live state has it.
-async fn outside_container(app: &TestApp, run: &TestRun, name: &str, ws: Option<&str>) -> String {
+pub async fn outside_container(
+    app: &TestApp,
+    run: &TestRun,
+    name: &str,
+    ws: Option<&str>,
+) -> String {
     let mut labels = run.labels();
     if let Some(ws) = ws {
         labels.insert(engine::docker::WORKSPACE_LABEL.to_owned(), ws.to_owned());
@@ -124,7 +129,7 @@ async fn outside_container(app: &TestApp, run: &TestRun, name: &str, ws: Option<
     id
 }
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     client: &reqwest::Client,
     method: reqwest::Method,

@@ -11,6 +11,7 @@ mod containers;
 mod engine_faults;
 mod health;
 mod oauth;
+mod objects;
 mod pages;
 mod sessions;
 mod system;

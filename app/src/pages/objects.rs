@@ -1,0 +1,364 @@
+//! Images (`/images`), networks (`/networks`) and volumes (`/volumes`): lists rendered from the
+//! server's live lists, then kept current by pushes, with the containers using each object.
+
+use engine::resources::{ImageView, NetworkSpec, NetworkView, VolumeView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::objects::{
+    CreateNetwork, CreateVolume, list_images, list_networks, list_volumes, prune_images,
+    prune_volumes, remove_image, remove_network, remove_volume,
+};
+use crate::components::engine::use_live;
+use crate::components::form::{FormError, last_error};
+use crate::components::format;
+use crate::components::toast::{ToastKind, use_toaster};
+use crate::components::workspace::use_workspaces;
+use crate::error::AppError;
+use crate::pages::containers::confirmed;
+
+/// Runs a removal (or prune) after a confirmation, toasting its outcome.
+fn run_confirmed<T: 'static>(
+    question: String,
+    done: String,
+    task: impl std::future::Future<Output = Result<T, AppError>> + 'static,
+    describe: impl FnOnce(T) -> String + 'static,
+) {
+    if !confirmed(&question) {
+        return;
+    }
+    let toaster = use_toaster();
+    leptos::task::spawn_local(async move {
+        match task.await {
+            Ok(value) => {
+                let detail = describe(value);
+                toaster.show(ToastKind::Success, format!("{done}{detail}"));
+            }
+            Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+        }
+    });
+}
+
+/// Names of the containers using an object, or "unused".
+fn users(list: &[String]) -> String {
+    if list.is_empty() {
+        "unused".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// Renders `rows` from the pushed list once there is one, else from the first server answer.
+fn live_or_first<T: Clone + 'static, V: IntoView + 'static>(
+    pushed: Option<Vec<T>>,
+    first: &Result<Vec<T>, AppError>,
+    rows: impl FnOnce(Vec<T>) -> V,
+) -> AnyView {
+    match pushed.map(Ok).unwrap_or_else(|| first.clone()) {
+        Ok(list) => rows(list).into_any(),
+        Err(e) => view! {
+            <section class="panel error-panel" data-test="objects-error"><p>{e.to_string()}</p></section>
+        }
+        .into_any(),
+    }
+}
+
+/// `/images`: every image, what uses it; platform admins remove and prune.
+#[component]
+pub fn ImagesPage() -> impl IntoView {
+    let live = use_live();
+    let workspaces = use_workspaces();
+    let initial = Resource::new(|| (), |()| list_images());
+    view! {
+        <Title text="Images"/>
+        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                let first = initial.await;
+                let admin = workspaces.data.await.ok().is_some_and(|c| c.is_admin);
+                view! {
+                    <div class="page-header">
+                        <h1>"Images"</h1>
+                        {admin.then(|| view! {
+                            <button type="button" class="button button-quiet" data-test="prune-images" on:click=move |_| {
+                                run_confirmed(
+                                    "Remove every dangling image (untagged, unused)?".into(),
+                                    "Pruned: ".into(),
+                                    prune_images(),
+                                    |r| format!("{} removed, {} freed", r.removed.len(), format::bytes(r.space_reclaimed)),
+                                );
+                            }>"Remove dangling images"</button>
+                        })}
+                    </div>
+                    <p class="muted">"Images are shared by every workspace; only platform admins remove them."</p>
+                    {move || live_or_first(live.objects().images, &first, |list| view! { <ImageTable list=list admin=admin/> })}
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ImageTable(list: Vec<ImageView>, admin: bool) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <section class="panel empty-state"><p>"No images."</p></section> }
+            .into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|image| {
+            let label = image.tags.first().cloned().unwrap_or_else(|| "<none>".into());
+            let id = image.id.clone();
+            let in_use = !image.used_by.is_empty();
+            let remove = move |_| {
+                let question = if in_use {
+                    format!("{label} is in use. Remove it anyway (forced)?")
+                } else {
+                    format!("Remove {label}?")
+                };
+                run_confirmed(question, "Removed ".into(), remove_image(id.clone(), in_use), |gone| {
+                    format::count(i64::try_from(gone.len()).unwrap_or(0), "layer or tag", "layers and tags")
+                });
+            };
+            view! {
+                <tr data-test="image-row">
+                    <td class="mono">{if image.tags.is_empty() { "<none>".to_owned() } else { image.tags.join(", ") }}</td>
+                    <td class="mono">{image.id.trim_start_matches("sha256:").get(..12).unwrap_or_default().to_owned()}</td>
+                    <td>{format::bytes(image.size)}</td>
+                    <td>{format::datetime(image.created_at)}</td>
+                    <td class:muted=!in_use>{users(&image.used_by)}</td>
+                    <td class="row-actions">
+                        {admin.then(|| view! { <button type="button" class="button button-quiet button-danger" on:click=remove>"Remove"</button> })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="images">
+            <thead><tr><th>"Tags"</th><th>"Id"</th><th>"Size"</th><th>"Created"</th><th>"Used by"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The name of the workspace an object belongs to.
+fn owner_name(workspace: Option<&str>, names: &[(String, String)]) -> String {
+    match workspace {
+        None => "unmanaged".to_owned(),
+        Some(id) => names
+            .iter()
+            .find(|(i, _)| i == id)
+            .map_or_else(|| id.to_owned(), |(_, n)| n.clone()),
+    }
+}
+
+/// `/networks`: the networks the user may see; members who manage networks create and remove.
+#[component]
+pub fn NetworksPage() -> impl IntoView {
+    let live = use_live();
+    let workspaces = use_workspaces();
+    let initial = Resource::new(|| (), |()| list_networks());
+    let create = ServerAction::<CreateNetwork>::new();
+    let error = last_error(create.value());
+    let (name, subnet, gateway, internal) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(false),
+    );
+    view! {
+        <Title text="Networks"/>
+        <div class="page-header"><h1>"Networks"</h1></div>
+        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                let first = initial.await;
+                let ctx = workspaces.data.await.ok();
+                let names: Vec<(String, String)> = ctx.as_ref().map(|c| c.workspaces.iter().map(|w| (w.id.clone(), w.name.clone())).collect()).unwrap_or_default();
+                let manage = ctx.as_ref().is_some_and(|c| c.can("network", "manage"));
+                let current = ctx.and_then(|c| c.current);
+                let on_submit = move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    create.dispatch(CreateNetwork {
+                        workspace: current.clone().unwrap_or_default(),
+                        spec: NetworkSpec {
+                            name: name.get_untracked(),
+                            driver: String::new(),
+                            subnet: subnet.get_untracked(),
+                            gateway: gateway.get_untracked(),
+                            internal: internal.get_untracked(),
+                        },
+                    });
+                };
+                view! {
+                    {manage.then(|| view! {
+                        <form class="panel form form-inline" data-test="new-network" on:submit=on_submit>
+                            <TextField label="Name" field="name" value=name error=error/>
+                            <TextField label="Subnet" field="subnet" value=subnet error=error/>
+                            <TextField label="Gateway" field="gateway" value=gateway error=error/>
+                            <label class="inline"><input type="checkbox" on:change=move |ev| internal.set(event_target_checked(&ev))/>" Internal (no outside access)"</label>
+                            <FormError error=error/>
+                            <button type="submit" class="button" data-test="create-network" disabled=move || create.pending().get()>"Create network"</button>
+                        </form>
+                    })}
+                    {move || {
+                        let names = names.clone();
+                        live_or_first(live.objects().networks, &first, move |list| view! { <NetworkTable list=list names=names manage=manage/> })
+                    }}
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A labelled text input bound to a signal, with the server's message for its field.
+#[component]
+fn TextField(
+    label: &'static str,
+    field: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || match error.get() {
+        Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
+        _ => None,
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label>{label}
+                <input name=field data-test=field prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                    on:change=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+            {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{field}")>{m}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn NetworkTable(
+    list: Vec<NetworkView>,
+    names: Vec<(String, String)>,
+    manage: bool,
+) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|n| {
+            let (id, label) = (n.id.clone(), n.name.clone());
+            let removable = manage && n.workspace.is_some();
+            let remove = move |_| {
+                run_confirmed(format!("Remove network {label}?"), format!("Removed {label}"), remove_network(id.clone()), |()| String::new());
+            };
+            view! {
+                <tr data-test="network-row" data-name=n.name.clone()>
+                    <td>{n.name.clone()}</td>
+                    <td>{n.driver.clone()}{n.internal.then_some(" (internal)")}</td>
+                    <td class="mono">{n.subnet.clone().unwrap_or_default()}</td>
+                    <td class="mono">{n.gateway.clone().unwrap_or_default()}</td>
+                    <td class:muted=n.workspace.is_none()>{owner_name(n.workspace.as_deref(), &names)}</td>
+                    <td class:muted=n.used_by.is_empty()>{users(&n.used_by)}</td>
+                    <td class="row-actions">
+                        {removable.then(|| view! { <button type="button" class="button button-quiet button-danger" data-test="remove-network" on:click=remove>"Remove"</button> })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="networks">
+            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Subnet"</th><th>"Gateway"</th><th>"Workspace"</th><th>"Containers"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// `/volumes`: the volumes the user may see; members who manage volumes create, remove, prune.
+#[component]
+pub fn VolumesPage() -> impl IntoView {
+    let live = use_live();
+    let workspaces = use_workspaces();
+    let initial = Resource::new(|| (), |()| list_volumes());
+    let create = ServerAction::<CreateVolume>::new();
+    let error = last_error(create.value());
+    let name = RwSignal::new(String::new());
+    view! {
+        <Title text="Volumes"/>
+        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                let first = initial.await;
+                let ctx = workspaces.data.await.ok();
+                let names: Vec<(String, String)> = ctx.as_ref().map(|c| c.workspaces.iter().map(|w| (w.id.clone(), w.name.clone())).collect()).unwrap_or_default();
+                let manage = ctx.as_ref().is_some_and(|c| c.can("volume", "manage"));
+                let current = ctx.and_then(|c| c.current).unwrap_or_default();
+                let prune_in = current.clone();
+                let on_submit = move |ev: leptos::ev::SubmitEvent| {
+                    ev.prevent_default();
+                    create.dispatch(CreateVolume { workspace: current.clone(), name: name.get_untracked() });
+                };
+                view! {
+                    <div class="page-header">
+                        <h1>"Volumes"</h1>
+                        {manage.then(|| view! {
+                            <button type="button" class="button button-quiet" data-test="prune-volumes" on:click=move |_| {
+                                run_confirmed(
+                                    "Remove this workspace's volumes that no container uses? Their data is lost.".into(),
+                                    "Pruned: ".into(),
+                                    prune_volumes(prune_in.clone()),
+                                    |r| format!("{} removed, {} freed", r.removed.len(), format::bytes(r.space_reclaimed)),
+                                );
+                            }>"Remove unused volumes"</button>
+                        })}
+                    </div>
+                    {manage.then(|| view! {
+                        <form class="panel form form-inline" data-test="new-volume" on:submit=on_submit>
+                            <TextField label="Name" field="name" value=name error=error/>
+                            <FormError error=error/>
+                            <button type="submit" class="button" data-test="create-volume" disabled=move || create.pending().get()>"Create volume"</button>
+                        </form>
+                    })}
+                    {move || {
+                        let names = names.clone();
+                        live_or_first(live.objects().volumes, &first, move |list| view! { <VolumeTable list=list names=names manage=manage/> })
+                    }}
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn VolumeTable(list: Vec<VolumeView>, names: Vec<(String, String)>, manage: bool) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <section class="panel empty-state"><p>"No volumes yet."</p></section> }
+            .into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|v| {
+            let label = v.name.clone();
+            let removable = manage && v.workspace.is_some();
+            let remove = move |_| {
+                run_confirmed(format!("Remove volume {label}? Its data is lost."), format!("Removed {label}"), remove_volume(label.clone()), |()| String::new());
+            };
+            view! {
+                <tr data-test="volume-row" data-name=v.name.clone()>
+                    <td class="mono">{v.name.clone()}</td>
+                    <td>{v.driver.clone()}</td>
+                    <td>{format::datetime(v.created_at)}</td>
+                    <td class:muted=v.workspace.is_none()>{owner_name(v.workspace.as_deref(), &names)}</td>
+                    <td class:muted=v.used_by.is_empty()>{users(&v.used_by)}</td>
+                    <td class="row-actions">
+                        {removable.then(|| view! { <button type="button" class="button button-quiet button-danger" data-test="remove-volume" on:click=remove>"Remove"</button> })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table" data-test="volumes">
+            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Created"</th><th>"Workspace"</th><th>"Containers"</th><th></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,269 @@
+//! `/api/v1/images`, `/api/v1/networks`, `/api/v1/volumes` and their workspace-scoped creates.
+//! Lists come from Orbitr's live lists; permissions are declared in `crate::access::REST`.
+
+use app::AppState;
+use app::api::objects::{find_network, visible};
+use app::auth::{CurrentUser, TokenAuth};
+use app::error::AppError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use engine::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::AuditCtx;
+use crate::api_error::{ApiError, from_app};
+
+fn failed(e: impl Into<AppError>) -> Response {
+    from_app(&e.into())
+}
+
+/// Audits an operation's outcome and answers it (`ok` turns the value into the response).
+async fn finish<T, E>(
+    state: &AppState,
+    audit: &AuditCtx,
+    action: &str,
+    target: Option<String>,
+    result: Result<T, E>,
+    ok: impl FnOnce(T) -> Response,
+) -> Response
+where
+    E: std::fmt::Display + Into<AppError>,
+{
+    audit.outcome(state, action, target, &result).await;
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => failed(e),
+    }
+}
+
+async fn lists(
+    state: &AppState,
+    user: &engine::accounts::User,
+    token: Option<Extension<TokenAuth>>,
+) -> Result<(Vec<ImageView>, Vec<NetworkView>, Vec<VolumeView>), AppError> {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    visible(state, user, token.as_ref()).await
+}
+
+/// Every image, newest first, with the containers (that the caller may see) using each.
+#[utoipa::path(get, path = "/api/v1/images", tag = "images",
+    responses((status = 200, description = "Images", body = [ImageView])))]
+pub async fn list_images(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Response {
+    match lists(&state, &user, token).await {
+        Ok((images, _, _)) => Json(images).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Options of `DELETE /api/v1/images/{image}`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RemoveImageOptions {
+    /// Remove it even while containers use it.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// Removes an image (platform admins); refused with the engine's reason while in use unless
+/// `force`.
+#[utoipa::path(delete, path = "/api/v1/images/{image}", tag = "images",
+    params(("image" = String, Path, description = "Image id (`sha256:…`) or `name:tag` without a registry path"), RemoveImageOptions),
+    responses(
+        (status = 200, description = "What was untagged and deleted", body = [String]),
+        (status = 404, description = "No such image", body = ApiError),
+        (status = 409, description = "In use; the engine's reason", body = ApiError),
+    ))]
+pub async fn remove_image(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(image): Path<String>,
+    Query(options): Query<RemoveImageOptions>,
+) -> Response {
+    let result = state.docker.remove_image(&image, options.force).await;
+    finish(
+        &state,
+        &audit,
+        "image.remove",
+        Some(format!("image:{image}")),
+        result,
+        |gone| Json(gone).into_response(),
+    )
+    .await
+}
+
+/// Removes dangling images (platform admins).
+#[utoipa::path(post, path = "/api/v1/images/prune", tag = "images",
+    responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
+pub async fn prune_images(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+) -> Response {
+    let result = state.docker.prune_images().await;
+    finish(&state, &audit, "image.prune", None, result, |r| {
+        Json(r).into_response()
+    })
+    .await
+}
+
+/// The networks the caller may see (platform admins: every one), by name.
+#[utoipa::path(get, path = "/api/v1/networks", tag = "networks",
+    responses((status = 200, description = "Networks", body = [NetworkView])))]
+pub async fn list_networks(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Response {
+    match lists(&state, &user, token).await {
+        Ok((_, networks, _)) => Json(networks).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Creates a network in the workspace.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/networks", tag = "networks",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = NetworkSpec,
+    responses(
+        (status = 201, description = "Created", body = NetworkView),
+        (status = 400, description = "A field is wrong; the message names it", body = ApiError),
+    ))]
+pub async fn create_network(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(spec): Json<NetworkSpec>,
+) -> Response {
+    let result = state.docker.create_network(&spec, &workspace).await;
+    finish(
+        &state,
+        &audit,
+        "network.create",
+        Some(format!("network:{}", spec.name.trim())),
+        result,
+        |n| (StatusCode::CREATED, Json(n)).into_response(),
+    )
+    .await
+}
+
+/// Removes a network (refused while containers are attached).
+#[utoipa::path(delete, path = "/api/v1/networks/{network}", tag = "networks",
+    params(("network" = String, Path, description = "Network id or name")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such network", body = ApiError),
+        (status = 409, description = "In use; the engine's reason", body = ApiError),
+    ))]
+pub async fn remove_network(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(key): Path<String>,
+) -> Response {
+    let network = match find_network(&state, &key) {
+        Ok(n) => n,
+        Err(e) => return failed(e),
+    };
+    let result = state.docker.remove_network(&network.id).await;
+    finish(
+        &state,
+        &audit,
+        "network.remove",
+        Some(format!("network:{}", network.name)),
+        result,
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
+    .await
+}
+
+/// The volumes the caller may see (platform admins: every one), by name.
+#[utoipa::path(get, path = "/api/v1/volumes", tag = "volumes",
+    responses((status = 200, description = "Volumes", body = [VolumeView])))]
+pub async fn list_volumes(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Response {
+    match lists(&state, &user, token).await {
+        Ok((_, _, volumes)) => Json(volumes).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Body of `POST /api/v1/workspaces/{workspace}/volumes`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewVolume {
+    pub name: String,
+}
+
+/// Creates a named volume in the workspace.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/volumes", tag = "volumes",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = NewVolume,
+    responses(
+        (status = 201, description = "Created", body = VolumeView),
+        (status = 400, description = "The name is wrong or taken", body = ApiError),
+    ))]
+pub async fn create_volume(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(body): Json<NewVolume>,
+) -> Response {
+    let result = state.docker.create_volume(&body.name, &workspace).await;
+    finish(
+        &state,
+        &audit,
+        "volume.create",
+        Some(format!("volume:{}", body.name.trim())),
+        result,
+        |v| (StatusCode::CREATED, Json(v)).into_response(),
+    )
+    .await
+}
+
+/// Removes a volume (refused while a container uses it).
+#[utoipa::path(delete, path = "/api/v1/volumes/{volume}", tag = "volumes",
+    params(("volume" = String, Path, description = "Volume name")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such volume", body = ApiError),
+        (status = 409, description = "In use; the engine's reason", body = ApiError),
+    ))]
+pub async fn remove_volume(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(name): Path<String>,
+) -> Response {
+    let result = state.docker.remove_volume(&name).await;
+    finish(
+        &state,
+        &audit,
+        "volume.remove",
+        Some(format!("volume:{name}")),
+        result,
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
+    .await
+}
+
+/// Removes the workspace's volumes that no container uses.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/volumes/prune", tag = "volumes",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
+pub async fn prune_volumes(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+) -> Response {
+    let result = state.docker.prune_volumes(&workspace).await;
+    finish(&state, &audit, "volume.prune", None, result, |r| {
+        Json(r).into_response()
+    })
+    .await
+}
