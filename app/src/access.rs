@@ -190,6 +190,10 @@ mod server {
             Need::SignedIn,
         ),
         (
+            <api::objects::AdoptObject as ServerFn>::PATH,
+            Need::Platform("object", "adopt"),
+        ),
+        (
             <api::objects::CreateVolume as ServerFn>::PATH,
             Need::Workspace("volume", "manage"),
         ),

@@ -178,3 +178,36 @@ async fn an_admin_edits_the_workspace_security_policy() -> anyhow::Result<()> {
     assert_eq!(checked, true);
     browser.close().await
 }
+
+#[tokio::test]
+async fn an_admin_adopts_an_unmanaged_container_from_its_page() -> anyhow::Result<()> {
+    let run = TestRun::new()?;
+    let id = outside_container(&run, "stray").await?;
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    browser.create_workspace(&orbitr, "Adopters").await?;
+
+    browser
+        .client
+        .goto(&orbitr.url(&format!("/containers/{id}")))
+        .await?;
+    browser.wait_for("[data-test=adopt]").await?;
+    browser.wait_hydrated().await?;
+    browser.click("[data-test=adopt-button]").await?;
+    wait_until("the adopt section to go", PATIENCE, || async {
+        Ok((!browser.exists("[data-test=adopt]").await?).then_some(()))
+    })
+    .await?;
+
+    browser.client.goto(&orbitr.url("/containers")).await?;
+    let stray = run.name("stray");
+    wait_state(&browser, &stray, "created").await?;
+    let workspace = browser
+        .js(&format!(
+            "return document.querySelector('[data-test=container-row][data-name=\"{stray}\"] td:nth-child(8)').textContent;"
+        ))
+        .await?;
+    assert_eq!(workspace, "Adopters");
+    browser.close().await
+}

@@ -635,7 +635,7 @@ impl DockerEngine {
             .await
         {
             Ok(inspect) => {
-                let view = view_of(&inspect);
+                let view = self.owned_view(&inspect);
                 self.containers().upsert(view.clone());
                 Ok(Some(view))
             }
@@ -647,6 +647,15 @@ impl DockerEngine {
         }
     }
 
+    /// The list view, with the adoption's workspace when the label is missing.
+    fn owned_view(&self, c: &ContainerInspectResponse) -> ContainerView {
+        let mut view = view_of(c);
+        if view.workspace.is_none() {
+            view.workspace = self.adopted_owner(&view.id);
+        }
+        view
+    }
+
     /// Inspects a container for its page.
     pub async fn inspect_container(&self, id: &str) -> Result<ContainerDetail, ContainerError> {
         let key = id.to_owned();
@@ -656,7 +665,11 @@ impl DockerEngine {
             })
             .await
         {
-            Ok(inspect) => Ok(detail_of(&inspect)),
+            Ok(inspect) => {
+                let mut detail = detail_of(&inspect);
+                detail.summary = self.owned_view(&inspect);
+                Ok(detail)
+            }
             Err(DockerError::Api { status: 404, .. }) => Err(ContainerError::NotFound(id.into())),
             Err(e) => Err(e.into()),
         }
@@ -847,7 +860,7 @@ impl DockerEngine {
         let mut views = Vec::new();
         for result in inspected {
             if let Some(c) = result? {
-                views.push(view_of(&c));
+                views.push(self.owned_view(&c));
             }
         }
         Ok(views)

@@ -67,6 +67,8 @@ struct Inner {
     system: watch::Sender<Option<SystemInfo>>,
     containers: LiveContainers,
     objects: LiveObjects,
+    /// Owners of adopted objects (container or network id, volume name → workspace).
+    adopted: RwLock<HashMap<String, String>>,
 }
 
 /// Keeps the monitor task running; dropping it stops the task.
@@ -100,6 +102,7 @@ impl DockerEngine {
                 system: watch::channel(None).0,
                 containers: LiveContainers::default(),
                 objects: LiveObjects::default(),
+                adopted: RwLock::default(),
             }),
         }
     }
@@ -117,6 +120,32 @@ impl DockerEngine {
     /// The live images, networks and volumes.
     pub fn objects(&self) -> &LiveObjects {
         &self.inner.objects
+    }
+
+    /// Replaces the adoptions known (object key → workspace), e.g. at start-up.
+    pub fn set_adopted(&self, owners: impl IntoIterator<Item = (String, String)>) {
+        if let Ok(mut map) = self.inner.adopted.write() {
+            *map = owners.into_iter().collect();
+        }
+    }
+
+    /// Records an adoption and reads the object again so the change is broadcast.
+    pub async fn adopt(&self, kind: &str, key: &str, workspace: &str) {
+        if let Ok(mut map) = self.inner.adopted.write() {
+            map.insert(key.to_owned(), workspace.to_owned());
+        }
+        let result = match kind {
+            "container" => self.refresh_container(key).await.map(drop),
+            _ => self.refresh_objects(Dirty::ALL).await,
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "reading an adopted object failed");
+        }
+    }
+
+    /// The workspace an unlabelled object was adopted into.
+    pub(crate) fn adopted_owner(&self, key: &str) -> Option<String> {
+        self.inner.adopted.read().ok()?.get(key).cloned()
     }
 
     /// The current connection state.
@@ -475,7 +504,32 @@ impl DockerEngine {
         let networks = networks
             .into_iter()
             .map(|n| format!("network {}", n.name.unwrap_or_default()));
-        Ok(containers.chain(volumes).chain(networks).collect())
+        let mut owned: Vec<String> = containers.chain(volumes).chain(networks).collect();
+        // Adopted objects carry no label: the live state knows them.
+        let adopted = self
+            .containers()
+            .filtered(|c| c.workspace.as_deref() == Some(workspace_id))
+            .into_iter()
+            .map(|c| format!("container {}", c.name))
+            .chain(
+                self.volumes()
+                    .iter()
+                    .filter(|v| v.workspace.as_deref() == Some(workspace_id))
+                    .map(|v| format!("volume {}", v.name)),
+            )
+            .chain(
+                self.networks()
+                    .iter()
+                    .filter(|n| n.workspace.as_deref() == Some(workspace_id))
+                    .map(|n| format!("network {}", n.name)),
+            )
+            .collect::<Vec<_>>();
+        for item in adopted {
+            if !owned.contains(&item) {
+                owned.push(item);
+            }
+        }
+        Ok(owned)
     }
 
     /// The engine's figures for the dashboard and `GET /api/v1/system`.

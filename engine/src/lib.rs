@@ -11,6 +11,8 @@ pub mod accounts;
 #[cfg(feature = "runtime")]
 pub mod admin;
 #[cfg(feature = "runtime")]
+pub mod adoptions;
+#[cfg(feature = "runtime")]
 pub mod audit;
 #[cfg(feature = "runtime")]
 pub mod containers;

@@ -128,6 +128,12 @@ impl DockerEngine {
                     used_by: Vec::new(),
                 }
             })
+            .map(|mut n| {
+                if n.workspace.is_none() {
+                    n.workspace = self.adopted_owner(&n.id);
+                }
+                n
+            })
             .collect();
         views.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(views)
@@ -151,6 +157,12 @@ impl DockerEngine {
                 driver: v.driver,
                 mountpoint: v.mountpoint,
                 used_by: Vec::new(),
+            })
+            .map(|mut v| {
+                if v.workspace.is_none() {
+                    v.workspace = self.adopted_owner(&v.name);
+                }
+                v
             })
             .collect();
         views.sort_by(|a, b| a.name.cmp(&b.name));

@@ -124,6 +124,11 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/volumes/prune",
         Need::Workspace("volume", "manage"),
     ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/adopt",
+        Need::Platform("object", "adopt"),
+    ),
 ];
 
 /// What the route needs, if declared.

@@ -63,6 +63,11 @@ impl Application {
                 "Docker engine unreachable at start; serving anyway and retrying every 500 ms"
             );
         }
+        let adoptions = engine::adoptions::Adoptions::new(db.clone());
+        adoptions
+            .load_into(&docker)
+            .await
+            .context("loading adopted Docker objects")?;
         let monitor = docker.spawn_monitor();
 
         let assets = SiteAssets::load(&settings.site_dir);
@@ -128,6 +133,7 @@ impl Application {
             providers: engine::oauth::Providers::new(settings.oauth.clone()),
             identities,
             policies,
+            adoptions,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

@@ -216,3 +216,45 @@ pub fn find_network(state: &crate::state::AppState, key: &str) -> Result<Network
         .cloned()
         .ok_or_else(|| AppError::NotFound("network".into()))
 }
+
+#[cfg(feature = "ssr")]
+impl From<engine::adoptions::AdoptError> for AppError {
+    fn from(e: engine::adoptions::AdoptError) -> Self {
+        use engine::adoptions::AdoptError;
+        match e {
+            AdoptError::BadKind(kind) => Self::Invalid {
+                field: "kind".into(),
+                message: format!("{kind:?} is not one of container, network, volume"),
+            },
+            AdoptError::NotFound(kind) => Self::NotFound(kind),
+            AdoptError::NoWorkspace => Self::NotFound("workspace".into()),
+            e @ AdoptError::Owned { .. } => Self::Conflict(e.to_string()),
+            AdoptError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
+            AdoptError::Db(e) => {
+                tracing::error!(error = ?e, "recording an adoption failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+/// Adopts an unmanaged container, network or volume into a workspace (platform admins): from
+/// then on the workspace's members see and act on it. Answers its id (name for volumes).
+#[server(endpoint = "adopt_object")]
+pub async fn adopt_object(workspace: String, kind: String, id: String) -> Result<String, AppError> {
+    crate::auth::reply(
+        async {
+            let mut ctx = crate::auth::RequestCtx::authorize::<AdoptObject>(None).await?;
+            ctx.workspace = Some(workspace.clone());
+            let actor = ctx.actor();
+            let result = ctx
+                .state
+                .adoptions
+                .adopt(&ctx.state.docker, &kind, &id, &workspace, &actor)
+                .await;
+            ctx.audited("object.adopt", Some(format!("{kind}:{id}")), result)
+                .await
+        }
+        .await,
+    )
+}

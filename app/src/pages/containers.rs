@@ -510,6 +510,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
             </label>
             <button type="button" class="button button-danger" data-test="action-remove" on:click=on_remove>"Remove"</button>
         </div>
+        {c.workspace.is_none().then(|| view! { <Adopt id=c.id.clone()/> })}
         <div class="grid-2">
             <section class="panel">
                 <h2>"Summary"</h2>
@@ -571,6 +572,46 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                 })}
             </section>
         </div>
+    }
+}
+
+/// For platform admins, on an unmanaged container: adopt it into a workspace.
+#[component]
+fn Adopt(id: String) -> impl IntoView {
+    let workspaces = use_workspaces();
+    let adopt = ServerAction::<crate::api::objects::AdoptObject>::new();
+    let error = last_error(adopt.value());
+    let chosen = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let id = id.clone();
+                Suspend::new(async move {
+                    let ctx = workspaces.data.await.ok().filter(|c| c.is_admin)?;
+                    let first = ctx.workspaces.first().map(|w| w.id.clone()).unwrap_or_default();
+                    chosen.set(first);
+                    Some(view! {
+                        <section class="panel stack" data-test="adopt">
+                            <p>"This container has no workspace: only platform admins see it. Adopt it into a workspace so its members can."</p>
+                            <form class="form form-inline" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                adopt.dispatch(crate::api::objects::AdoptObject {
+                                    workspace: chosen.get_untracked(),
+                                    kind: "container".into(),
+                                    id: id.clone(),
+                                });
+                            }>
+                                <select aria-label="Workspace" data-test="adopt-workspace" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                    {ctx.workspaces.iter().map(|w| view! { <option value=w.id.clone()>{w.name.clone()}</option> }).collect_view()}
+                                </select>
+                                <button type="submit" class="button" data-test="adopt-button" disabled=move || adopt.pending().get()>"Adopt"</button>
+                                <FormError error=error/>
+                            </form>
+                        </section>
+                    })
+                })
+            }}
+        </Transition>
     }
 }
 

@@ -80,6 +80,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::create_volume))
         .routes(routes!(objects::remove_volume))
         .routes(routes!(objects::prune_volumes))
+        .routes(routes!(objects::adopt))
         .split_for_parts()
 }
 

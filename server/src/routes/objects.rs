@@ -267,3 +267,49 @@ pub async fn prune_volumes(
     })
     .await
 }
+
+/// Body of `POST /api/v1/workspaces/{workspace}/adopt`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Adopt {
+    /// `container`, `network` or `volume`.
+    pub kind: String,
+    /// Id or name.
+    pub id: String,
+}
+
+/// Adopts an unmanaged container, network or volume into the workspace (platform admins),
+/// recorded in the database; the workspace's members see and act on it from then on.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/adopt", tag = "containers",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = Adopt,
+    responses(
+        (status = 200, description = "Adopted; its id (name for volumes)", body = String),
+        (status = 404, description = "No such object or workspace", body = ApiError),
+        (status = 409, description = "It already belongs to a workspace", body = ApiError),
+    ))]
+pub async fn adopt(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(body): Json<Adopt>,
+) -> Response {
+    let result = state
+        .adoptions
+        .adopt(
+            &state.docker,
+            &body.kind,
+            &body.id,
+            &workspace,
+            &audit.actor,
+        )
+        .await;
+    finish(
+        &state,
+        &audit,
+        "object.adopt",
+        Some(format!("{}:{}", body.kind, body.id)),
+        result,
+        |id| Json(id).into_response(),
+    )
+    .await
+}

@@ -334,6 +334,11 @@ fn server_fn_args(
             ("spec[name]", "not a name".into()),
         ],
         "create_volume" => vec![("workspace", ws.into()), ("name", "not a name".into())],
+        "adopt_object" => vec![
+            ("workspace", ws.into()),
+            ("kind", "container".into()),
+            ("id", "no-such-container".into()),
+        ],
         "set_security_policy" => vec![
             ("workspace", ws.into()),
             ("policy[allow_privileged]", "false".into()),

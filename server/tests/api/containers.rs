@@ -738,3 +738,98 @@ async fn with_the_engine_cut_lists_serve_the_last_state_and_actions_say_why() {
     .await;
     eprintln!("caught up {took:?} after the engine came back");
 }
+
+#[tokio::test]
+async fn an_admin_adopts_an_unmanaged_container_into_a_workspace() {
+    let app = spawn_app().await;
+    let run = TestRun::new().expect("docker");
+    let team = team(&app).await;
+    use reqwest::Method;
+    let stray = outside_container(&app, &run, "stray", None).await;
+    let op = &team.operator.1;
+    let adopt_path = format!("/api/v1/workspaces/{}/adopt", team.ws);
+    let body = json!({ "kind": "container", "id": stray });
+
+    let (status, _) = call(
+        &app,
+        op,
+        Method::GET,
+        &format!("/api/v1/containers/{stray}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "unmanaged: admins only");
+    let (status, _) = call(&app, op, Method::POST, &adopt_path, Some(body.clone())).await;
+    assert_eq!(status, 403, "only platform admins adopt");
+
+    let (status, adopted) = call(
+        &app,
+        &app.client,
+        Method::POST,
+        &adopt_path,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{adopted}");
+    let (status, view) = call(
+        &app,
+        op,
+        Method::POST,
+        &format!("/api/v1/containers/{stray}/start"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the workspace's operator acts on it now: {view}"
+    );
+    assert_eq!(view["workspace"], team.ws.as_str());
+    let (status, again) = call(&app, &app.client, Method::POST, &adopt_path, Some(body)).await;
+    assert_eq!(status, 409, "{again}");
+    let (status, _) = call(
+        &app,
+        &app.client,
+        Method::POST,
+        &adopt_path,
+        Some(json!({ "kind": "image", "id": "x" })),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // The workspace now owns it: deleting the workspace is refused, naming it.
+    let response = app
+        .post_form(
+            &app.client,
+            "/api/delete_workspace",
+            &[("workspace", &team.ws), ("confirm", "Containers")],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let text = response.text().await.unwrap_or_default();
+    assert!(text.contains(&run.name("stray")), "{text}");
+
+    // The adoption survives a restart of Orbitr: it is in the database.
+    let owner: (String,) = engine::on_pool!(&app.db, |pool| {
+        sqlx::query_as("SELECT workspace_id FROM adopted_objects WHERE object_id = $1")
+            .bind(&stray)
+            .fetch_one(pool)
+            .await
+            .expect("row")
+    });
+    assert_eq!(owner.0, team.ws);
+    let fresh = engine::docker::DockerEngine::new(None);
+    app.state.adoptions.load_into(&fresh).await.expect("load");
+    let _monitor = fresh.spawn_monitor();
+    wait_for(
+        "the adoption after a restart",
+        Duration::from_secs(3),
+        || async {
+            fresh
+                .containers()
+                .find(&stray)
+                .filter(|c| c.workspace.as_deref() == Some(team.ws.as_str()))
+                .map(drop)
+        },
+    )
+    .await;
+}
