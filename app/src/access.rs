@@ -194,6 +194,22 @@ mod server {
             Need::Platform("object", "adopt"),
         ),
         (
+            <api::registries::ListRegistryCredentials as ServerFn>::PATH,
+            Need::Workspace("registry", "manage"),
+        ),
+        (
+            <api::registries::SaveRegistryCredential as ServerFn>::PATH,
+            Need::Workspace("registry", "manage"),
+        ),
+        (
+            <api::registries::RemoveRegistryCredential as ServerFn>::PATH,
+            Need::Workspace("registry", "manage"),
+        ),
+        (
+            <api::registries::PullImage as ServerFn>::PATH,
+            Need::Workspace("image", "pull"),
+        ),
+        (
             <api::objects::CreateVolume as ServerFn>::PATH,
             Need::Workspace("volume", "manage"),
         ),

@@ -46,6 +46,8 @@ pub struct AppState {
     pub identities: engine::identities::Identities,
     /// Each workspace's security policy.
     pub policies: engine::policies::Policies,
+    /// Registry credentials per workspace (encrypted).
+    pub registries: engine::registries::Registries,
     /// Unmanaged Docker objects adopted into workspaces.
     pub adoptions: engine::adoptions::Adoptions,
     pub auth: AuthConfig,

@@ -86,3 +86,61 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     wait_row(&browser, "volume", &volume, false).await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn an_owner_saves_registry_credentials_and_a_pull_shows_its_progress() -> anyhow::Result<()> {
+    let run = TestRun::new()?;
+    let password = "browser-registry-pass";
+    let registry = testkit::registry::LocalRegistry::start("bob", password).await?;
+    let reference = registry.publish_run_image(&run, "bob", password).await?;
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    browser.create_workspace(&orbitr, "Pullers").await?;
+
+    // The workspace page: its owner saves the credential (the password is never shown again).
+    browser.wait_for("[data-test=registry-form]").await?;
+    browser.wait_hydrated().await?;
+    browser.fill("registry", &registry.host).await?;
+    browser.fill("username", "bob").await?;
+    browser.fill("password", password).await?;
+    browser.click("[data-test=save-registry]").await?;
+    browser.wait_for("[data-test=registry-row]").await?;
+    let section = browser
+        .text("[data-test=registries]")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        section.contains(&registry.host) && !section.contains(password),
+        "{section}"
+    );
+
+    // The images page: pull, watch the progress end, see the image listed.
+    browser.client.goto(&orbitr.url("/images")).await?;
+    browser.wait_for("[data-test=pull-form]").await?;
+    browser.wait_live().await?;
+    browser.fill("reference", &reference).await?;
+    browser.click("[data-test=pull]").await?;
+    wait_until("the pull to finish", PATIENCE, || async {
+        Ok(browser
+            .exists("[data-test=pull-progress][data-done=true]")
+            .await?
+            .then_some(()))
+    })
+    .await?;
+    let state = browser
+        .text("[data-test=pull-state]")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(state, "Pulled");
+    wait_until("the image in the list", PATIENCE, || async {
+        Ok(browser
+            .text("[data-test=images]")
+            .await?
+            .filter(|t| t.contains(&reference))
+            .map(drop))
+    })
+    .await?;
+    testkit::registry::remove_local(&run, &reference).await?;
+    browser.close().await
+}

@@ -401,7 +401,7 @@ impl DockerEngine {
         Ok(info)
     }
 
-    fn client(&self) -> Result<Docker, DockerError> {
+    pub(crate) fn client(&self) -> Result<Docker, DockerError> {
         let slot = self
             .inner
             .client

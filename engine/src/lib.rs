@@ -33,6 +33,8 @@ pub mod objects;
 #[cfg(feature = "runtime")]
 pub mod policies;
 #[cfg(feature = "runtime")]
+pub mod registries;
+#[cfg(feature = "runtime")]
 pub mod secrets;
 #[cfg(feature = "runtime")]
 pub mod sessions;
@@ -40,5 +42,7 @@ pub mod sessions;
 pub mod signins;
 #[cfg(feature = "runtime")]
 pub mod tokens;
+#[cfg(feature = "runtime")]
+pub mod vault;
 #[cfg(feature = "runtime")]
 pub mod workspaces;

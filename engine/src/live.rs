@@ -180,6 +180,8 @@ pub struct LiveObjects {
     pub images: watch::Sender<Arc<Vec<ImageView>>>,
     pub networks: watch::Sender<Arc<Vec<NetworkView>>>,
     pub volumes: watch::Sender<Arc<Vec<VolumeView>>>,
+    /// Progress of image pulls under way.
+    pub pulls: broadcast::Sender<crate::resources::PullProgress>,
 }
 
 impl Default for LiveObjects {
@@ -188,6 +190,7 @@ impl Default for LiveObjects {
             images: watch::channel(Arc::default()).0,
             networks: watch::channel(Arc::default()).0,
             volumes: watch::channel(Arc::default()).0,
+            pulls: broadcast::channel(256).0,
         }
     }
 }

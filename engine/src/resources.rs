@@ -356,6 +356,41 @@ pub struct PruneReport {
     pub space_reclaimed: i64,
 }
 
+/// One layer's progress in a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LayerProgress {
+    pub id: String,
+    /// The engine's words: `Waiting`, `Downloading`, `Extracting`, `Pull complete`, `Already exists`…
+    pub status: String,
+    pub current: i64,
+    pub total: i64,
+}
+
+/// A pull as it goes: every layer seen, then done (with the error when it failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PullProgress {
+    /// Identifies this pull among the live messages.
+    pub id: String,
+    pub reference: String,
+    pub workspace: String,
+    pub layers: Vec<LayerProgress>,
+    /// The engine's last status line (`Digest: …`, `Status: Downloaded newer image…`).
+    pub status: String,
+    pub done: bool,
+    pub error: Option<String>,
+}
+
+/// A stored credential as shown (never the password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegistryCredential {
+    pub id: String,
+    /// `host[:port]`, e.g. `ghcr.io`, `registry.example.com:5000`, `docker.io`.
+    pub registry: String,
+    pub username: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
 /// A change to the live container state, as pushed to viewers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "change", rename_all = "snake_case")]

@@ -128,4 +128,8 @@ pub enum LiveEvent {
     Volumes {
         volumes: Vec<crate::resources::VolumeView>,
     },
+    /// Progress of an image pull in one of the viewer's workspaces.
+    Pull {
+        pull: crate::resources::PullProgress,
+    },
 }

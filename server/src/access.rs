@@ -129,6 +129,26 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/adopt",
         Need::Platform("object", "adopt"),
     ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/images/pull",
+        Need::Workspace("image", "pull"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/registries",
+        Need::Workspace("registry", "manage"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/registries",
+        Need::Workspace("registry", "manage"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/workspaces/{workspace}/registries/{id}",
+        Need::Workspace("registry", "manage"),
+    ),
 ];
 
 /// What the route needs, if declared.

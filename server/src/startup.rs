@@ -107,6 +107,9 @@ impl Application {
         let signins = engine::signins::SignIns::new(db.clone());
         let identities = engine::identities::Identities::new(db.clone());
         let policies = engine::policies::Policies::new(db.clone());
+        let vault =
+            engine::vault::Vault::open(&settings.data_dir).context("opening the secrets key")?;
+        let registries = engine::registries::Registries::new(db.clone(), vault);
         if !settings.oauth.is_empty() && settings.public_url.is_none() {
             tracing::warn!(
                 "sign-in providers are configured without public_url: the callback URL sent to them \
@@ -134,6 +137,7 @@ impl Application {
             identities,
             policies,
             adoptions,
+            registries,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

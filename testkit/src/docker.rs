@@ -200,38 +200,56 @@ pub async fn fixture_image(docker: &Docker) -> anyhow::Result<String> {
         return Ok(tag);
     }
 
-    let mut tar = tar::Builder::new(Vec::new());
-    append_file(&mut tar, "Dockerfile", FIXTURE_DOCKERFILE.as_bytes(), 0o644)?;
-    append_file(&mut tar, "busybox", &busybox, 0o755)?;
-    let context = tar.into_inner()?;
+    build_image(
+        docker,
+        FIXTURE_DOCKERFILE,
+        &[("busybox", &busybox, 0o755)],
+        &tag,
+        HashMap::from([("dev.orbitr.fixture".to_owned(), "busybox".to_owned())]),
+    )
+    .await?;
+    Ok(tag)
+}
 
+/// Builds `dockerfile` with `files` (name, content, mode) as its context through the engine's
+/// build API, tagged `tag`, and checks the image exists afterwards.
+pub async fn build_image(
+    docker: &Docker,
+    dockerfile: &str,
+    files: &[(&str, &[u8], u32)],
+    tag: &str,
+    labels: HashMap<String, String>,
+) -> anyhow::Result<()> {
+    let mut tar = tar::Builder::new(Vec::new());
+    append_file(&mut tar, "Dockerfile", dockerfile.as_bytes(), 0o644)?;
+    for (name, data, mode) in files {
+        append_file(&mut tar, name, data, *mode)?;
+    }
+    let context = tar.into_inner()?;
     let options = BuildImageOptions {
         dockerfile: "Dockerfile".to_owned(),
-        t: Some(tag.clone()),
+        t: Some(tag.to_owned()),
         rm: true,
         forcerm: true,
-        labels: Some(HashMap::from([(
-            "dev.orbitr.fixture".to_owned(),
-            "busybox".to_owned(),
-        )])),
+        labels: Some(labels),
         ..Default::default()
     };
     let mut stream = docker.build_image(options, None, Some(bollard::body_full(context.into())));
     let mut log = String::new();
     while let Some(item) = stream.next().await {
-        let info = item.context("building the fixture image")?;
+        let info = item.with_context(|| format!("building {tag}"))?;
         if let Some(error) = info.error_detail.and_then(|d| d.message) {
-            bail!("building the fixture image failed: {error}\n{log}");
+            bail!("building {tag} failed: {error}\n{log}");
         }
         if let Some(line) = info.stream {
             log.push_str(&line);
         }
     }
     docker
-        .inspect_image(&tag)
+        .inspect_image(tag)
         .await
-        .with_context(|| format!("the fixture image {tag} is missing after its build:\n{log}"))?;
-    Ok(tag)
+        .with_context(|| format!("the image {tag} is missing after its build:\n{log}"))?;
+    Ok(())
 }
 
 fn append_file(

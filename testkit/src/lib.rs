@@ -5,8 +5,10 @@
 //! - [`postgres`]: a fresh PostgreSQL database per test when `TEST_POSTGRES_URL` is set.
 //! - [`oidc`]: a real OpenID Connect provider (PyPI `oidc-provider-mock`) on a free port.
 //! - [`proxy`]: a socket proxy in front of the engine that tests cut and restore.
+//! - [`registry`]: a real local image registry with basic-auth users.
 
 pub mod docker;
 pub mod oidc;
 pub mod postgres;
 pub mod proxy;
+pub mod registry;

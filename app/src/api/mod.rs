@@ -5,6 +5,7 @@ pub mod auth;
 pub mod containers;
 pub mod oauth;
 pub mod objects;
+pub mod registries;
 pub mod sessions;
 pub mod system;
 pub mod tokens;

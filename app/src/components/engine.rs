@@ -1,7 +1,9 @@
 //! The live connection to Orbitr: engine status and system figures pushed over the websocket
 //! `/api/v1/events`, and the banner shown while the engine is unreachable.
 
-use engine::resources::{ContainerChange, ContainerView, ImageView, NetworkView, VolumeView};
+use engine::resources::{
+    ContainerChange, ContainerView, ImageView, NetworkView, PullProgress, VolumeView,
+};
 use engine::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
 
@@ -32,6 +34,8 @@ pub struct Live {
     pub images: RwSignal<Option<Vec<ImageView>>>,
     pub networks: RwSignal<Option<Vec<NetworkView>>>,
     pub volumes: RwSignal<Option<Vec<VolumeView>>>,
+    /// Image pulls in the user's workspaces since the page loaded, newest first.
+    pub pulls: RwSignal<Vec<PullProgress>>,
     pub socket: RwSignal<SocketState>,
 }
 
@@ -94,6 +98,7 @@ pub fn provide_engine_status() {
         images: RwSignal::new(None),
         networks: RwSignal::new(None),
         volumes: RwSignal::new(None),
+        pulls: RwSignal::new(Vec::new()),
         socket: RwSignal::new(SocketState::Connecting),
     };
     provide_context(live);
@@ -236,6 +241,13 @@ mod socket {
                     Ok(LiveEvent::Images { images }) => live.images.set(Some(images)),
                     Ok(LiveEvent::Networks { networks }) => live.networks.set(Some(networks)),
                     Ok(LiveEvent::Volumes { volumes }) => live.volumes.set(Some(volumes)),
+                    Ok(LiveEvent::Pull { pull }) => live.pulls.update(|list| {
+                        match list.iter_mut().find(|p| p.id == pull.id) {
+                            Some(known) => *known = pull,
+                            None => list.insert(0, pull),
+                        }
+                        list.truncate(10);
+                    }),
                     Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
                 }
             },

@@ -9,6 +9,7 @@ pub mod not_found;
 pub mod objects;
 pub mod policy;
 pub mod profile;
+pub mod registries;
 pub mod setup;
 pub mod signin_refused;
 pub mod users;

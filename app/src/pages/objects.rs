@@ -90,10 +90,74 @@ pub fn ImagesPage() -> impl IntoView {
                         })}
                     </div>
                     <p class="muted">"Images are shared by every workspace; only platform admins remove them."</p>
+                    <PullForm/>
+                    <Pulls/>
                     {move || live_or_first(live.objects().images, &first, |list| view! { <ImageTable list=list admin=admin/> })}
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Pull an image into the current workspace (with its registry credentials).
+#[component]
+fn PullForm() -> impl IntoView {
+    let workspaces = use_workspaces();
+    let pull = ServerAction::<crate::api::registries::PullImage>::new();
+    let error = last_error(pull.value());
+    let reference = RwSignal::new(String::new());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let ctx = workspaces.data.await.ok().filter(|c| c.can("image", "pull"))?;
+                let workspace = ctx.current.clone()?;
+                Some(view! {
+                    <form class="panel form form-inline" data-test="pull-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        pull.dispatch(crate::api::registries::PullImage { workspace: workspace.clone(), reference: reference.get_untracked() });
+                    }>
+                        <TextField label="Pull an image" field="reference" value=reference error=error/>
+                        <FormError error=error/>
+                        <button type="submit" class="button" data-test="pull" disabled=move || pull.pending().get()>"Pull"</button>
+                    </form>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// Pulls under way or finished since the page loaded, a progress bar per layer.
+#[component]
+fn Pulls() -> impl IntoView {
+    let live = use_live();
+    move || {
+        live.pulls
+            .get()
+            .into_iter()
+            .map(|p| {
+                let state = match (&p.error, p.done) {
+                    (Some(e), _) => e.clone(),
+                    (None, true) => "Pulled".to_owned(),
+                    (None, false) => p.status.clone(),
+                };
+                view! {
+                    <section class="panel pull" data-test="pull-progress" data-done=p.done.to_string()>
+                        <h2 class="mono">{p.reference.clone()}</h2>
+                        <p class:field-error=p.error.is_some() data-test="pull-state">{state}</p>
+                        {p.layers.iter().map(|l| {
+                            let percent = if l.total > 0 { (l.current.saturating_mul(100) / l.total).clamp(0, 100) } else if l.status.ends_with("complete") || l.status == "Already exists" { 100 } else { 0 };
+                            view! {
+                                <div class="layer">
+                                    <span class="mono">{l.id.clone()}</span>
+                                    <progress max="100" value=percent.to_string()></progress>
+                                    <span class="muted">{format!("{} {}", l.status, if l.total > 0 { format!("{} / {}", format::bytes(l.current), format::bytes(l.total)) } else { String::new() })}</span>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </section>
+                }
+            })
+            .collect_view()
     }
 }
 

@@ -140,6 +140,7 @@ fn WorkspaceView(detail: WorkspaceDetail, reload: RwSignal<u64>) -> impl IntoVie
         <Members workspace=ws.id.clone() manage=manage/>
         {manage.then(|| view! { <Invitations workspace=ws.id.clone()/> })}
         <crate::pages::policy::PolicySection workspace=ws.id.clone()/>
+        {detail.can("registry", "manage").then(|| view! { <crate::pages::registries::RegistrySection workspace=ws.id.clone()/> })}
         {rename.then(|| view! { <Rename workspace=ws.id.clone() reload=reload/> })}
         {role.is_some().then(|| view! { <Leave workspace=ws.id.clone()/> })}
         {delete.then(|| view! { <Delete workspace=ws.id.clone() name=ws.name.clone()/> })}

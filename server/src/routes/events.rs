@@ -100,6 +100,7 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
     let mut images = state.docker.objects().images.subscribe();
     let mut networks = state.docker.objects().networks.subscribe();
     let mut volumes = state.docker.objects().volumes.subscribe();
+    let mut pulls = state.docker.objects().pulls.subscribe();
     let mut shutdown = state.shutdown.clone();
     let mut viewer = Viewer {
         user,
@@ -180,6 +181,16 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
                 let list = viewer.objects(&state, 2).await;
                 ok = send(&mut socket, &list).await;
             }
+            pull = pulls.recv() => match pull {
+                Ok(pull) => {
+                    if viewer.scope(&state).await.sees(Some(&pull.workspace)) {
+                        ok = send(&mut socket, &LiveEvent::Pull { pull }).await;
+                    }
+                }
+                // Progress is redrawn whole by the next message; a skipped one is harmless.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
             change = changes.recv() => match change {
                 Ok(change) => {
                     if viewer.scope(&state).await.sees(change.workspace()) {

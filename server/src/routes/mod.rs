@@ -81,6 +81,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::remove_volume))
         .routes(routes!(objects::prune_volumes))
         .routes(routes!(objects::adopt))
+        .routes(routes!(objects::pull_image))
+        .routes(routes!(objects::list_registries, objects::save_registry))
+        .routes(routes!(objects::remove_registry))
         .split_for_parts()
 }
 

@@ -313,3 +313,121 @@ pub async fn adopt(
     )
     .await
 }
+
+/// Body of `POST /api/v1/workspaces/{workspace}/images/pull`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Pull {
+    /// `name[:tag]`, `registry/name:tag` or `name@sha256:…`.
+    pub reference: String,
+}
+
+/// Starts pulling an image with the workspace's credentials for its registry; answers the
+/// pull's id at once. Progress (per layer) arrives on the live websocket as `pull` messages;
+/// the outcome is audited when it ends.
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/images/pull", tag = "images",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = Pull,
+    responses(
+        (status = 202, description = "Started; the pull's id", body = String),
+        (status = 400, description = "Not an image reference", body = ApiError),
+    ))]
+pub async fn pull_image(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(body): Json<Pull>,
+) -> Response {
+    let entry = engine::audit::Entry {
+        actor: audit.actor.clone(),
+        workspace: Some(workspace.clone()),
+        action: "image.pull".into(),
+        target: Some(format!("image:{}", body.reference.trim())),
+        reason: None,
+        request_id: audit.request_id.clone(),
+        source_ip: audit.source_ip.clone(),
+    };
+    match app::api::registries::start_pull(&state, &workspace, &body.reference, entry).await {
+        Ok(id) => (StatusCode::ACCEPTED, Json(id)).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// The workspace's registry credentials (owners; never the passwords).
+#[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/registries", tag = "images",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    responses((status = 200, description = "Credentials by registry", body = [engine::resources::RegistryCredential])))]
+pub async fn list_registries(
+    State(state): State<AppState>,
+    Path(workspace): Path<String>,
+) -> Response {
+    match state.registries.list(&workspace).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Body of `POST /api/v1/workspaces/{workspace}/registries`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCredential {
+    /// `host[:port]`.
+    pub registry: String,
+    pub username: String,
+    /// Password or access token; stored encrypted, never returned.
+    pub password: String,
+}
+
+/// Saves (or replaces) the workspace's credential for a registry (owners).
+#[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/registries", tag = "images",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = NewCredential,
+    responses(
+        (status = 200, description = "Saved", body = engine::resources::RegistryCredential),
+        (status = 400, description = "A field is wrong; the message names it", body = ApiError),
+    ))]
+pub async fn save_registry(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(body): Json<NewCredential>,
+) -> Response {
+    let result = state
+        .registries
+        .save(
+            &workspace,
+            &body.registry,
+            &body.username,
+            &body.password,
+            &audit.actor,
+        )
+        .await;
+    finish(
+        &state,
+        &audit,
+        "registry.save",
+        Some(format!("registry:{}", body.registry.trim())),
+        result,
+        |c| Json(c).into_response(),
+    )
+    .await
+}
+
+/// Deletes one of the workspace's registry credentials (owners).
+#[utoipa::path(delete, path = "/api/v1/workspaces/{workspace}/registries/{id}", tag = "images",
+    params(("workspace" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Credential id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such credential", body = ApiError)))]
+pub async fn remove_registry(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path((workspace, id)): Path<(String, String)>,
+) -> Response {
+    let result = state.registries.remove(&workspace, &id).await;
+    finish(
+        &state,
+        &audit,
+        "registry.remove",
+        Some(format!("registry:{id}")),
+        result,
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
+    .await
+}

@@ -334,6 +334,19 @@ fn server_fn_args(
             ("spec[name]", "not a name".into()),
         ],
         "create_volume" => vec![("workspace", ws.into()), ("name", "not a name".into())],
+        "list_registry_credentials" => vec![("workspace", ws.into())],
+        "save_registry_credential" => vec![
+            ("workspace", ws.into()),
+            ("registry", "not a registry/".into()),
+            ("username", "u".into()),
+            ("password", "p".into()),
+        ],
+        "remove_registry_credential" => vec![("workspace", ws.into()), ("id", "nope".into())],
+        // An invalid reference is refused after the permission check: nothing is pulled.
+        "pull_image" => vec![
+            ("workspace", ws.into()),
+            ("reference", "not a reference".into()),
+        ],
         "adopt_object" => vec![
             ("workspace", ws.into()),
             ("kind", "container".into()),

@@ -579,11 +579,26 @@ async fn the_security_policy_refuses_by_field_and_only_admins_change_it() {
     );
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The live websocket, authenticated with an API token.
+pub async fn connect(app: &TestApp, token: &str) -> Socket {
+    let mut request = format!("{}/api/v1/events", app.address.replace("http", "ws"))
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("websocket")
+        .0
+}
+
 /// The next JSON push (within 3 s).
-async fn next_push(socket: &mut Socket) -> Value {
+pub async fn next_push(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(3), socket.next())
             .await
@@ -613,16 +628,7 @@ async fn the_websocket_pushes_only_what_the_viewer_may_see() {
         )
         .await
         .expect("token");
-    let mut request = format!("{}/api/v1/events", app.address.replace("http", "ws"))
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("websocket");
+    let mut socket = connect(&app, &token).await;
     // The opening list comes first after the engine's state.
     loop {
         if next_push(&mut socket).await["type"] == "containers" {

@@ -286,3 +286,212 @@ async fn images_are_listed_with_their_users_and_only_admins_remove_them() {
     let (status, _) = call(&app, &app.client, Method::DELETE, &path, None).await;
     assert_eq!(status, 404);
 }
+
+const REGISTRY_PASSWORD: &str = "registry-pass-7f3a";
+
+/// Pull messages for `id` from the websocket until the pull is done.
+async fn pull_messages(socket: &mut crate::containers::Socket, id: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let push = crate::containers::next_push(socket).await;
+        if push["type"] == "pull" && push["pull"]["id"] == id {
+            let done = push["pull"]["done"] == true;
+            seen.push(push["pull"].clone());
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn images_are_pulled_with_the_workspace_credentials_and_progress_is_pushed() {
+    let app = spawn_app().await;
+    let run = TestRun::new().expect("docker");
+    let team = team(&app).await;
+    let registry = testkit::registry::LocalRegistry::start("alice", REGISTRY_PASSWORD)
+        .await
+        .expect("registry");
+    let reference = registry
+        .publish_run_image(&run, "alice", REGISTRY_PASSWORD)
+        .await
+        .expect("publish");
+    let admin = &app.client;
+
+    // Owners (here the admin) store the credential; it is encrypted at rest.
+    let path = format!("/api/v1/workspaces/{}/registries", team.ws);
+    let (status, error) = call(
+        &app,
+        admin,
+        Method::POST,
+        &path,
+        Some(json!({"registry": "bad/host", "username": "alice", "password": "x"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(error.to_string().contains("registry:"), "{error}");
+    let (status, saved) = call(
+        &app,
+        admin,
+        Method::POST,
+        &path,
+        Some(
+            json!({"registry": registry.host, "username": "alice", "password": REGISTRY_PASSWORD}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert!(!saved.to_string().contains(REGISTRY_PASSWORD));
+    let (status, _) = call(&app, &team.operator.1, Method::GET, &path, None).await;
+    assert_eq!(status, 403, "operators use credentials but do not see them");
+    let stored: (String,) = engine::on_pool!(&app.db, |pool| {
+        sqlx::query_as("SELECT secret FROM registry_credentials")
+            .fetch_one(pool)
+            .await
+            .expect("row")
+    });
+    assert!(!stored.0.contains(REGISTRY_PASSWORD), "stored encrypted");
+
+    // The operator pulls; progress arrives on the websocket, per layer, then done.
+    let (_, token) = app
+        .state
+        .tokens
+        .create(
+            &team.operator.0.id,
+            "pull",
+            engine::tokens::Scope::Write,
+            None,
+            None,
+        )
+        .await
+        .expect("token");
+    let mut socket = crate::containers::connect(&app, &token).await;
+    let (status, id) = call(
+        &app,
+        &team.operator.1,
+        Method::POST,
+        &format!("/api/v1/workspaces/{}/images/pull", team.ws),
+        Some(json!({ "reference": reference })),
+    )
+    .await;
+    assert_eq!(status, 202, "{id}");
+    let messages = pull_messages(&mut socket, id.as_str().expect("id")).await;
+    let last = messages.last().expect("done");
+    assert_eq!(last["error"], Value::Null, "{last}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["layers"].as_array().is_some_and(|l| !l.is_empty())),
+        "layer progress was pushed: {messages:?}"
+    );
+    let (found, _) = wait_for(
+        "the pulled image in the list",
+        Duration::from_secs(3),
+        || async {
+            let (_, list) = call(&app, &team.operator.1, Method::GET, "/api/v1/images", None).await;
+            list.as_array()?
+                .iter()
+                .any(|i| {
+                    i["tags"]
+                        .as_array()
+                        .is_some_and(|t| t.contains(&json!(reference)))
+                })
+                .then_some(())
+        },
+    )
+    .await;
+    let () = found;
+
+    // Without credentials (another workspace) the registry refuses, and the message says so.
+    testkit::registry::remove_local(&run, &reference)
+        .await
+        .expect("remove the local image");
+    let (_, outsider_token) = app
+        .state
+        .tokens
+        .create(
+            &team.outsider.0.id,
+            "pull",
+            engine::tokens::Scope::Write,
+            None,
+            None,
+        )
+        .await
+        .expect("token");
+    let mut socket = crate::containers::connect(&app, &outsider_token).await;
+    let (status, id) = call(
+        &app,
+        &team.outsider.1,
+        Method::POST,
+        &format!("/api/v1/workspaces/{}/images/pull", team.other_ws),
+        Some(json!({ "reference": reference })),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let messages = pull_messages(&mut socket, id.as_str().expect("id")).await;
+    let error = messages
+        .last()
+        .and_then(|m| m["error"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains(&reference) && error.contains(&registry.host),
+        "{error}"
+    );
+    assert!(
+        error.contains("auth") || error.contains("unauthorized"),
+        "{error}"
+    );
+
+    // A public image cannot be pulled here: the error names the image and Docker Hub.
+    let mut socket = crate::containers::connect(&app, &token).await;
+    let (_, id) = call(
+        &app,
+        &team.operator.1,
+        Method::POST,
+        &format!("/api/v1/workspaces/{}/images/pull", team.ws),
+        Some(json!({ "reference": "nginx:1.27" })),
+    )
+    .await;
+    let messages = pull_messages(&mut socket, id.as_str().expect("id")).await;
+    let error = messages
+        .last()
+        .and_then(|m| m["error"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        error.contains("nginx:1.27") && error.contains("docker.io"),
+        "{error}"
+    );
+
+    let audited: Vec<(String, String)> = app
+        .state
+        .audit
+        .recent(200)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|r| r.action == "image.pull" || r.action == "registry.save")
+        .map(|r| (r.action, r.result))
+        .collect();
+    assert!(
+        audited.contains(&("image.pull".into(), "ok".into())),
+        "{audited:?}"
+    );
+    assert!(
+        audited.contains(&("image.pull".into(), "failed".into())),
+        "{audited:?}"
+    );
+    assert!(
+        audited.contains(&("registry.save".into(), "ok".into())),
+        "{audited:?}"
+    );
+    let _ = run
+        .docker()
+        .remove_image(
+            &reference,
+            None::<bollard::query_parameters::RemoveImageOptions>,
+            None,
+        )
+        .await;
+}
