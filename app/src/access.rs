@@ -194,6 +194,10 @@ mod server {
             Need::Platform("object", "adopt"),
         ),
         (
+            <api::objects::AttachNetwork as ServerFn>::PATH,
+            Need::Owned("network", "manage"),
+        ),
+        (
             <api::registries::ListRegistryCredentials as ServerFn>::PATH,
             Need::Workspace("registry", "manage"),
         ),

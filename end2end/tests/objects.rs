@@ -56,6 +56,51 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     browser.fill("subnet", "10.78.12.0/24").await?;
     browser.click("[data-test=create-network]").await?;
     wait_row(&browser, "network", &network, true).await?;
+
+    // A container of the workspace is connected to it from its page, then disconnected.
+    let mut labels = run.labels();
+    labels.insert(engine::resources::WORKSPACE_LABEL.to_owned(), ws.clone());
+    let container = run
+        .docker()
+        .create_container(
+            Some(bollard::query_parameters::CreateContainerOptions {
+                name: Some(run.name("app")),
+                ..Default::default()
+            }),
+            bollard::models::ContainerCreateBody {
+                image: Some(image.clone()),
+                labels: Some(labels),
+                ..Default::default()
+            },
+        )
+        .await?
+        .id;
+    browser
+        .client
+        .goto(&orbitr.url(&format!("/containers/{container}")))
+        .await?;
+    browser.wait_for("[data-test=connect]").await?;
+    browser.wait_hydrated().await?;
+    browser.click("[data-test=connect]").await?;
+    let attached = format!("[data-test=network][data-name='{network}']");
+    browser.wait_for(&attached).await?;
+    browser
+        .click(&format!("{attached} [data-test=disconnect]"))
+        .await?;
+    wait_until("the network to be disconnected", PATIENCE, || async {
+        Ok((!browser.exists(&attached).await?).then_some(()))
+    })
+    .await?;
+    run.docker()
+        .remove_container(
+            &container,
+            None::<bollard::query_parameters::RemoveContainerOptions>,
+        )
+        .await?;
+
+    browser.client.goto(&orbitr.url("/networks")).await?;
+    browser.wait_live().await?;
+    wait_row(&browser, "network", &network, true).await?;
     browser
         .click(&format!(
             "[data-test=network-row][data-name='{network}'] [data-test=remove-network]"

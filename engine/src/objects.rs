@@ -356,6 +356,53 @@ impl DockerEngine {
         Ok(())
     }
 
+    /// Connects (or, with `connect` false, disconnects) a container to a network, then reads
+    /// the container again so its networks are current.
+    pub async fn attach(
+        &self,
+        network: &str,
+        container: &str,
+        connect: bool,
+    ) -> Result<(), ObjectError> {
+        let (net, id) = (network.to_owned(), container.to_owned());
+        let result = if connect {
+            self.call("networks.connect", |d| async move {
+                d.connect_network(
+                    &net,
+                    bollard::models::NetworkConnectRequest {
+                        container: id,
+                        endpoint_config: None,
+                    },
+                )
+                .await
+            })
+            .await
+        } else {
+            self.call("networks.disconnect", |d| async move {
+                d.disconnect_network(
+                    &net,
+                    bollard::models::NetworkDisconnectRequest {
+                        container: id,
+                        force: Some(false),
+                    },
+                )
+                .await
+            })
+            .await
+        };
+        result.map_err(|e| match e {
+            // The engine answers 403 for e.g. connecting to `host` or a duplicate endpoint.
+            DockerError::Api {
+                status: 403,
+                message,
+                ..
+            } => ObjectError::InUse(message),
+            e => refused("network", e),
+        })?;
+        self.refresh_container(container).await?;
+        Ok(())
+    }
+
     /// Creates a named volume labelled for `workspace`.
     pub async fn create_volume(
         &self,

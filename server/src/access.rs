@@ -149,6 +149,16 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/registries/{id}",
         Need::Workspace("registry", "manage"),
     ),
+    (
+        Method::POST,
+        "/api/v1/networks/{network}/connect",
+        Need::Owned("network", "manage"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/networks/{network}/disconnect",
+        Need::Owned("network", "manage"),
+    ),
 ];
 
 /// What the route needs, if declared.

@@ -258,3 +258,76 @@ pub async fn adopt_object(workspace: String, kind: String, id: String) -> Result
         .await,
     )
 }
+
+/// Connects a container to a network, or disconnects it (`connect` false). Both must belong to
+/// the same workspace (platform admins: any).
+#[server(endpoint = "attach_network")]
+pub async fn attach_network(
+    network: String,
+    container: String,
+    connect: bool,
+) -> Result<(), AppError> {
+    crate::auth::reply(
+        async {
+            let ctx =
+                crate::auth::RequestCtx::authorize_owned::<AttachNetwork>("network", &network)
+                    .await?;
+            let (net, found) = attachable_for(
+                &ctx.state,
+                ctx.user.as_ref(),
+                ctx.token.as_ref(),
+                &network,
+                &container,
+            )
+            .await?;
+            let result = ctx.state.docker.attach(&net.id, &found.id, connect).await;
+            ctx.audited(
+                if connect {
+                    "network.connect"
+                } else {
+                    "network.disconnect"
+                },
+                Some(format!("network:{} container:{}", net.name, found.name)),
+                result,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// The network and container of an attach, checked: the caller may operate the container, and
+/// it belongs to the network's workspace unless the caller is a platform admin.
+#[cfg(feature = "ssr")]
+pub async fn attachable_for(
+    state: &crate::state::AppState,
+    user: Option<&engine::accounts::User>,
+    token: Option<&engine::tokens::TokenInfo>,
+    network: &str,
+    container: &str,
+) -> Result<(NetworkView, engine::resources::ContainerView), AppError> {
+    use crate::access::{Need, check};
+    let net = find_network(state, network)?;
+    let found = state
+        .docker
+        .containers()
+        .find(container)
+        .ok_or_else(|| AppError::NotFound("container".into()))?;
+    let need = Need::Owned("container", "operate");
+    if check(state, user, token, need, found.workspace.as_deref())
+        .await
+        .is_err()
+    {
+        return Err(AppError::NotFound("container".into()));
+    }
+    let admin = check(state, user, token, Need::Platform("object", "adopt"), None)
+        .await
+        .is_ok();
+    if !admin && found.workspace != net.workspace {
+        return Err(AppError::Invalid {
+            field: "container".into(),
+            message: "the container and the network belong to different workspaces".into(),
+        });
+    }
+    Ok((net, found))
+}

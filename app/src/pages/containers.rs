@@ -551,11 +551,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                     </ul>
                 }.into_any() }}
                 <h2>"Networks"</h2>
-                <ul class="plain">
-                    {detail.networks.iter().map(|n| view! {
-                        <li>{n.network.clone()} " " <span class="mono muted">{n.ip_address.clone().unwrap_or_default()}</span></li>
-                    }).collect_view()}
-                </ul>
+                <Networks id=c.id.clone() workspace=c.workspace.clone() attached=detail.networks.clone()/>
             </section>
             <section class="panel">
                 <h2>"Labels"</h2>
@@ -572,6 +568,73 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                 })}
             </section>
         </div>
+    }
+}
+
+/// The container's networks with a Disconnect button each, and a Connect to another network of
+/// its workspace.
+#[component]
+fn Networks(
+    id: String,
+    workspace: Option<String>,
+    attached: Vec<engine::resources::NetworkAttachment>,
+) -> impl IntoView {
+    let live = use_live();
+    let toaster = use_toaster();
+    let chosen = RwSignal::new(String::new());
+    let run = move |network: String, container: String, connect: bool| {
+        leptos::task::spawn_local(async move {
+            if let Err(e) =
+                crate::api::objects::attach_network(network.clone(), container, connect).await
+            {
+                toaster.show(ToastKind::Error, format!("{network}: {e}"));
+            }
+        });
+    };
+    let names: Vec<String> = attached.iter().map(|n| n.network.clone()).collect();
+    let candidates = move || {
+        live.networks
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| n.workspace == workspace && !names.contains(&n.name))
+            .map(|n| n.name)
+            .collect::<Vec<_>>()
+    };
+    let connect_id = id.clone();
+    view! {
+        <ul class="plain" data-test="networks">
+            {attached.into_iter().map(|n| {
+                let (name, id) = (n.network.clone(), id.clone());
+                view! {
+                    <li data-test="network" data-name=n.network.clone()>
+                        {n.network.clone()} " "
+                        <span class="mono muted">{n.ip_address.clone().unwrap_or_default()}</span> " "
+                        <button type="button" class="button button-quiet" data-test="disconnect"
+                            on:click=move |_| run(name.clone(), id.clone(), false)>"Disconnect"</button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {move || {
+            let options = candidates();
+            if options.is_empty() {
+                return None;
+            }
+            if !options.contains(&chosen.get_untracked()) {
+                chosen.set(options[0].clone());
+            }
+            let id = connect_id.clone();
+            Some(view! {
+                <div class="inline-form">
+                    <select aria-label="Network" data-test="connect-network" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                        {options.into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                    </select>
+                    <button type="button" class="button button-quiet" data-test="connect"
+                        on:click=move |_| run(chosen.get_untracked(), id.clone(), true)>"Connect"</button>
+                </div>
+            })
+        }}
     }
 }
 

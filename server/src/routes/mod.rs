@@ -84,6 +84,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::pull_image))
         .routes(routes!(objects::list_registries, objects::save_registry))
         .routes(routes!(objects::remove_registry))
+        .routes(routes!(objects::connect_network))
+        .routes(routes!(objects::disconnect_network))
         .split_for_parts()
 }
 

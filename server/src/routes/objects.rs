@@ -431,3 +431,87 @@ pub async fn remove_registry(
     )
     .await
 }
+
+/// Body of `POST /api/v1/networks/{network}/connect` and `…/disconnect`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Attach {
+    /// Container id, name or unambiguous id prefix.
+    pub container: String,
+}
+
+/// Connects a container to the network (both of the same workspace; platform admins: any).
+#[utoipa::path(post, path = "/api/v1/networks/{network}/connect", tag = "networks",
+    params(("network" = String, Path, description = "Network id or name")),
+    request_body = Attach,
+    responses(
+        (status = 204, description = "Connected"),
+        (status = 400, description = "The container belongs to another workspace", body = ApiError),
+        (status = 409, description = "The engine refused (already connected, host network…)", body = ApiError),
+    ))]
+pub async fn connect_network(
+    state: State<AppState>,
+    user: Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    audit: Extension<AuditCtx>,
+    Path(network): Path<String>,
+    Json(body): Json<Attach>,
+) -> Response {
+    attach(state, user, token, audit, network, body, true).await
+}
+
+/// Disconnects a container from the network.
+#[utoipa::path(post, path = "/api/v1/networks/{network}/disconnect", tag = "networks",
+    params(("network" = String, Path, description = "Network id or name")),
+    request_body = Attach,
+    responses(
+        (status = 204, description = "Disconnected"),
+        (status = 409, description = "The engine refused", body = ApiError),
+    ))]
+pub async fn disconnect_network(
+    state: State<AppState>,
+    user: Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    audit: Extension<AuditCtx>,
+    Path(network): Path<String>,
+    Json(body): Json<Attach>,
+) -> Response {
+    attach(state, user, token, audit, network, body, false).await
+}
+
+async fn attach(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    Extension(audit): Extension<AuditCtx>,
+    network: String,
+    body: Attach,
+    connect: bool,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    let checked = app::api::objects::attachable_for(
+        &state,
+        Some(&user),
+        token.as_ref(),
+        &network,
+        &body.container,
+    )
+    .await;
+    let (net, found) = match checked {
+        Ok(pair) => pair,
+        Err(e) => return failed(e),
+    };
+    let result = state.docker.attach(&net.id, &found.id, connect).await;
+    finish(
+        &state,
+        &audit,
+        if connect {
+            "network.connect"
+        } else {
+            "network.disconnect"
+        },
+        Some(format!("network:{} container:{}", net.name, found.name)),
+        result,
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
+    .await
+}

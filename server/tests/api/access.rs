@@ -323,6 +323,11 @@ fn server_fn_args(
         // An empty image fails validation, after the permission check: nothing is created.
         "create_container" => vec![("workspace", ws.into()), ("spec[image]", String::new())],
         "remove_network" => vec![("id", container.into())],
+        "attach_network" => vec![
+            ("network", container.into()),
+            ("container", "no-such-container".into()),
+            ("connect", "true".into()),
+        ],
         "remove_volume" => vec![("name", container.into())],
         "remove_image" => vec![
             ("id", "sha256:0000000000000000".into()),
@@ -376,12 +381,16 @@ fn server_fn_args(
 
 /// Whether the answer was a refusal by access control (not a validation error or a wrong
 /// password, which come after the check).
-/// For a Docker object, "not found" is a refusal too: who may not see it is not told it exists.
+/// For a Docker object, "not found" (naming its kind) is a refusal too: who may not see it is
+/// not told it exists.
 async fn denied(response: reqwest::Response, need: Need) -> (bool, u16, String) {
     let status = response.status().as_u16();
     let body = response.text().await.unwrap_or_default();
-    let refused = (matches!(status, 401 | 403) && !body.contains("InvalidCredentials"))
-        || (matches!(need, Need::Owned(..)) && status == 404);
+    let hidden = match need {
+        Need::Owned(kind, _) => status == 404 && body.contains(kind),
+        _ => false,
+    };
+    let refused = (matches!(status, 401 | 403) && !body.contains("InvalidCredentials")) || hidden;
     (refused, status, body)
 }
 

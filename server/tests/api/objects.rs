@@ -495,3 +495,89 @@ async fn images_are_pulled_with_the_workspace_credentials_and_progress_is_pushed
         )
         .await;
 }
+
+#[tokio::test]
+async fn containers_are_connected_to_and_disconnected_from_their_workspace_networks() {
+    let app = spawn_app().await;
+    let mut run = TestRun::new().expect("docker");
+    let team = team(&app).await;
+    track(&mut run, &team);
+    let op = &team.operator.1;
+    let network = run.name("backend");
+    let (status, _) = call(
+        &app,
+        op,
+        Method::POST,
+        &format!("/api/v1/workspaces/{}/networks", team.ws),
+        Some(json!({ "name": network })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let mine = crate::containers::outside_container(&app, &run, "app", Some(&team.ws)).await;
+    let theirs =
+        crate::containers::outside_container(&app, &run, "theirs", Some(&team.other_ws)).await;
+    let networks_of = |id: String| {
+        let app = &app;
+        async move {
+            app.state
+                .docker
+                .containers()
+                .find(&id)
+                .map(|c| c.networks)
+                .unwrap_or_default()
+        }
+    };
+
+    let connect = format!("/api/v1/networks/{network}/connect");
+    let (status, body) = call(
+        &app,
+        op,
+        Method::POST,
+        &connect,
+        Some(json!({ "container": mine })),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    assert!(networks_of(mine.clone()).await.contains(&network));
+    let (status, _) = call(
+        &app,
+        op,
+        Method::POST,
+        &connect,
+        Some(json!({ "container": theirs })),
+    )
+    .await;
+    assert_eq!(status, 404, "another workspace's container is not visible");
+    let (status, body) = call(
+        &app,
+        &app.client,
+        Method::POST,
+        &connect,
+        Some(json!({ "container": theirs })),
+    )
+    .await;
+    assert_eq!(
+        status, 204,
+        "platform admins connect across workspaces: {body}"
+    );
+    let (status, _) = call(
+        &app,
+        &team.viewer.1,
+        Method::POST,
+        &connect,
+        Some(json!({ "container": mine })),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, _) = call(
+        &app,
+        op,
+        Method::POST,
+        &format!("/api/v1/networks/{network}/disconnect"),
+        Some(json!({ "container": mine })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(!networks_of(mine).await.contains(&network));
+}
