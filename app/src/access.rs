@@ -165,6 +165,7 @@ mod server {
         ),
         // Images are shared by every workspace: all see them, platform admins remove them.
         (<api::objects::ListImages as ServerFn>::PATH, Need::SignedIn),
+        (<api::objects::GetImage as ServerFn>::PATH, Need::SignedIn),
         (
             <api::objects::RemoveImage as ServerFn>::PATH,
             Need::Platform("image", "remove"),

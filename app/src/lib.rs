@@ -25,7 +25,7 @@ use crate::pages::dashboard::DashboardPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
-use crate::pages::objects::{ImagesPage, NetworksPage, VolumesPage};
+use crate::pages::objects::{ImagePage, ImagesPage, NetworksPage, VolumesPage};
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
 use crate::pages::signin_refused::SignInRefusedPage;
@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/containers/new") view=NewContainerPage/>
                     <Route path=path!("/containers/:id") view=ContainerPage/>
                     <Route path=path!("/images") view=ImagesPage/>
+                    <Route path=path!("/images/:id") view=ImagePage/>
                     <Route path=path!("/networks") view=NetworksPage/>
                     <Route path=path!("/volumes") view=VolumesPage/>
                     <Route path=path!("/profile") view=ProfilePage/>

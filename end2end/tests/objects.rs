@@ -23,6 +23,16 @@ async fn wait_row(browser: &Browser, kind: &str, name: &str, present: bool) -> a
     .await
 }
 
+/// The id of a local image.
+async fn image_id(run: &TestRun, reference: &str) -> anyhow::Result<String> {
+    Ok(run
+        .docker()
+        .inspect_image(reference)
+        .await?
+        .id
+        .unwrap_or_default())
+}
+
 #[tokio::test]
 async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyhow::Result<()> {
     let mut run = TestRun::new()?;
@@ -118,6 +128,28 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
         .unwrap_or_default();
     let tag = image.split(':').next().unwrap_or_default().to_owned();
     assert!(listed.contains(&tag), "{listed}");
+    browser.wait_hydrated().await?;
+    browser
+        .click(&format!(
+            "[data-test=image-link][href*='{}']",
+            image_id(&run, &image).await?
+        ))
+        .await?;
+    let name = wait_until("the image page", PATIENCE, || async {
+        browser.text("[data-test=image-name]").await
+    })
+    .await?;
+    assert!(!name.is_empty());
+    let page = browser.text("main").await?.unwrap_or_default();
+    assert!(page.contains(&image), "the fixture's tag is listed: {page}");
+    let history = browser
+        .text("[data-test=history]")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        history.contains("busybox"),
+        "the build steps are listed: {history}"
+    );
 
     browser.client.goto(&orbitr.url("/volumes")).await?;
     browser.wait_live().await?;

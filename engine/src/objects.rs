@@ -14,7 +14,8 @@ use crate::containers::{epoch_ms, is_valid_name};
 use crate::docker::{DockerEngine, DockerError};
 use crate::live::publish;
 use crate::resources::{
-    ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView, WORKSPACE_LABEL,
+    HistoryStep, ImageDetail, ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView,
+    WORKSPACE_LABEL,
 };
 
 /// Why an image, network or volume operation was refused.
@@ -197,6 +198,61 @@ impl DockerEngine {
     /// The volumes now.
     pub fn volumes(&self) -> Arc<Vec<VolumeView>> {
         self.objects().volumes.borrow().clone()
+    }
+
+    /// An image's configuration, layers and history.
+    pub async fn inspect_image(&self, image: &str) -> Result<ImageDetail, ObjectError> {
+        let (a, b) = (image.to_owned(), image.to_owned());
+        let (inspect, history) = futures::try_join!(
+            self.call(
+                "images.inspect",
+                |d| async move { d.inspect_image(&a).await }
+            ),
+            self.call(
+                "images.history",
+                |d| async move { d.image_history(&b).await }
+            ),
+        )
+        .map_err(|e| refused("image", e))?;
+        let config = inspect.config.clone().unwrap_or_default();
+        let mut ports: Vec<String> = config.exposed_ports.clone().unwrap_or_default();
+        ports.sort();
+        let id = inspect.id.clone().unwrap_or_default();
+        let summary = self
+            .images()
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+            .unwrap_or_else(|| ImageView {
+                id: id.clone(),
+                tags: inspect.repo_tags.clone().unwrap_or_default(),
+                size: inspect.size.unwrap_or(0),
+                created_at: epoch_ms(inspect.created.as_deref()).unwrap_or(0),
+                used_by: Vec::new(),
+            });
+        Ok(ImageDetail {
+            summary,
+            architecture: inspect.architecture.unwrap_or_default(),
+            os: inspect.os.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            env: config
+                .env
+                .unwrap_or_default()
+                .iter()
+                .map(|e| crate::resources::mask_env(e))
+                .collect(),
+            exposed_ports: ports,
+            layers: inspect.root_fs.and_then(|r| r.layers).unwrap_or_default(),
+            history: history
+                .into_iter()
+                .map(|h| HistoryStep {
+                    created_by: h.created_by,
+                    size: h.size,
+                    created_at: h.created.saturating_mul(1000),
+                })
+                .collect(),
+        })
     }
 
     /// Removes an image (by id or reference). In use, it is refused with the engine's reason

@@ -269,6 +269,33 @@ pub struct ImageView {
     pub used_by: Vec<String>,
 }
 
+/// What the image page shows: the image's configuration, layers and history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImageDetail {
+    pub summary: ImageView,
+    pub architecture: String,
+    pub os: String,
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+    /// `KEY=value`; values of keys that look secret masked.
+    pub env: Vec<String>,
+    /// `80/tcp`…
+    pub exposed_ports: Vec<String>,
+    /// Layer digests, base first.
+    pub layers: Vec<String>,
+    /// Build steps, newest first.
+    pub history: Vec<HistoryStep>,
+}
+
+/// One build step of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryStep {
+    pub created_by: String,
+    pub size: i64,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+}
+
 /// A network in lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NetworkView {

@@ -87,6 +87,7 @@ pub const REST: &[(Method, &str, Need)] = &[
     ),
     // Images are shared by every workspace: all see them, platform admins remove them.
     (Method::GET, "/api/v1/images", Need::SignedIn),
+    (Method::GET, "/api/v1/images/{image}", Need::SignedIn),
     (
         Method::DELETE,
         "/api/v1/images/{image}",

@@ -331,3 +331,36 @@ pub async fn attachable_for(
     }
     Ok((net, found))
 }
+
+/// One image: configuration (secret-looking environment values masked), layers, history.
+#[server(endpoint = "get_image")]
+pub async fn get_image(id: String) -> Result<engine::resources::ImageDetail, AppError> {
+    crate::auth::reply(
+        async {
+            let ctx = crate::auth::RequestCtx::authorize::<GetImage>(None).await?;
+            let user = ctx.require_user()?;
+            image_detail(&ctx.state, user, ctx.token.as_ref(), &id).await
+        }
+        .await,
+    )
+}
+
+/// An image's details, naming only the containers (using it) that the caller may see. Shared
+/// with the REST route.
+#[cfg(feature = "ssr")]
+pub async fn image_detail(
+    state: &crate::state::AppState,
+    user: &engine::accounts::User,
+    token: Option<&engine::tokens::TokenInfo>,
+    id: &str,
+) -> Result<engine::resources::ImageDetail, AppError> {
+    let mut detail = state.docker.inspect_image(id).await?;
+    detail.summary.used_by = visible(state, user, token)
+        .await?
+        .0
+        .into_iter()
+        .find(|i| i.id == detail.summary.id)
+        .map(|i| i.used_by)
+        .unwrap_or_default();
+    Ok(detail)
+}

@@ -185,7 +185,7 @@ fn ImageTable(list: Vec<ImageView>, admin: bool) -> impl IntoView {
             };
             view! {
                 <tr data-test="image-row">
-                    <td class="mono">{if image.tags.is_empty() { "<none>".to_owned() } else { image.tags.join(", ") }}</td>
+                    <td class="mono"><a href=format!("/images/{}", image.id) data-test="image-link">{if image.tags.is_empty() { "<none>".to_owned() } else { image.tags.join(", ") }}</a></td>
                     <td class="mono">{image.id.trim_start_matches("sha256:").get(..12).unwrap_or_default().to_owned()}</td>
                     <td>{format::bytes(image.size)}</td>
                     <td>{format::datetime(image.created_at)}</td>
@@ -425,4 +425,65 @@ fn VolumeTable(list: Vec<VolumeView>, names: Vec<(String, String)>, manage: bool
         </table>
     }
     .into_any()
+}
+
+/// `/images/:id`: an image's configuration, layers and build history.
+#[component]
+pub fn ImagePage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let detail = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        crate::api::objects::get_image,
+    );
+    view! {
+        <Title text="Image"/>
+        <Transition fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(e) => view! {
+                        <div class="page-header"><h1>"Image"</h1></div>
+                        <section class="panel error-panel" data-test="image-error"><p>{e.to_string()}</p></section>
+                    }.into_any(),
+                    Ok(d) => view! {
+                        <div class="page-header">
+                            <h1 class="mono" data-test="image-name">{d.summary.tags.first().cloned().unwrap_or_else(|| "<none>".into())}</h1>
+                            <a href="/images">"All images"</a>
+                        </div>
+                        <div class="grid-2">
+                            <section class="panel">
+                                <h2>"Summary"</h2>
+                                <dl class="facts">
+                                    <dt>"Id"</dt><dd class="mono">{d.summary.id.clone()}</dd>
+                                    <dt>"Tags"</dt><dd class="mono">{d.summary.tags.join(", ")}</dd>
+                                    <dt>"Size"</dt><dd>{format::bytes(d.summary.size)}</dd>
+                                    <dt>"Created"</dt><dd>{format::datetime(d.summary.created_at)}</dd>
+                                    <dt>"Platform"</dt><dd>{format!("{}/{}", d.os, d.architecture)}</dd>
+                                    <dt>"Command"</dt><dd class="mono">{d.entrypoint.iter().chain(&d.cmd).cloned().collect::<Vec<_>>().join(" ")}</dd>
+                                    <dt>"Ports"</dt><dd class="mono">{d.exposed_ports.join(", ")}</dd>
+                                    <dt>"Used by"</dt><dd>{users(&d.summary.used_by)}</dd>
+                                </dl>
+                                <h2>"Environment"</h2>
+                                <ul class="plain mono">{d.env.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
+                            </section>
+                            <section class="panel">
+                                <h2>"Layers"</h2>
+                                <ol class="mono" data-test="layers">{d.layers.iter().map(|l| view! { <li>{l.clone()}</li> }).collect_view()}</ol>
+                            </section>
+                        </div>
+                        <section class="panel">
+                            <h2>"History"</h2>
+                            <table class="table" data-test="history">
+                                <thead><tr><th>"Step"</th><th>"Size"</th><th>"Created"</th></tr></thead>
+                                <tbody>
+                                    {d.history.iter().map(|h| view! {
+                                        <tr><td class="mono">{h.created_by.clone()}</td><td>{format::bytes(h.size)}</td><td>{format::datetime(h.created_at)}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
 }

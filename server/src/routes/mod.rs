@@ -71,7 +71,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(containers::create_container))
         .routes(routes!(containers::get_policy, containers::put_policy))
         .routes(routes!(objects::list_images))
-        .routes(routes!(objects::remove_image))
+        .routes(routes!(objects::get_image, objects::remove_image))
         .routes(routes!(objects::prune_images))
         .routes(routes!(objects::list_networks))
         .routes(routes!(objects::create_network))

@@ -515,3 +515,23 @@ async fn attach(
     )
     .await
 }
+
+/// One image: configuration (secret-looking environment values masked), layers, history.
+#[utoipa::path(get, path = "/api/v1/images/{image}", tag = "images",
+    params(("image" = String, Path, description = "Image id (`sha256:…`) or `name:tag` without a registry path")),
+    responses(
+        (status = 200, description = "The image", body = engine::resources::ImageDetail),
+        (status = 404, description = "No such image", body = ApiError),
+    ))]
+pub async fn get_image(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    Path(image): Path<String>,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    match app::api::objects::image_detail(&state, &user, token.as_ref(), &image).await {
+        Ok(detail) => Json(detail).into_response(),
+        Err(e) => failed(e),
+    }
+}

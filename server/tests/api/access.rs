@@ -329,6 +329,7 @@ fn server_fn_args(
             ("connect", "true".into()),
         ],
         "remove_volume" => vec![("name", container.into())],
+        "get_image" => vec![("id", "sha256:0000000000000000".into())],
         "remove_image" => vec![
             ("id", "sha256:0000000000000000".into()),
             ("force", "false".into()),

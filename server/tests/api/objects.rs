@@ -275,6 +275,17 @@ async fn images_are_listed_with_their_users_and_only_admins_remove_them() {
     assert!(found["size"].as_i64().is_some_and(|s| s > 0), "{found}");
 
     let path = format!("/api/v1/images/{tag}");
+    let (status, detail) = call(&app, &team.viewer.1, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{detail}");
+    assert!(
+        detail["layers"].as_array().is_some_and(|l| !l.is_empty()),
+        "{detail}"
+    );
+    assert!(
+        detail["history"].to_string().contains("busybox"),
+        "{detail}"
+    );
+    assert_eq!(detail["summary"]["used_by"], json!([run.name("runner")]));
     let (status, _) = call(&app, &team.operator.1, Method::DELETE, &path, None).await;
     assert_eq!(
         status, 403,
