@@ -167,6 +167,10 @@ mod server {
         (<api::objects::ListImages as ServerFn>::PATH, Need::SignedIn),
         (<api::objects::GetImage as ServerFn>::PATH, Need::SignedIn),
         (
+            <api::objects::VolumeSizes as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
             <api::objects::RemoveImage as ServerFn>::PATH,
             Need::Platform("image", "remove"),
         ),

@@ -2,6 +2,7 @@
 //! operations on them (remove, prune, create).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest, VolumeCreateRequest};
@@ -17,6 +18,9 @@ use crate::resources::{
     HistoryStep, ImageDetail, ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView,
     WORKSPACE_LABEL,
 };
+
+/// Dangling images younger than this are not pruned (a build under way may still use them).
+const PRUNE_MIN_AGE: &str = "5m";
 
 /// Why an image, network or volume operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -285,15 +289,17 @@ impl DockerEngine {
             .collect())
     }
 
-    /// Removes dangling images (no tag, no container); reports what went and the space freed.
+    /// Removes dangling images (no tag, no container) older than five minutes; reports what went
+    /// and the space freed.
     pub async fn prune_images(&self) -> Result<PruneReport, ObjectError> {
         let report = self
             .call("images.prune", |d| async move {
                 d.prune_images(Some(PruneImagesOptions {
-                    filters: Some(HashMap::from([(
-                        "dangling".to_owned(),
-                        vec!["true".to_owned()],
-                    )])),
+                    // Dangling images of builds under way are younger: leave those alone.
+                    filters: Some(HashMap::from([
+                        ("dangling".to_owned(), vec!["true".to_owned()]),
+                        ("until".to_owned(), vec![PRUNE_MIN_AGE.to_owned()]),
+                    ])),
                 }))
                 .await
             })
@@ -544,6 +550,50 @@ impl DockerEngine {
     }
 }
 
+impl DockerEngine {
+    /// Bytes used by each volume the caller may see (`names`), read from its folder on the
+    /// engine's host; a volume whose folder Orbitr cannot read (another host, no permission) is
+    /// left out.
+    pub async fn volume_sizes(&self, names: Vec<String>) -> HashMap<String, i64> {
+        let local = self.host().starts_with("unix://");
+        let folders: Vec<(String, String)> = self
+            .volumes()
+            .iter()
+            .filter(|v| local && names.contains(&v.name))
+            .map(|v| (v.name.clone(), v.mountpoint.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            folders
+                .into_iter()
+                .filter_map(|(name, folder)| Some((name, folder_size(Path::new(&folder))?)))
+                .collect()
+        })
+        .await
+        .unwrap_or_default()
+    }
+}
+
+/// Bytes of the regular files under `root` (links not followed); `None` when it cannot be read.
+fn folder_size(root: &Path) -> Option<i64> {
+    let mut total: u64 = 0;
+    let mut pending = vec![std::fs::read_dir(root).ok()?];
+    while let Some(entries) = pending.pop() {
+        for entry in entries.flatten() {
+            let Ok(meta) = entry.path().symlink_metadata() else {
+                continue;
+            };
+            if meta.is_dir() {
+                if let Ok(inner) = std::fs::read_dir(entry.path()) {
+                    pending.push(inner);
+                }
+            } else if meta.is_file() {
+                total = total.saturating_add(meta.len());
+            }
+        }
+    }
+    i64::try_from(total).ok()
+}
+
 /// `a.b.c.d/n` (IPv4) or an IPv6 block.
 fn is_cidr(raw: &str) -> bool {
     let Some((addr, bits)) = raw.split_once('/') else {
@@ -558,7 +608,17 @@ fn is_cidr(raw: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_cidr;
+    use super::{folder_size, is_cidr};
+
+    #[test]
+    fn folder_sizes_add_up_files_below() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::create_dir(dir.path().join("sub")).expect("sub");
+        std::fs::write(dir.path().join("a"), [0_u8; 100]).expect("a");
+        std::fs::write(dir.path().join("sub/b"), [0_u8; 23]).expect("b");
+        assert_eq!(folder_size(dir.path()), Some(123));
+        assert_eq!(folder_size(&dir.path().join("missing")), None);
+    }
 
     #[test]
     fn cidr_blocks_are_checked() {

@@ -110,6 +110,7 @@ pub const REST: &[(Method, &str, Need)] = &[
         Need::Owned("network", "manage"),
     ),
     (Method::GET, "/api/v1/volumes", Need::SignedIn),
+    (Method::GET, "/api/v1/volumes/sizes", Need::SignedIn),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/volumes",

@@ -33,6 +33,19 @@ enum Scope {
     Nothing,
 }
 
+/// What the user may read in the audit log.
+fn scope_of(ctx: &crate::api::workspaces::WorkspaceContext) -> Scope {
+    if ctx.is_admin {
+        Scope::Everything
+    } else if ctx.can("audit", "read") {
+        ctx.current_workspace().map_or(Scope::Nothing, |w| {
+            Scope::Workspace(w.id.clone(), w.name.clone())
+        })
+    } else {
+        Scope::Nothing
+    }
+}
+
 /// `/audit`.
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -52,21 +65,18 @@ pub fn AuditPage() -> impl IntoView {
         }
     };
     let scope = move || {
-        workspaces.data.get().and_then(Result::ok).map(|ctx| {
-            if ctx.is_admin {
-                Scope::Everything
-            } else if ctx.can("audit", "read") {
-                ctx.current_workspace().map_or(Scope::Nothing, |w| {
-                    Scope::Workspace(w.id.clone(), w.name.clone())
-                })
-            } else {
-                Scope::Nothing
-            }
-        })
+        workspaces
+            .data
+            .get()
+            .and_then(Result::ok)
+            .map(|c| scope_of(&c))
     };
+    // The page waits for the user's workspaces (it needs to know what they may read), on the
+    // server as in the browser, instead of rendering empty and fetching again after hydration.
     let page = Resource::new(
-        move || (scope(), query()),
-        |(scope, query)| async move {
+        move || (workspaces.reload.get(), query()),
+        move |(_, query)| async move {
+            let scope = workspaces.data.await.ok().map(|c| scope_of(&c));
             match scope {
                 None => Ok(None),
                 Some(Scope::Everything) => list_audit(query).await.map(Some),

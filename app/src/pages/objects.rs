@@ -231,6 +231,7 @@ pub fn NetworksPage() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(false),
     );
+    let driver = RwSignal::new("bridge".to_owned());
     view! {
         <Title text="Networks"/>
         <div class="page-header"><h1>"Networks"</h1></div>
@@ -247,7 +248,7 @@ pub fn NetworksPage() -> impl IntoView {
                         workspace: current.clone().unwrap_or_default(),
                         spec: NetworkSpec {
                             name: name.get_untracked(),
-                            driver: String::new(),
+                            driver: driver.get_untracked(),
                             subnet: subnet.get_untracked(),
                             gateway: gateway.get_untracked(),
                             internal: internal.get_untracked(),
@@ -258,6 +259,16 @@ pub fn NetworksPage() -> impl IntoView {
                     {manage.then(|| view! {
                         <form class="panel form form-inline" data-test="new-network" on:submit=on_submit>
                             <TextField label="Name" field="name" value=name error=error/>
+                            <div class="field">
+                                <label>"Driver"
+                                    <select name="driver" on:change=move |ev| driver.set(event_target_value(&ev))>
+                                        <option value="bridge">"bridge"</option>
+                                        <option value="macvlan">"macvlan"</option>
+                                        <option value="ipvlan">"ipvlan"</option>
+                                        <option value="overlay">"overlay (Swarm)"</option>
+                                    </select>
+                                </label>
+                            </div>
                             <TextField label="Subnet" field="subnet" value=subnet error=error/>
                             <TextField label="Gateway" field="gateway" value=gateway error=error/>
                             <label class="inline"><input type="checkbox" on:change=move |ev| internal.set(event_target_checked(&ev))/>" Internal (no outside access)"</label>
@@ -343,6 +354,11 @@ pub fn VolumesPage() -> impl IntoView {
     let workspaces = use_workspaces();
     let initial = Resource::new(|| (), |()| list_volumes());
     let create = ServerAction::<CreateVolume>::new();
+    // Sizes are read from disk, once per page load and after each create.
+    let sizes = Resource::new(
+        move || create.version().get(),
+        |_| crate::api::objects::volume_sizes(),
+    );
     let error = last_error(create.value());
     let name = RwSignal::new(String::new());
     view! {
@@ -382,7 +398,8 @@ pub fn VolumesPage() -> impl IntoView {
                     })}
                     {move || {
                         let names = names.clone();
-                        live_or_first(live.objects().volumes, &first, move |list| view! { <VolumeTable list=list names=names manage=manage/> })
+                        let sizes = sizes.get().and_then(Result::ok).unwrap_or_default();
+                        live_or_first(live.objects().volumes, &first, move |list| view! { <VolumeTable list=list names=names manage=manage sizes=sizes/> })
                     }}
                 }
             })}
@@ -391,7 +408,12 @@ pub fn VolumesPage() -> impl IntoView {
 }
 
 #[component]
-fn VolumeTable(list: Vec<VolumeView>, names: Vec<(String, String)>, manage: bool) -> impl IntoView {
+fn VolumeTable(
+    list: Vec<VolumeView>,
+    names: Vec<(String, String)>,
+    manage: bool,
+    sizes: std::collections::HashMap<String, i64>,
+) -> impl IntoView {
     if list.is_empty() {
         return view! { <section class="panel empty-state"><p>"No volumes yet."</p></section> }
             .into_any();
@@ -408,6 +430,7 @@ fn VolumeTable(list: Vec<VolumeView>, names: Vec<(String, String)>, manage: bool
                 <tr data-test="volume-row" data-name=v.name.clone()>
                     <td class="mono">{v.name.clone()}</td>
                     <td>{v.driver.clone()}</td>
+                    <td data-test="volume-size">{sizes.get(&v.name).map_or_else(|| "unknown".to_owned(), |b| format::bytes(*b))}</td>
                     <td>{format::datetime(v.created_at)}</td>
                     <td class:muted=v.workspace.is_none()>{owner_name(v.workspace.as_deref(), &names)}</td>
                     <td class:muted=v.used_by.is_empty()>{users(&v.used_by)}</td>
@@ -420,7 +443,7 @@ fn VolumeTable(list: Vec<VolumeView>, names: Vec<(String, String)>, manage: bool
         .collect_view();
     view! {
         <table class="table" data-test="volumes">
-            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Created"</th><th>"Workspace"</th><th>"Containers"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Driver"</th><th>"Size"</th><th>"Created"</th><th>"Workspace"</th><th>"Containers"</th><th></th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
     }

@@ -77,6 +77,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::create_network))
         .routes(routes!(objects::remove_network))
         .routes(routes!(objects::list_volumes))
+        .routes(routes!(objects::volume_sizes))
         .routes(routes!(objects::create_volume))
         .routes(routes!(objects::remove_volume))
         .routes(routes!(objects::prune_volumes))

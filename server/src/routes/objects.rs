@@ -535,3 +535,21 @@ pub async fn get_image(
         Err(e) => failed(e),
     }
 }
+
+/// Bytes used by each volume the caller may see, read from its folder on the engine's host
+/// (volumes Orbitr cannot read, e.g. on another host, are left out).
+#[utoipa::path(get, path = "/api/v1/volumes/sizes", tag = "volumes",
+    responses((status = 200, description = "Volume name → bytes", body = std::collections::HashMap<String, i64>)))]
+pub async fn volume_sizes(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Response {
+    match lists(&state, &user, token).await {
+        Ok((_, _, volumes)) => {
+            let names = volumes.into_iter().map(|v| v.name).collect();
+            Json(state.docker.volume_sizes(names).await).into_response()
+        }
+        Err(e) => failed(e),
+    }
+}

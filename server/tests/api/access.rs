@@ -334,7 +334,9 @@ fn server_fn_args(
             ("id", "sha256:0000000000000000".into()),
             ("force", "false".into()),
         ],
-        "list_images" | "list_networks" | "list_volumes" | "prune_images" => vec![],
+        "list_images" | "list_networks" | "list_volumes" | "prune_images" | "volume_sizes" => {
+            vec![]
+        }
         "create_network" => vec![
             ("workspace", ws.into()),
             ("spec[name]", "not a name".into()),

@@ -91,6 +91,39 @@ async fn volumes_and_networks_are_created_used_refused_in_use_and_removed() {
     .await;
     assert_eq!(status, 201, "{container}");
     let user = run.name("user");
+    // The container writes into the volume; its size is read from disk.
+    let id = container["id"].as_str().expect("id").to_owned();
+    let exec = run
+        .docker()
+        .create_exec(
+            &id,
+            bollard::models::ExecConfig {
+                cmd: Some(vec![
+                    "sh".into(),
+                    "-c".into(),
+                    "head -c 300000 /dev/zero > /data/blob".into(),
+                ]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("exec");
+    run.docker()
+        .start_exec(
+            &exec.id,
+            Some(bollard::exec::StartExecOptions {
+                detach: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("start exec");
+    let (size, _) = wait_for("the volume's size", Duration::from_secs(3), || async {
+        let (_, sizes) = call(&app, op, Method::GET, "/api/v1/volumes/sizes", None).await;
+        sizes[&volume].as_i64().filter(|s| *s >= 300_000)
+    })
+    .await;
+    assert!(size < 400_000, "{size}");
     let (found, _) = wait_for("the users to be listed", Duration::from_secs(3), || async {
         let v = listed(&app, op, "/api/v1/volumes", &volume).await?;
         let n = listed(&app, op, "/api/v1/networks", &network).await?;
