@@ -110,6 +110,8 @@ async fn changes_made_outside_orbitr_reach_the_live_state_by_themselves() {
             _ => {}
         }
     }
+    // `removing` is a real, brief state a read may catch during the removal.
+    story.retain(|s| s != "removing");
     assert_eq!(story, ["created", "running", "exited", "removed"]);
 }
 
