@@ -65,6 +65,21 @@ pub(crate) struct Dirty {
 }
 
 impl Dirty {
+    pub const IMAGES: Self = Self {
+        images: true,
+        networks: false,
+        volumes: false,
+    };
+    pub const NETWORKS: Self = Self {
+        images: false,
+        networks: true,
+        volumes: false,
+    };
+    pub const VOLUMES: Self = Self {
+        images: false,
+        networks: false,
+        volumes: true,
+    };
     pub const ALL: Self = Self {
         images: true,
         networks: true,
@@ -278,11 +293,7 @@ impl DockerEngine {
             })
             .await
             .map_err(|e| refused("image", e))?;
-        self.refresh_objects(Dirty {
-            images: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::IMAGES).await?;
         Ok(removed
             .into_iter()
             .filter_map(|r| r.deleted.or(r.untagged))
@@ -304,11 +315,7 @@ impl DockerEngine {
                 .await
             })
             .await?;
-        self.refresh_objects(Dirty {
-            images: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::IMAGES).await?;
         Ok(PruneReport {
             removed: report
                 .images_deleted
@@ -390,11 +397,7 @@ impl DockerEngine {
             })
             .await
             .map_err(|e| refused("network", e))?;
-        self.refresh_objects(Dirty {
-            networks: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::NETWORKS).await?;
         self.networks()
             .iter()
             .find(|n| n.id == created.id)
@@ -410,11 +413,7 @@ impl DockerEngine {
         })
         .await
         .map_err(|e| refused("network", e))?;
-        self.refresh_objects(Dirty {
-            networks: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::NETWORKS).await?;
         Ok(())
     }
 
@@ -495,11 +494,7 @@ impl DockerEngine {
         })
         .await
         .map_err(|e| refused("volume", e))?;
-        self.refresh_objects(Dirty {
-            volumes: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::VOLUMES).await?;
         self.volumes()
             .iter()
             .find(|v| v.name == name)
@@ -516,11 +511,7 @@ impl DockerEngine {
         })
         .await
         .map_err(|e| refused("volume", e))?;
-        self.refresh_objects(Dirty {
-            volumes: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::VOLUMES).await?;
         Ok(())
     }
 
@@ -538,11 +529,7 @@ impl DockerEngine {
                 .await
             })
             .await?;
-        self.refresh_objects(Dirty {
-            volumes: true,
-            ..Dirty::default()
-        })
-        .await?;
+        self.refresh_objects(Dirty::VOLUMES).await?;
         Ok(PruneReport {
             removed: report.volumes_deleted.unwrap_or_default(),
             space_reclaimed: report.space_reclaimed.unwrap_or(0),

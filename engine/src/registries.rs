@@ -328,13 +328,7 @@ impl DockerEngine {
             )
         });
         report(progress);
-        if let Err(e) = self
-            .refresh_objects(Dirty {
-                images: true,
-                ..Dirty::default()
-            })
-            .await
-        {
+        if let Err(e) = self.refresh_objects(Dirty::IMAGES).await {
             tracing::debug!(error = %e, "image list refresh after a pull failed");
         }
         match failure {

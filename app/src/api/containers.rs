@@ -106,12 +106,7 @@ pub async fn container_action(id: String, action: String) -> Result<ContainerVie
                     ),
                 }
             })?;
-            let container = ctx
-                .state
-                .docker
-                .containers()
-                .find(&id)
-                .ok_or_else(|| AppError::NotFound("container".into()))?;
+            let container = find_container(&ctx.state, &id)?;
             let result = ctx
                 .state
                 .docker
@@ -136,12 +131,7 @@ pub async fn rename_container(id: String, name: String) -> Result<(), AppError> 
         async {
             let ctx = crate::auth::RequestCtx::authorize_owned::<RenameContainer>("container", &id)
                 .await?;
-            let container = ctx
-                .state
-                .docker
-                .containers()
-                .find(&id)
-                .ok_or_else(|| AppError::NotFound("container".into()))?;
+            let container = find_container(&ctx.state, &id)?;
             let result = ctx
                 .state
                 .docker
@@ -165,12 +155,7 @@ pub async fn remove_container(id: String, volumes: bool) -> Result<(), AppError>
         async {
             let ctx = crate::auth::RequestCtx::authorize_owned::<RemoveContainer>("container", &id)
                 .await?;
-            let container = ctx
-                .state
-                .docker
-                .containers()
-                .find(&id)
-                .ok_or_else(|| AppError::NotFound("container".into()))?;
+            let container = find_container(&ctx.state, &id)?;
             let result = ctx
                 .state
                 .docker
@@ -253,6 +238,19 @@ pub fn create_target(spec: &ContainerSpec) -> String {
     } else {
         format!("container:{} ({})", spec.name.trim(), spec.image.trim())
     }
+}
+
+/// A container of the live state by id, name or id prefix, or `NotFound`.
+#[cfg(feature = "ssr")]
+pub fn find_container(
+    state: &crate::state::AppState,
+    key: &str,
+) -> Result<ContainerView, AppError> {
+    state
+        .docker
+        .containers()
+        .find(key)
+        .ok_or_else(|| AppError::NotFound("container".into()))
 }
 
 /// `container:<name> (<short id>)`, how audit records name a container.

@@ -5,7 +5,7 @@
 //! container, in the workspace that owns it).
 
 use app::AppState;
-use app::api::containers::{create_checked, create_target, target};
+use app::api::containers::{create_checked, create_target, find_container, target};
 use app::auth::{CurrentUser, TokenAuth};
 use app::error::AppError;
 use axum::extract::{Path, Query, State};
@@ -95,8 +95,9 @@ pub async fn list_containers(
     )
 )]
 pub async fn get_container(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let Some(found) = state.docker.containers().find(&key) else {
-        return failed(AppError::NotFound("container".into()));
+    let found = match find_container(&state, &key) {
+        Ok(found) => found,
+        Err(e) => return failed(e),
     };
     match state.docker.inspect_container(&found.id).await {
         Ok(detail) => Json(detail).into_response(),
@@ -133,8 +134,9 @@ pub async fn container_action(
             message: format!("{action:?}: use start, stop, restart, kill, pause or unpause"),
         });
     };
-    let Some(found) = state.docker.containers().find(&key) else {
-        return failed(AppError::NotFound("container".into()));
+    let found = match find_container(&state, &key) {
+        Ok(found) => found,
+        Err(e) => return failed(e),
     };
     let result = state
         .docker
@@ -183,8 +185,9 @@ pub async fn rename_container(
     Path(key): Path<String>,
     Json(body): Json<NewName>,
 ) -> Response {
-    let Some(found) = state.docker.containers().find(&key) else {
-        return failed(AppError::NotFound("container".into()));
+    let found = match find_container(&state, &key) {
+        Ok(found) => found,
+        Err(e) => return failed(e),
     };
     let result = state.docker.rename_container(&found.id, &body.name).await;
     audit
@@ -227,8 +230,9 @@ pub async fn remove_container(
     Path(key): Path<String>,
     Query(options): Query<RemoveOptions>,
 ) -> Response {
-    let Some(found) = state.docker.containers().find(&key) else {
-        return failed(AppError::NotFound("container".into()));
+    let found = match find_container(&state, &key) {
+        Ok(found) => found,
+        Err(e) => return failed(e),
     };
     let result = state
         .docker
