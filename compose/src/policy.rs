@@ -227,6 +227,75 @@ impl SecurityPolicy {
     }
 }
 
+/// Every violation of `policy` by the services of `project`, as diagnostics at the field that
+/// asks for it (`services.web.volumes[2]`, line and column).
+pub fn check_project(
+    project: &crate::model::Project,
+    policy: &SecurityPolicy,
+) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::{Diagnostic, join_index, join_key};
+    use crate::model::MountKind;
+    let mut found = Vec::new();
+    for (name, service) in &project.services {
+        // Bind sources in order, with the field each came from, so a violation names its line.
+        let mut binds: Vec<(String, String)> = Vec::new();
+        for (i, mount) in service.volumes.iter().enumerate() {
+            if let (MountKind::Bind, Some(source)) = (mount.kind, &mount.source) {
+                binds.push((source.clone(), join_index("volumes", i)));
+            }
+        }
+        for (section, mounts, defined) in [
+            ("secrets", &service.secrets, &project.secrets),
+            ("configs", &service.configs, &project.configs),
+        ] {
+            for (i, m) in mounts.iter().enumerate() {
+                if let Some(file) = defined.get(&m.source).and_then(|d| d.file.clone()) {
+                    binds.push((file, join_index(section, i)));
+                }
+            }
+        }
+        for (i, mount) in service.volumes.iter().enumerate() {
+            let Some(def) = mount.source.as_ref().and_then(|s| project.volumes.get(s)) else {
+                continue;
+            };
+            // `driver_opts: {type: none, o: bind, device: /path}` is a bind mount in disguise.
+            let is_bind = def
+                .driver_opts
+                .get("o")
+                .is_some_and(|o| o.split(',').any(|x| x == "bind"));
+            if let (true, Some(device)) = (is_bind, def.driver_opts.get("device")) {
+                binds.push((device.clone(), join_index("volumes", i)));
+            }
+        }
+        let privileges = Privileges {
+            privileged: service.privileged,
+            network_mode: service.network_mode.clone(),
+            pid_mode: service.pid.clone(),
+            ipc_mode: service.ipc.clone(),
+            binds: binds.iter().map(|(b, _)| b.clone()).collect(),
+            cap_add: service.cap_add.clone(),
+            devices: service
+                .devices
+                .iter()
+                .map(|d| d.split(':').next().unwrap_or(d).to_owned())
+                .collect(),
+        };
+        for v in policy.check(&privileges) {
+            let field = match (v.field.as_str(), v.index) {
+                ("volumes", Some(i)) => binds.get(i).map(|(_, f)| f.clone()).unwrap_or_default(),
+                ("network_mode", _) => "network_mode".to_owned(),
+                ("pid_mode", _) => "pid".to_owned(),
+                ("ipc_mode", _) => "ipc".to_owned(),
+                (f, Some(i)) => join_index(f, i),
+                (f, None) => f.to_owned(),
+            };
+            let path = format!("{}.{field}", join_key("services", name));
+            found.push(Diagnostic::error(path, service.pos_of(&field), v.message));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,74 +244,7 @@ pub fn detail_of(c: &ContainerInspectResponse) -> ContainerDetail {
     }
 }
 
-/// Splits a command line like a shell: whitespace separates words, single or double quotes
-/// group them, a backslash escapes the next character (outside single quotes).
-pub fn split_command(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(ch) = chars.next() {
-        match (quote, ch) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('\''), c) => word.push(c),
-            (_, '\\') => {
-                word.push(chars.next().ok_or("a backslash ends the command")?);
-                in_word = true;
-            }
-            (Some(_), c) => word.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(ch);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if let Some(q) = quote {
-        return Err(format!("the quote {q} is never closed"));
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
-}
-
-/// `512m`, `1g`, `1.5GiB`, `1048576` → bytes.
-pub fn parse_bytes(raw: &str) -> Result<i64, String> {
-    let text = raw.trim().to_ascii_lowercase();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a size like 512m or 1g"))?;
-    let unit = unit.trim().trim_end_matches("ib").trim_end_matches('b');
-    let factor: f64 = match unit {
-        "" => 1.0,
-        "k" => 1024.0,
-        "m" => 1024.0 * 1024.0,
-        "g" => 1024.0 * 1024.0 * 1024.0,
-        "t" => 1024.0_f64.powi(4),
-        _ => return Err(format!("{raw:?}: unknown unit (use k, m, g or t)")),
-    };
-    let bytes = value * factor;
-    if !(bytes.is_finite() && (1.0..9.0e18).contains(&bytes)) {
-        return Err(format!("{raw:?} is out of range"));
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    Ok(bytes as i64)
-}
+pub use compose::units::{parse_bytes, split_command};
 
 /// A checked create request: what goes to the engine, and what the policy looks at.
 #[derive(Debug)]
@@ -590,7 +523,7 @@ fn non_blank(list: &[String]) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, s)| !s.is_empty())
 }
 
-fn parse_restart(raw: &str) -> Result<RestartPolicy, String> {
+pub(crate) fn parse_restart(raw: &str) -> Result<RestartPolicy, String> {
     let (name, retries) = match raw.split_once(':') {
         Some((name, n)) => (
             name,
