@@ -19,6 +19,8 @@ pub mod containers;
 #[cfg(feature = "runtime")]
 pub mod db;
 #[cfg(feature = "runtime")]
+pub mod deploy;
+#[cfg(feature = "runtime")]
 pub mod docker;
 #[cfg(feature = "runtime")]
 pub mod identities;
@@ -40,6 +42,8 @@ pub mod secrets;
 pub mod sessions;
 #[cfg(feature = "runtime")]
 pub mod signins;
+#[cfg(feature = "runtime")]
+pub mod stacks;
 #[cfg(feature = "runtime")]
 pub mod tokens;
 #[cfg(feature = "runtime")]

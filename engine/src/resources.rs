@@ -12,6 +12,8 @@ pub use compose::policy::{SecurityPolicy, Violation};
 pub const WORKSPACE_LABEL: &str = "dev.orbitr.workspace";
 /// The Compose CLI's project label: the stack a container belongs to.
 pub const PROJECT_LABEL: &str = "com.docker.compose.project";
+/// The stack (by name) an Orbitr-deployed object belongs to.
+pub const STACK_LABEL: &str = "dev.orbitr.stack";
 /// The Compose CLI's service label.
 pub const SERVICE_LABEL: &str = "com.docker.compose.service";
 
@@ -447,6 +449,142 @@ pub struct ContainerList {
     pub containers: Vec<ContainerView>,
     /// True while the engine is unreachable: this is the last state Orbitr saw.
     pub stale: bool,
+}
+
+/// The Compose CLI's label holding a service's configuration hash.
+pub const CONFIG_HASH_LABEL: &str = "com.docker.compose.config-hash";
+/// The Compose CLI's label numbering a service's replicas from 1.
+pub const NUMBER_LABEL: &str = "com.docker.compose.container-number";
+/// The Compose CLI's label marking `run` containers.
+pub const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
+
+/// A stack in lists: its name, workspace, and how many of its containers run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StackSummary {
+    pub id: String,
+    /// The Compose project name.
+    pub name: String,
+    pub workspace: String,
+    /// Services in the latest saved revision.
+    pub services: Vec<String>,
+    /// Containers of the project that are up.
+    pub running: u32,
+    /// Containers of the project the engine has.
+    pub containers: u32,
+    /// Latest saved revision.
+    pub revision: i64,
+    /// The revision last deployed, if any.
+    pub deployed_revision: Option<i64>,
+    pub updated_at: i64,
+    /// The last operation (deploy, stop, down…), if any.
+    pub last_deploy: Option<DeployBrief>,
+}
+
+/// How a deploy (or stop, down…) went, in short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeployBrief {
+    pub id: String,
+    pub operation: String,
+    pub revision: Option<i64>,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// `running`, `succeeded` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+}
+
+/// A stack with its files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StackDetail {
+    pub summary: StackSummary,
+    pub compose: String,
+    pub env: String,
+    /// The compose file of the deployed revision, to diff against before a deploy.
+    pub deployed_compose: Option<String>,
+    pub revisions: Vec<RevisionBrief>,
+}
+
+/// One saved revision, in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RevisionBrief {
+    pub number: i64,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A saved revision with its files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Revision {
+    pub number: i64,
+    pub compose: String,
+    pub env: String,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// The step a deploy event reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployPhase {
+    /// The plan, one event per action (message = the action).
+    Planned,
+    Pulling,
+    Pulled,
+    Creating,
+    Starting,
+    /// Waiting for a dependency's condition (message says which).
+    Waiting,
+    Running,
+    Healthy,
+    /// A one-shot service ended successfully.
+    Completed,
+    Kept,
+    Stopping,
+    Removed,
+    Failed,
+    /// The whole operation ended (message says how).
+    Finished,
+}
+
+/// One step of a deploy's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeployEvent {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub service: Option<String>,
+    pub container: Option<String>,
+    pub phase: DeployPhase,
+    pub message: String,
+    /// Bytes so far and in all, while pulling.
+    pub current: Option<i64>,
+    pub total: Option<i64>,
+}
+
+/// What an operation request on a stack carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OperationForm {
+    /// `deploy`, `stop`, `start`, `restart`, `down` or `pull`.
+    pub operation: String,
+    /// Deploy this saved revision (a rollback).
+    #[serde(default)]
+    pub revision: Option<i64>,
+    /// Remove containers of services no longer in the file.
+    #[serde(default)]
+    pub remove_orphans: bool,
+    /// Recreate containers even when their configuration did not change.
+    #[serde(default)]
+    pub force_recreate: bool,
+    /// `down` only: remove the stack's volumes too.
+    #[serde(default)]
+    pub volumes: bool,
+}
+
+/// A deploy with all its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeployRecord {
+    pub brief: DeployBrief,
+    pub stack: String,
+    pub events: Vec<DeployEvent>,
 }
 
 #[cfg(test)]

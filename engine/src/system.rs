@@ -132,4 +132,10 @@ pub enum LiveEvent {
     Pull {
         pull: crate::resources::PullProgress,
     },
+    /// One step of an operation (deploy, stop…) on a stack of one of the viewer's workspaces.
+    Deploy {
+        /// The stack's id.
+        stack: String,
+        event: crate::resources::DeployEvent,
+    },
 }

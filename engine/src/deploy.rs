@@ -1,0 +1,1169 @@
+//! Deploying Compose projects: observe the project's containers by label, reconcile (pure, in
+//! `compose::plan`), then carry the plan out: images first (so a failed pull leaves nothing
+//! half-made), then networks and volumes, then services in parallel as far as `depends_on`
+//! allows, each waiting for its dependencies' conditions.
+//!
+//! Containers carry the Compose CLI's labels, so `docker compose -p NAME ps/logs/down` works on
+//! what Orbitr deployed, and a project the CLI started is observed the same way.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bollard::auth::DockerCredentials;
+use bollard::models::{
+    ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig,
+    HostConfigLogConfig, Mount as EngineMount, MountType, NetworkConnectRequest,
+    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesUlimits, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
+    RemoveContainerOptions, StopContainerOptions,
+};
+use compose::model::{Condition, MountKind, Project, Service};
+use compose::plan::{
+    Action, Observed, ObservedContainer, ReconcileOptions, container_name, reconcile,
+};
+use futures::future::join_all;
+use tokio::sync::watch;
+
+use crate::containers::parse_restart;
+use crate::docker::{DockerEngine, DockerError};
+use crate::objects::Dirty;
+use crate::resources::{
+    CONFIG_HASH_LABEL, DeployEvent, DeployPhase, NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL,
+    PullProgress, SERVICE_LABEL, STACK_LABEL, WORKSPACE_LABEL,
+};
+
+/// The Compose CLI's labels on networks and volumes.
+const NETWORK_LABEL: &str = "com.docker.compose.network";
+const VOLUME_LABEL: &str = "com.docker.compose.volume";
+const WORKING_DIR_LABEL: &str = "com.docker.compose.project.working_dir";
+const CONFIG_FILES_LABEL: &str = "com.docker.compose.project.config_files";
+const VERSION_LABEL: &str = "com.docker.compose.version";
+
+/// Receives each progress event as it happens.
+pub type Reporter = Arc<dyn Fn(DeployEvent) + Send + Sync>;
+
+/// Everything a deploy needs, checked beforehand.
+#[derive(Clone)]
+pub struct DeployContext {
+    /// The Compose project name (the stack's name).
+    pub project_name: String,
+    pub workspace: String,
+    pub project: Project,
+    /// The stack folder (for the CLI's labels).
+    pub working_dir: String,
+    pub options: ReconcileOptions,
+    /// Registry credentials by image reference, for pulls.
+    pub credentials: HashMap<String, DockerCredentials>,
+    /// Longest wait for a dependency's condition.
+    pub wait_timeout: Duration,
+}
+
+/// A service's progress as its dependants see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ServiceState {
+    Pending,
+    /// Its containers were started (or kept running).
+    Started(Vec<String>),
+    Failed(String),
+}
+
+/// An event at `now`.
+pub fn event(
+    service: Option<&str>,
+    container: Option<&str>,
+    phase: DeployPhase,
+    message: impl Into<String>,
+) -> DeployEvent {
+    DeployEvent {
+        at: crate::db::now_ms(),
+        service: service.map(str::to_owned),
+        container: container.map(str::to_owned),
+        phase,
+        message: message.into(),
+        current: None,
+        total: None,
+    }
+}
+
+fn project_filter(name: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_owned(), vec![format!("{PROJECT_LABEL}={name}")])])
+}
+
+/// The engine request for replica `number` of `service`, and the networks to connect after
+/// creating it (the engine attaches one network at create time).
+pub fn container_body(
+    ctx: &DeployContext,
+    service: &Service,
+    number: u32,
+) -> (ContainerCreateBody, Vec<(String, EndpointSettings)>) {
+    let project = &ctx.project;
+    let name = &ctx.project_name;
+    let mut labels: HashMap<String, String> = service.labels.clone().into_iter().collect();
+    labels.insert(PROJECT_LABEL.into(), name.clone());
+    labels.insert(SERVICE_LABEL.into(), service.name.clone());
+    labels.insert(NUMBER_LABEL.into(), number.to_string());
+    labels.insert(ONEOFF_LABEL.into(), "False".into());
+    labels.insert(CONFIG_HASH_LABEL.into(), service.config_hash());
+    labels.insert(WORKING_DIR_LABEL.into(), ctx.working_dir.clone());
+    labels.insert(
+        CONFIG_FILES_LABEL.into(),
+        format!("{}/compose.yaml", ctx.working_dir),
+    );
+    labels.insert(VERSION_LABEL.into(), "orbitr".into());
+    labels.insert(WORKSPACE_LABEL.into(), ctx.workspace.clone());
+    labels.insert(STACK_LABEL.into(), name.clone());
+
+    let env: Vec<String> = service
+        .environment
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+        .collect();
+    let mut exposed: Vec<String> = service
+        .expose
+        .iter()
+        .map(|e| {
+            if e.contains('/') {
+                e.clone()
+            } else {
+                format!("{e}/tcp")
+            }
+        })
+        .collect();
+    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
+    for port in &service.ports {
+        let key = format!("{}/{}", port.target, port.protocol);
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        bindings
+            .entry(key)
+            .or_insert_with(|| Some(Vec::new()))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: port.host_ip.clone(),
+                host_port: port.published.clone(),
+            });
+    }
+    let mut mounts: Vec<EngineMount> = service
+        .volumes
+        .iter()
+        .map(|m| EngineMount {
+            target: Some(m.target.clone()),
+            source: match (m.kind, &m.source) {
+                (MountKind::Volume, Some(s)) => Some(project.volume_name(name, s)),
+                (_, s) => s.clone(),
+            },
+            typ: Some(match m.kind {
+                MountKind::Bind => MountType::BIND,
+                MountKind::Volume => MountType::VOLUME,
+                MountKind::Tmpfs => MountType::TMPFS,
+            }),
+            read_only: Some(m.read_only),
+            ..Default::default()
+        })
+        .collect();
+    for (mounts_of, defined) in [
+        (&service.secrets, &project.secrets),
+        (&service.configs, &project.configs),
+    ] {
+        for m in mounts_of {
+            if let Some(file) = defined.get(&m.source).and_then(|d| d.file.clone()) {
+                mounts.push(EngineMount {
+                    target: Some(m.target.clone()),
+                    source: Some(file),
+                    typ: Some(MountType::BIND),
+                    read_only: Some(true),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    let tmpfs: HashMap<String, String> = service
+        .tmpfs
+        .iter()
+        .map(|t| match t.split_once(':') {
+            Some((path, opts)) => (path.to_owned(), opts.to_owned()),
+            None => (t.clone(), String::new()),
+        })
+        .collect();
+    let devices: Vec<DeviceMapping> = service
+        .devices
+        .iter()
+        .map(|d| {
+            let parts: Vec<&str> = d.split(':').collect();
+            DeviceMapping {
+                path_on_host: Some(parts[0].to_owned()),
+                path_in_container: Some(parts.get(1).unwrap_or(&parts[0]).to_string()),
+                cgroup_permissions: Some(parts.get(2).unwrap_or(&"rwm").to_string()),
+            }
+        })
+        .collect();
+    let healthcheck = service.healthcheck.as_ref().map(|h| HealthConfig {
+        test: (!h.test.is_empty()).then(|| h.test.clone()),
+        interval: h.interval_ns,
+        timeout: h.timeout_ns,
+        retries: h.retries,
+        start_period: h.start_period_ns,
+        start_interval: h.start_interval_ns,
+    });
+
+    // Networks: the first at create time, the others connected before the start.
+    let mut endpoints: Vec<(String, EndpointSettings)> = service
+        .networks
+        .iter()
+        .map(|(key, attachment)| {
+            let mut aliases = vec![service.name.clone()];
+            aliases.extend(attachment.aliases.iter().cloned());
+            let settings = EndpointSettings {
+                aliases: Some(aliases),
+                ipam_config: (attachment.ipv4_address.is_some()
+                    || attachment.ipv6_address.is_some())
+                .then(|| bollard::models::EndpointIpamConfig {
+                    ipv4_address: attachment.ipv4_address.clone(),
+                    ipv6_address: attachment.ipv6_address.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            (project.network_name(name, key), settings)
+        })
+        .collect();
+    let network_mode = match &service.network_mode {
+        Some(mode) => Some(
+            mode.strip_prefix("service:")
+                .map_or_else(|| mode.clone(), |svc| format!("container:{name}-{svc}-1")),
+        ),
+        None => endpoints.first().map(|(n, _)| n.clone()),
+    };
+    let first = if service.network_mode.is_none() && !endpoints.is_empty() {
+        Some(endpoints.remove(0))
+    } else {
+        None
+    };
+    let restart_policy = service
+        .restart
+        .as_deref()
+        .and_then(|r| parse_restart(r).ok());
+    #[allow(clippy::cast_possible_truncation)]
+    let nano_cpus = service.cpus.map(|c| (c * 1e9) as i64);
+    let body = ContainerCreateBody {
+        image: service.image.clone(),
+        cmd: service.command.clone(),
+        entrypoint: service.entrypoint.clone(),
+        env: Some(env),
+        labels: Some(labels),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        hostname: service.hostname.clone(),
+        domainname: service.domainname.clone(),
+        user: service.user.clone(),
+        working_dir: service.working_dir.clone(),
+        tty: Some(service.tty),
+        open_stdin: Some(service.stdin_open),
+        stop_signal: service.stop_signal.clone(),
+        stop_timeout: service.stop_grace_period_ns.map(|ns| ns / 1_000_000_000),
+        healthcheck,
+        host_config: Some(HostConfig {
+            mounts: (!mounts.is_empty()).then_some(mounts),
+            port_bindings: (!bindings.is_empty()).then_some(bindings),
+            network_mode,
+            restart_policy,
+            nano_cpus,
+            memory: service.mem_limit,
+            memory_swap: service.memswap_limit,
+            memory_reservation: service.mem_reservation,
+            cpu_shares: service.cpu_shares,
+            pids_limit: service.pids_limit,
+            privileged: Some(service.privileged),
+            cap_add: (!service.cap_add.is_empty()).then(|| service.cap_add.clone()),
+            cap_drop: (!service.cap_drop.is_empty()).then(|| service.cap_drop.clone()),
+            devices: (!devices.is_empty()).then_some(devices),
+            dns: (!service.dns.is_empty()).then(|| service.dns.clone()),
+            dns_search: (!service.dns_search.is_empty()).then(|| service.dns_search.clone()),
+            dns_options: (!service.dns_opt.is_empty()).then(|| service.dns_opt.clone()),
+            extra_hosts: (!service.extra_hosts.is_empty()).then(|| service.extra_hosts.clone()),
+            security_opt: (!service.security_opt.is_empty()).then(|| service.security_opt.clone()),
+            group_add: (!service.group_add.is_empty()).then(|| service.group_add.clone()),
+            pid_mode: service.pid.clone(),
+            ipc_mode: service.ipc.clone(),
+            userns_mode: service.userns_mode.clone(),
+            cgroup_parent: service.cgroup_parent.clone(),
+            runtime: service.runtime.clone(),
+            shm_size: service.shm_size,
+            readonly_rootfs: Some(service.read_only),
+            init: service.init,
+            oom_score_adj: service.oom_score_adj,
+            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
+            ulimits: (!service.ulimits.is_empty()).then(|| {
+                service
+                    .ulimits
+                    .iter()
+                    .map(|(name, (soft, hard))| ResourcesUlimits {
+                        name: Some(name.clone()),
+                        soft: Some(*soft),
+                        hard: Some(*hard),
+                    })
+                    .collect()
+            }),
+            sysctls: (!service.sysctls.is_empty())
+                .then(|| service.sysctls.clone().into_iter().collect()),
+            log_config: service.logging.as_ref().map(|l| HostConfigLogConfig {
+                typ: l.driver.clone(),
+                config: Some(l.options.clone().into_iter().collect()),
+            }),
+            ..Default::default()
+        }),
+        networking_config: first.map(|(n, settings)| NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(n, settings)])),
+        }),
+        ..Default::default()
+    };
+    (body, endpoints)
+}
+
+/// The observed container of a project, from its labels; `None` when it is not a service's.
+fn observed_of(c: &bollard::models::ContainerSummary) -> Option<ObservedContainer> {
+    let labels = c.labels.as_ref()?;
+    let service = labels.get(SERVICE_LABEL)?.clone();
+    Some(ObservedContainer {
+        id: c.id.clone()?,
+        name: c
+            .names
+            .as_ref()
+            .and_then(|n| n.first())
+            .map(|n| n.trim_start_matches('/').to_owned())
+            .unwrap_or_default(),
+        service,
+        number: labels
+            .get(NUMBER_LABEL)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
+        config_hash: labels.get(CONFIG_HASH_LABEL).cloned().unwrap_or_default(),
+        running: matches!(
+            c.state,
+            Some(bollard::models::ContainerSummaryStateEnum::RUNNING)
+        ),
+        oneoff: labels
+            .get(ONEOFF_LABEL)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        created: c.created.unwrap_or(0),
+    })
+}
+
+impl DockerEngine {
+    /// The project's containers, networks and volumes as the engine has them now.
+    pub async fn observe_project(
+        &self,
+        name: &str,
+        project: Option<&Project>,
+    ) -> Result<Observed, DockerError> {
+        let filters = Some(project_filter(name));
+        let list = self
+            .call("containers.list", |d| async move {
+                d.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters,
+                    ..Default::default()
+                }))
+                .await
+            })
+            .await?;
+        let containers = list.iter().filter_map(observed_of).collect();
+        let networks = self
+            .call("networks.list", |d| async move {
+                d.list_networks(None::<ListNetworksOptions>).await
+            })
+            .await?
+            .into_iter()
+            .filter_map(|n| n.name)
+            .collect();
+        let volumes = self
+            .call("volumes.list", |d| async move {
+                d.list_volumes(None::<ListVolumesOptions>).await
+            })
+            .await?
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        let _ = project;
+        Ok(Observed {
+            containers,
+            networks,
+            volumes,
+        })
+    }
+
+    /// Brings the project's containers to what its file says; returns the error that stopped
+    /// the deploy (every service that could be brought up was).
+    pub async fn deploy_project(&self, ctx: DeployContext, report: Reporter) -> Result<(), String> {
+        let observed = self
+            .observe_project(&ctx.project_name, Some(&ctx.project))
+            .await
+            .map_err(|e| e.to_string())?;
+        let plan = reconcile(&ctx.project_name, &ctx.project, &observed, ctx.options);
+        for action in &plan.actions {
+            report(event(
+                action.service(),
+                None,
+                DeployPhase::Planned,
+                action.to_string(),
+            ));
+        }
+        self.pull_missing(&ctx, &plan.actions, &report).await?;
+
+        for action in &plan.actions {
+            match action {
+                Action::CreateNetwork { key, name } => {
+                    self.create_project_network(&ctx, key, name)
+                        .await
+                        .map_err(|e| format!("creating network {name}: {e}"))?;
+                }
+                Action::CreateVolume { key, name } => {
+                    self.create_project_volume(&ctx, key, name)
+                        .await
+                        .map_err(|e| format!("creating volume {name}: {e}"))?;
+                }
+                Action::Remove {
+                    service, name, id, ..
+                } => {
+                    report(event(
+                        Some(service),
+                        Some(name),
+                        DeployPhase::Stopping,
+                        action.to_string(),
+                    ));
+                    self.stop_and_remove(id, 10)
+                        .await
+                        .map_err(|e| format!("removing {name}: {e}"))?;
+                    report(event(
+                        Some(service),
+                        Some(name),
+                        DeployPhase::Removed,
+                        format!("{name} removed"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+
+        let ctx = Arc::new(ctx);
+        let mut states: HashMap<String, watch::Sender<ServiceState>> = HashMap::new();
+        for name in ctx.project.services.keys() {
+            states.insert(name.clone(), watch::channel(ServiceState::Pending).0);
+        }
+        let states = Arc::new(states);
+        let tasks = ctx.project.services.values().map(|service| {
+            let ctx = Arc::clone(&ctx);
+            let states = Arc::clone(&states);
+            let report = Arc::clone(&report);
+            let actions: Vec<Action> = plan
+                .for_service(&service.name)
+                .filter(|a| !matches!(a, Action::Remove { .. }))
+                .cloned()
+                .collect();
+            let engine = self.clone();
+            async move {
+                let name = service.name.clone();
+                let result = engine
+                    .deploy_service(&ctx, service, &actions, &states, &report)
+                    .await;
+                let state = match &result {
+                    Ok(ids) => ServiceState::Started(ids.clone()),
+                    Err(e) => {
+                        report(event(Some(&name), None, DeployPhase::Failed, e.clone()));
+                        ServiceState::Failed(e.clone())
+                    }
+                };
+                if let Some(tx) = states.get(&name) {
+                    tx.send_replace(state);
+                }
+                result.map_err(|e| format!("{name}: {e}"))
+            }
+        });
+        let results = join_all(tasks).await;
+        let _ = self.refresh_objects(Dirty::ALL).await;
+        let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Pulls the images the plan needs that the engine lacks (or all, for `pull_policy: always`).
+    /// Runs before anything is created, so a failed pull leaves nothing behind.
+    async fn pull_missing(
+        &self,
+        ctx: &DeployContext,
+        actions: &[Action],
+        report: &Reporter,
+    ) -> Result<(), String> {
+        let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+        for action in actions {
+            let (Action::Create { service, .. } | Action::Recreate { service, .. }) = action else {
+                continue;
+            };
+            let Some(s) = ctx.project.services.get(service) else {
+                continue;
+            };
+            let Some(image) = &s.image else { continue };
+            let policy = s.pull_policy.as_deref().unwrap_or("missing");
+            if policy == "never" || policy == "build" {
+                continue;
+            }
+            if policy == "always" || !self.image_exists(image).await.map_err(|e| e.to_string())? {
+                wanted
+                    .entry(image.clone())
+                    .or_insert_with(|| service.clone());
+            }
+        }
+        self.pull_images(ctx, wanted, report).await
+    }
+
+    /// Pulls each image (in parallel), reporting bytes as they come.
+    pub async fn pull_images(
+        &self,
+        ctx: &DeployContext,
+        images: BTreeMap<String, String>,
+        report: &Reporter,
+    ) -> Result<(), String> {
+        let pulls = images.into_iter().map(|(image, service)| {
+            let report = Arc::clone(report);
+            let credentials = ctx.credentials.get(&image).cloned();
+            let workspace = ctx.workspace.clone();
+            async move {
+                report(event(
+                    Some(&service),
+                    None,
+                    DeployPhase::Pulling,
+                    format!("pulling {image}"),
+                ));
+                let mut progress = PullProgress {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    reference: image.clone(),
+                    workspace,
+                    layers: Vec::new(),
+                    status: String::new(),
+                    done: false,
+                    error: None,
+                };
+                let mut last = Instant::now();
+                let result = self
+                    .pull_image(&mut progress, credentials, |p| {
+                        if last.elapsed() >= Duration::from_millis(200) && !p.done {
+                            last = Instant::now();
+                            let mut e = event(
+                                Some(&service),
+                                None,
+                                DeployPhase::Pulling,
+                                format!("pulling {}", p.reference),
+                            );
+                            e.current = Some(p.layers.iter().map(|l| l.current).sum());
+                            e.total = Some(p.layers.iter().map(|l| l.total).sum());
+                            report(e);
+                        }
+                    })
+                    .await;
+                match result {
+                    Ok(()) => {
+                        report(event(
+                            Some(&service),
+                            None,
+                            DeployPhase::Pulled,
+                            format!("{image} pulled"),
+                        ));
+                        Ok(())
+                    }
+                    Err(e) => {
+                        let message = progress.error.clone().unwrap_or_else(|| e.to_string());
+                        report(event(
+                            Some(&service),
+                            None,
+                            DeployPhase::Failed,
+                            message.clone(),
+                        ));
+                        Err(message)
+                    }
+                }
+            }
+        });
+        let errors: Vec<String> = join_all(pulls)
+            .await
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
+        let key = image.to_owned();
+        match self
+            .call(
+                "images.inspect",
+                |d| async move { d.inspect_image(&key).await },
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(DockerError::Api { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_project_network(
+        &self,
+        ctx: &DeployContext,
+        key: &str,
+        name: &str,
+    ) -> Result<(), DockerError> {
+        let def = ctx.project.networks.get(key).cloned().unwrap_or_default();
+        let mut labels: HashMap<String, String> = def.labels.into_iter().collect();
+        labels.insert(PROJECT_LABEL.into(), ctx.project_name.clone());
+        labels.insert(NETWORK_LABEL.into(), key.to_owned());
+        labels.insert(VERSION_LABEL.into(), "orbitr".into());
+        labels.insert(WORKSPACE_LABEL.into(), ctx.workspace.clone());
+        let request = NetworkCreateRequest {
+            name: name.to_owned(),
+            driver: def.driver.clone(),
+            internal: Some(def.internal),
+            attachable: Some(def.attachable),
+            enable_ipv6: Some(def.enable_ipv6),
+            options: (!def.driver_opts.is_empty()).then(|| def.driver_opts.into_iter().collect()),
+            ipam: (!def.subnets.is_empty()).then(|| bollard::models::Ipam {
+                config: Some(
+                    def.subnets
+                        .iter()
+                        .map(|s| bollard::models::IpamConfig {
+                            subnet: Some(s.clone()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            }),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        match self
+            .call("networks.create", |d| async move {
+                d.create_network(request).await
+            })
+            .await
+        {
+            // Created meanwhile by a concurrent deploy or the CLI: the same network.
+            Ok(_) | Err(DockerError::Api { status: 409, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_project_volume(
+        &self,
+        ctx: &DeployContext,
+        key: &str,
+        name: &str,
+    ) -> Result<(), DockerError> {
+        let def = ctx.project.volumes.get(key).cloned().unwrap_or_default();
+        let mut labels: HashMap<String, String> = def.labels.into_iter().collect();
+        labels.insert(PROJECT_LABEL.into(), ctx.project_name.clone());
+        labels.insert(VOLUME_LABEL.into(), key.to_owned());
+        labels.insert(VERSION_LABEL.into(), "orbitr".into());
+        labels.insert(WORKSPACE_LABEL.into(), ctx.workspace.clone());
+        let request = VolumeCreateRequest {
+            name: Some(name.to_owned()),
+            driver: def.driver.clone(),
+            driver_opts: (!def.driver_opts.is_empty())
+                .then(|| def.driver_opts.into_iter().collect()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.call("volumes.create", |d| async move {
+            d.create_volume(request).await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn stop_and_remove(&self, id: &str, grace_secs: i32) -> Result<(), DockerError> {
+        let key = id.to_owned();
+        let stopped = self
+            .call("containers.stop", |d| async move {
+                d.stop_container(
+                    &key,
+                    Some(StopContainerOptions {
+                        t: Some(grace_secs),
+                        signal: None,
+                    }),
+                )
+                .await
+            })
+            .await;
+        match stopped {
+            Ok(())
+            | Err(DockerError::Api {
+                status: 304 | 404, ..
+            }) => {}
+            Err(e) => return Err(e),
+        }
+        let key = id.to_owned();
+        match self
+            .call("containers.remove", |d| async move {
+                d.remove_container(
+                    &key,
+                    Some(RemoveContainerOptions {
+                        v: false,
+                        force: true,
+                        link: false,
+                    }),
+                )
+                .await
+            })
+            .await
+        {
+            Ok(()) | Err(DockerError::Api { status: 404, .. }) => {
+                self.containers().remove(id);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits for the service's dependencies, then creates, recreates or starts its replicas.
+    /// Returns the ids of its containers.
+    async fn deploy_service(
+        &self,
+        ctx: &DeployContext,
+        service: &Service,
+        actions: &[Action],
+        states: &HashMap<String, watch::Sender<ServiceState>>,
+        report: &Reporter,
+    ) -> Result<Vec<String>, String> {
+        let name = service.name.as_str();
+        for (dep, dependency) in &service.depends_on {
+            let Some(tx) = states.get(dep) else { continue };
+            let mut rx = tx.subscribe();
+            report(event(
+                Some(name),
+                None,
+                DeployPhase::Waiting,
+                format!("waiting for {dep} ({})", dependency.condition.as_str()),
+            ));
+            let state = rx
+                .wait_for(|s| *s != ServiceState::Pending)
+                .await
+                .map(|s| s.clone())
+                .unwrap_or(ServiceState::Failed("deploy ended".into()));
+            let ids = match state {
+                ServiceState::Started(ids) => ids,
+                ServiceState::Failed(why) if dependency.required => {
+                    return Err(format!("dependency {dep} failed: {why}"));
+                }
+                _ => continue,
+            };
+            match self
+                .wait_condition(dep, &ids, dependency.condition, ctx.wait_timeout)
+                .await
+            {
+                Ok(()) => {
+                    let phase = match dependency.condition {
+                        Condition::ServiceHealthy => DeployPhase::Healthy,
+                        Condition::ServiceCompletedSuccessfully => DeployPhase::Completed,
+                        Condition::ServiceStarted => DeployPhase::Running,
+                    };
+                    report(event(
+                        Some(dep),
+                        None,
+                        phase,
+                        format!(
+                            "{dep} is {}",
+                            match phase {
+                                DeployPhase::Healthy => "healthy",
+                                DeployPhase::Completed => "completed successfully",
+                                _ => "started",
+                            }
+                        ),
+                    ));
+                }
+                Err(why) if dependency.required => return Err(why),
+                Err(_) => {}
+            }
+        }
+        let stop_grace = service
+            .stop_grace_period_ns
+            .map_or(10, |ns| i32::try_from(ns / 1_000_000_000).unwrap_or(10));
+        let mut ids = Vec::new();
+        for action in actions {
+            let id = match action {
+                Action::Keep {
+                    id, name: cname, ..
+                } => {
+                    report(event(
+                        Some(name),
+                        Some(cname),
+                        DeployPhase::Kept,
+                        format!("{cname} is up to date"),
+                    ));
+                    id.clone()
+                }
+                Action::Start {
+                    id, name: cname, ..
+                } => {
+                    report(event(
+                        Some(name),
+                        Some(cname),
+                        DeployPhase::Starting,
+                        format!("starting {cname}"),
+                    ));
+                    self.start(id)
+                        .await
+                        .map_err(|e| format!("starting {cname}: {e}"))?;
+                    report(event(
+                        Some(name),
+                        Some(cname),
+                        DeployPhase::Running,
+                        format!("{cname} running"),
+                    ));
+                    id.clone()
+                }
+                Action::Create { number, .. } | Action::Recreate { number, .. } => {
+                    if let Action::Recreate {
+                        id, name: cname, ..
+                    } = action
+                    {
+                        report(event(
+                            Some(name),
+                            Some(cname),
+                            DeployPhase::Stopping,
+                            format!("replacing {cname}"),
+                        ));
+                        self.stop_and_remove(id, stop_grace)
+                            .await
+                            .map_err(|e| format!("removing the old {cname}: {e}"))?;
+                    }
+                    self.create_and_start(ctx, service, *number, report).await?
+                }
+                _ => continue,
+            };
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn create_and_start(
+        &self,
+        ctx: &DeployContext,
+        service: &Service,
+        number: u32,
+        report: &Reporter,
+    ) -> Result<String, String> {
+        let cname = container_name(&ctx.project_name, service, number);
+        let (body, extra_networks) = container_body(ctx, service, number);
+        report(event(
+            Some(&service.name),
+            Some(&cname),
+            DeployPhase::Creating,
+            format!("creating {cname}"),
+        ));
+        let name = cname.clone();
+        let platform = service.platform.clone().unwrap_or_default();
+        let created = self
+            .call("containers.create", |d| async move {
+                d.create_container(
+                    Some(CreateContainerOptions {
+                        name: Some(name),
+                        platform,
+                    }),
+                    body,
+                )
+                .await
+            })
+            .await
+            .map_err(|e| format!("creating {cname}: {e}"))?;
+        for (network, settings) in extra_networks {
+            let request = NetworkConnectRequest {
+                container: created.id.clone(),
+                endpoint_config: Some(settings),
+            };
+            let net = network.clone();
+            self.call("networks.connect", |d| async move {
+                d.connect_network(&net, request).await
+            })
+            .await
+            .map_err(|e| format!("connecting {cname} to {network}: {e}"))?;
+        }
+        report(event(
+            Some(&service.name),
+            Some(&cname),
+            DeployPhase::Starting,
+            format!("starting {cname}"),
+        ));
+        self.start(&created.id)
+            .await
+            .map_err(|e| format!("starting {cname}: {e}"))?;
+        report(event(
+            Some(&service.name),
+            Some(&cname),
+            DeployPhase::Running,
+            format!("{cname} running"),
+        ));
+        let _ = self.refresh_container(&created.id).await;
+        Ok(created.id)
+    }
+
+    async fn start(&self, id: &str) -> Result<(), DockerError> {
+        let key = id.to_owned();
+        match self
+            .call("containers.start", |d| async move {
+                d.start_container(&key, None).await
+            })
+            .await
+        {
+            Ok(()) | Err(DockerError::Api { status: 304, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until every container of a dependency meets `condition`.
+    async fn wait_condition(
+        &self,
+        dep: &str,
+        ids: &[String],
+        condition: Condition,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        if condition == Condition::ServiceStarted {
+            return Ok(());
+        }
+        let deadline = Instant::now() + timeout;
+        for id in ids {
+            loop {
+                let key = id.clone();
+                let inspect = self
+                    .call("containers.inspect", |d| async move {
+                        d.inspect_container(&key, None).await
+                    })
+                    .await
+                    .map_err(|e| format!("watching {dep}: {e}"))?;
+                let state = inspect.state.unwrap_or_default();
+                let running = state.running.unwrap_or(false);
+                let health = state.health.and_then(|h| h.status).map(|s| s.to_string());
+                match condition {
+                    Condition::ServiceHealthy => match health.as_deref() {
+                        Some("healthy") => break,
+                        Some("unhealthy") => return Err(format!("dependency {dep} is unhealthy")),
+                        None | Some("none" | "") => {
+                            return Err(format!(
+                                "dependency {dep} has no health check, so it can never be healthy"
+                            ));
+                        }
+                        _ if !running => {
+                            return Err(format!("dependency {dep} exited before it was healthy"));
+                        }
+                        _ => {}
+                    },
+                    Condition::ServiceCompletedSuccessfully => {
+                        if !running
+                            && state.status.map(|s| s.to_string()).as_deref() == Some("exited")
+                        {
+                            let code = state.exit_code.unwrap_or(-1);
+                            if code == 0 {
+                                break;
+                            }
+                            return Err(format!("dependency {dep} exited with code {code}"));
+                        }
+                    }
+                    Condition::ServiceStarted => break,
+                }
+                if Instant::now() >= deadline {
+                    return Err(format!(
+                        "dependency {dep} did not become {} within {}s",
+                        condition.as_str(),
+                        timeout.as_secs()
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops, starts, restarts or removes every container of the project (`down` also removes
+    /// its networks, and its volumes when asked). Order follows dependencies.
+    pub async fn project_operation(
+        &self,
+        name: &str,
+        operation: &str,
+        volumes: bool,
+        report: Reporter,
+    ) -> Result<(), String> {
+        let observed = self
+            .observe_project(name, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut containers: Vec<ObservedContainer> = observed
+            .containers
+            .into_iter()
+            .filter(|c| !c.oneoff)
+            .collect();
+        containers
+            .sort_by(|a, b| (a.service.as_str(), a.number).cmp(&(b.service.as_str(), b.number)));
+        let mut errors = Vec::new();
+        let results = join_all(containers.iter().map(|c| {
+            let report = Arc::clone(&report);
+            async move {
+                let r = match operation {
+                    "stop" => {
+                        report(event(
+                            Some(&c.service),
+                            Some(&c.name),
+                            DeployPhase::Stopping,
+                            format!("stopping {}", c.name),
+                        ));
+                        let key = c.id.clone();
+                        match self
+                            .call("containers.stop", |d| async move {
+                                d.stop_container(
+                                    &key,
+                                    Some(StopContainerOptions {
+                                        t: Some(10),
+                                        signal: None,
+                                    }),
+                                )
+                                .await
+                            })
+                            .await
+                        {
+                            Ok(()) | Err(DockerError::Api { status: 304, .. }) => Ok(()),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    "start" => {
+                        report(event(
+                            Some(&c.service),
+                            Some(&c.name),
+                            DeployPhase::Starting,
+                            format!("starting {}", c.name),
+                        ));
+                        self.start(&c.id).await
+                    }
+                    "restart" => {
+                        report(event(
+                            Some(&c.service),
+                            Some(&c.name),
+                            DeployPhase::Starting,
+                            format!("restarting {}", c.name),
+                        ));
+                        let key = c.id.clone();
+                        self.call("containers.restart", |d| async move {
+                            d.restart_container(
+                                &key,
+                                None::<bollard::query_parameters::RestartContainerOptions>,
+                            )
+                            .await
+                        })
+                        .await
+                    }
+                    _ => {
+                        report(event(
+                            Some(&c.service),
+                            Some(&c.name),
+                            DeployPhase::Stopping,
+                            format!("removing {}", c.name),
+                        ));
+                        self.stop_and_remove(&c.id, 10).await
+                    }
+                };
+                let _ = self.refresh_container(&c.id).await;
+                r.map_err(|e| format!("{}: {e}", c.name))
+            }
+        }))
+        .await;
+        errors.extend(results.into_iter().filter_map(Result::err));
+        if operation == "down" && errors.is_empty() {
+            self.remove_project_resources(name, volumes, &report)
+                .await
+                .unwrap_or_else(|e| errors.push(e));
+        }
+        let _ = self.refresh_objects(Dirty::ALL).await;
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    async fn remove_project_resources(
+        &self,
+        name: &str,
+        volumes: bool,
+        report: &Reporter,
+    ) -> Result<(), String> {
+        let filters = Some(project_filter(name));
+        let networks = self
+            .call("networks.list", |d| async move {
+                d.list_networks(Some(ListNetworksOptions { filters })).await
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        for n in networks {
+            let Some(net) = n.name else { continue };
+            let key = net.clone();
+            match self
+                .call("networks.remove", |d| async move {
+                    d.remove_network(&key).await
+                })
+                .await
+            {
+                Ok(()) | Err(DockerError::Api { status: 404, .. }) => {
+                    report(event(
+                        None,
+                        None,
+                        DeployPhase::Removed,
+                        format!("network {net} removed"),
+                    ));
+                }
+                Err(e) => return Err(format!("removing network {net}: {e}")),
+            }
+        }
+        if volumes {
+            let filters = Some(project_filter(name));
+            let list = self
+                .call("volumes.list", |d| async move {
+                    d.list_volumes(Some(ListVolumesOptions { filters })).await
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            for v in list.volumes.unwrap_or_default() {
+                let key = v.name.clone();
+                match self
+                    .call("volumes.remove", |d| async move {
+                        d.remove_volume(
+                            &key,
+                            None::<bollard::query_parameters::RemoveVolumeOptions>,
+                        )
+                        .await
+                    })
+                    .await
+                {
+                    Ok(()) | Err(DockerError::Api { status: 404, .. }) => {
+                        report(event(
+                            None,
+                            None,
+                            DeployPhase::Removed,
+                            format!("volume {} removed", v.name),
+                        ));
+                    }
+                    Err(e) => return Err(format!("removing volume {}: {e}", v.name)),
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,958 @@
+//! Stacks: a folder `<data dir>/stacks/<workspace>/<name>/` with `compose.yaml` and `.env` (so
+//! the Compose CLI or any editor can work on it), and in the database who made it, every saved
+//! revision and every deploy with its progress events.
+//!
+//! Operations (deploy, stop, start, restart, down, pull) are checked before anything happens:
+//! a file with errors, or one the workspace's security policy refuses, is answered with its
+//! diagnostics and nothing is touched. One operation runs at a time per stack.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use compose::ProjectName;
+use compose::diag::Diagnostic;
+use compose::load::{Loaded, Options, environment_from_dotenv, join_path, load};
+use compose::plan::ReconcileOptions;
+use compose::policy::{SecurityPolicy, check_project};
+use compose::yaml::Limits;
+use tokio::sync::{broadcast, oneshot};
+
+use crate::db::{Database, DbError, now_ms};
+use crate::deploy::{DeployContext, Reporter, event};
+use crate::docker::DockerEngine;
+use crate::on_pool;
+use crate::registries::Registries;
+use crate::resources::{
+    DeployBrief, DeployEvent, DeployPhase, DeployRecord, Revision, RevisionBrief, StackDetail,
+    StackSummary,
+};
+
+/// Largest compose or `.env` file accepted.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// Errors of stack storage and operations.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("no such stack")]
+    NotFound,
+    #[error("no revision {0} of this stack")]
+    NoRevision(i64),
+    /// The stack exists but has no operation with this id.
+    #[error("no such operation on this stack")]
+    NoDeploy,
+    #[error("the name {0:?} is already used by a stack or a Compose project on this server")]
+    NameTaken(String),
+    /// The files have errors (or the policy refuses them); nothing was changed.
+    #[error("{}", summarize(.0))]
+    Diagnostics(Vec<Diagnostic>),
+    #[error("another operation on this stack is still running")]
+    Busy,
+    #[error("the stack still has containers; take it down first")]
+    HasContainers,
+    #[error("stack files: {0}")]
+    Files(String),
+    #[error(transparent)]
+    Docker(#[from] crate::docker::DockerError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+fn summarize(diags: &[Diagnostic]) -> String {
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect();
+    match errors.len() {
+        0 => "the compose file has problems".into(),
+        1 => errors[0].clone(),
+        n => format!("{} (and {} more)", errors[0], n - 1),
+    }
+}
+
+impl From<sqlx::Error> for StackError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> StackError {
+    StackError::Invalid {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Deploy,
+    Stop,
+    Start,
+    Restart,
+    Down,
+    Pull,
+}
+
+impl Operation {
+    /// The name used in records and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deploy => "deploy",
+            Self::Stop => "stop",
+            Self::Start => "start",
+            Self::Restart => "restart",
+            Self::Down => "down",
+            Self::Pull => "pull",
+        }
+    }
+
+    /// Parses a name from a request.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Deploy,
+            Self::Stop,
+            Self::Start,
+            Self::Restart,
+            Self::Down,
+            Self::Pull,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// How to run an operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OperationRequest {
+    /// Deploy this saved revision (a rollback) instead of the current files.
+    pub revision: Option<i64>,
+    pub remove_orphans: bool,
+    pub force_recreate: bool,
+    /// `down`: remove the project's volumes too.
+    pub volumes: bool,
+}
+
+/// A stack row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deployed_revision: Option<i64>,
+}
+
+type Row = (String, String, String, i64, i64, Option<i64>);
+
+fn row((id, workspace_id, name, created_at, updated_at, deployed_revision): Row) -> StackRow {
+    StackRow {
+        id,
+        workspace_id,
+        name,
+        created_at,
+        updated_at,
+        deployed_revision,
+    }
+}
+
+const ROW: &str =
+    "SELECT id, workspace_id, name, created_at, updated_at, deployed_revision FROM stacks";
+
+/// A running operation: its record, and the way to wait for its end.
+pub struct Running {
+    pub brief: DeployBrief,
+    pub done: oneshot::Receiver<DeployRecord>,
+}
+
+/// Stacks on disk and in the database, and their operations.
+#[derive(Clone)]
+pub struct Stacks {
+    db: Database,
+    root: PathBuf,
+    docker: DockerEngine,
+    registries: Registries,
+    /// Stack ids with an operation under way.
+    busy: Arc<Mutex<HashMap<String, String>>>,
+    /// Stack id and name → owning workspace, for permission checks that must not wait.
+    owners: Arc<RwLock<HashMap<String, String>>>,
+    /// Every deploy event, with the stack's id and workspace, for live views.
+    events: broadcast::Sender<(String, String, DeployEvent)>,
+    wait_timeout: Duration,
+}
+
+impl Stacks {
+    /// Stacks kept under `<data_dir>/stacks`.
+    pub fn new(
+        db: Database,
+        data_dir: &Path,
+        docker: DockerEngine,
+        registries: Registries,
+    ) -> Self {
+        Self {
+            db,
+            root: data_dir.join("stacks"),
+            docker,
+            registries,
+            busy: Arc::new(Mutex::new(HashMap::new())),
+            owners: Arc::new(RwLock::new(HashMap::new())),
+            events: broadcast::channel(1024).0,
+            wait_timeout: Duration::from_secs(300),
+        }
+    }
+
+    /// Every deploy event as it happens: (stack id, workspace id, event).
+    pub fn subscribe(&self) -> broadcast::Receiver<(String, String, DeployEvent)> {
+        self.events.subscribe()
+    }
+
+    /// The folder of a stack.
+    pub fn folder(&self, stack: &StackRow) -> PathBuf {
+        self.root.join(&stack.workspace_id).join(&stack.name)
+    }
+
+    /// The workspace owning the stack with this id or name, if there is one.
+    pub fn owner(&self, key: &str) -> Option<String> {
+        self.owners.read().ok()?.get(key).cloned()
+    }
+
+    fn note_owner(&self, stack: &StackRow, present: bool) {
+        if let Ok(mut owners) = self.owners.write() {
+            for key in [&stack.id, &stack.name] {
+                if present {
+                    owners.insert(key.clone(), stack.workspace_id.clone());
+                } else {
+                    owners.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Loads who owns each stack (at start-up), and marks operations a previous process left
+    /// running as failed. Returns how many were.
+    pub async fn load(&self) -> Result<u64, StackError> {
+        for stack in self.rows(None).await? {
+            self.note_owner(&stack, true);
+        }
+        self.recover().await
+    }
+
+    /// Marks operations left `running` by a previous process (killed mid-deploy) as failed.
+    pub async fn recover(&self) -> Result<u64, StackError> {
+        let done = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE stack_deploys SET status = 'failed', finished_at = $1, \
+                 error = 'Orbitr stopped while this operation was running; deploy again to converge' \
+                 WHERE status = 'running'",
+            )
+            .bind(now_ms())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// All stacks, or those of the given workspaces.
+    pub async fn rows(&self, workspaces: Option<&[String]>) -> Result<Vec<StackRow>, StackError> {
+        let rows: Vec<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!("{ROW} ORDER BY name"))
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(row)
+            .filter(|r| workspaces.is_none_or(|ws| ws.contains(&r.workspace_id)))
+            .collect())
+    }
+
+    /// One stack by id or by name.
+    pub async fn get(&self, key: &str) -> Result<StackRow, StackError> {
+        let found: Option<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!("{ROW} WHERE id = $1 OR name = $1"))
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        found.map(row).ok_or(StackError::NotFound)
+    }
+
+    /// The stack's line in lists: services of its latest revision and containers from the live
+    /// state.
+    pub async fn summary(&self, stack: &StackRow) -> Result<StackSummary, StackError> {
+        let latest = self.latest(&stack.id).await?;
+        let services = load("compose.yaml", &latest.compose, &Options::default())
+            .project
+            .map(|p| p.services.into_keys().collect())
+            .unwrap_or_default();
+        let containers = self
+            .docker
+            .containers()
+            .filtered(|c| c.stack.as_deref() == Some(stack.name.as_str()));
+        let running = containers.iter().filter(|c| c.is_up()).count();
+        let last_deploy = self.deploys(&stack.id, 1).await?.into_iter().next();
+        Ok(StackSummary {
+            id: stack.id.clone(),
+            name: stack.name.clone(),
+            workspace: stack.workspace_id.clone(),
+            services,
+            running: u32::try_from(running).unwrap_or(u32::MAX),
+            containers: u32::try_from(containers.len()).unwrap_or(u32::MAX),
+            revision: latest.number,
+            deployed_revision: stack.deployed_revision,
+            updated_at: stack.updated_at,
+            last_deploy,
+        })
+    }
+
+    /// The stack with its current files (as on disk) and revisions.
+    pub async fn detail(&self, stack: &StackRow) -> Result<StackDetail, StackError> {
+        let (compose, env) = self.files(stack).await?;
+        let deployed_compose = match stack.deployed_revision {
+            Some(n) => Some(self.revision(&stack.id, n).await?.compose),
+            None => None,
+        };
+        Ok(StackDetail {
+            summary: self.summary(stack).await?,
+            compose,
+            env,
+            deployed_compose,
+            revisions: self.revisions(&stack.id).await?,
+        })
+    }
+
+    /// Creates a stack with its first revision.
+    pub async fn create(
+        &self,
+        workspace: &str,
+        name: &str,
+        compose: &str,
+        env: &str,
+        actor: &str,
+    ) -> Result<StackRow, StackError> {
+        let name = ProjectName::parse(name.trim()).map_err(|e| invalid("name", e.to_string()))?;
+        check_size("compose", compose)?;
+        check_size("env", env)?;
+        if self.get(name.as_str()).await.is_ok()
+            || !self
+                .docker
+                .observe_project(name.as_str(), None)
+                .await?
+                .containers
+                .is_empty()
+        {
+            return Err(StackError::NameTaken(name.to_string()));
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = now_ms();
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO stacks (id, workspace_id, name, created_at, created_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $4)",
+            )
+            .bind(&id)
+            .bind(workspace)
+            .bind(name.as_str())
+            .bind(now)
+            .bind(actor)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        if let Err(e) = inserted {
+            return Err(match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StackError::NameTaken(name.to_string())
+                }
+                sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                    invalid("workspace", "no such workspace")
+                }
+                e => e.into(),
+            });
+        }
+        let stack = self.get(&id).await?;
+        self.note_owner(&stack, true);
+        if let Err(e) = self.save(&stack, compose, env, actor).await {
+            let _ = self.forget(&stack).await;
+            return Err(e);
+        }
+        self.get(&id).await
+    }
+
+    async fn forget(&self, stack: &StackRow) -> Result<(), StackError> {
+        self.note_owner(stack, false);
+        on_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM stacks WHERE id = $1")
+                .bind(&stack.id)
+                .execute(pool)
+                .await?;
+        });
+        let _ = tokio::fs::remove_dir_all(self.folder(stack)).await;
+        Ok(())
+    }
+
+    /// Saves new files as the next revision and writes them to the stack's folder. Returns the
+    /// revision number. The old files stay until the new ones are completely written.
+    pub async fn save(
+        &self,
+        stack: &StackRow,
+        compose: &str,
+        env: &str,
+        actor: &str,
+    ) -> Result<i64, StackError> {
+        check_size("compose", compose)?;
+        check_size("env", env)?;
+        if let Err(d) = environment_from_dotenv(env, &BTreeMap::new()) {
+            return Err(StackError::Diagnostics(vec![d]));
+        }
+        let now = now_ms();
+        let number: i64 = on_pool!(&self.db, |pool| {
+            let (max,): (Option<i64>,) =
+                sqlx::query_as("SELECT MAX(number) FROM stack_revisions WHERE stack_id = $1")
+                    .bind(&stack.id)
+                    .fetch_one(pool)
+                    .await?;
+            let number = max.unwrap_or(0) + 1;
+            sqlx::query(
+                "INSERT INTO stack_revisions (stack_id, number, compose, env, created_at, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&stack.id)
+            .bind(number)
+            .bind(compose)
+            .bind(env)
+            .bind(now)
+            .bind(actor)
+            .execute(pool)
+            .await?;
+            sqlx::query("UPDATE stacks SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&stack.id)
+                .execute(pool)
+                .await?;
+            number
+        });
+        let folder = self.folder(stack);
+        let written = async {
+            tokio::fs::create_dir_all(&folder).await?;
+            write_atomic(&folder.join("compose.yaml"), compose).await?;
+            write_atomic(&folder.join(".env"), env).await
+        }
+        .await;
+        if let Err(e) = written {
+            on_pool!(&self.db, |pool| {
+                sqlx::query("DELETE FROM stack_revisions WHERE stack_id = $1 AND number = $2")
+                    .bind(&stack.id)
+                    .bind(number)
+                    .execute(pool)
+                    .await?;
+            });
+            return Err(StackError::Files(format!("{}: {e}", folder.display())));
+        }
+        Ok(number)
+    }
+
+    /// The files as they are on disk (edited by Orbitr, an editor or the CLI); the latest
+    /// revision's when the folder is missing.
+    pub async fn files(&self, stack: &StackRow) -> Result<(String, String), StackError> {
+        let folder = self.folder(stack);
+        let compose = tokio::fs::read_to_string(folder.join("compose.yaml")).await;
+        let env = tokio::fs::read_to_string(folder.join(".env")).await;
+        match (compose, env) {
+            (Ok(c), Ok(e)) => Ok((c, e)),
+            (Ok(c), Err(_)) => Ok((c, String::new())),
+            _ => {
+                let latest = self.latest(&stack.id).await?;
+                Ok((latest.compose, latest.env))
+            }
+        }
+    }
+
+    async fn latest(&self, stack_id: &str) -> Result<Revision, StackError> {
+        let row: Option<(i64, String, String, i64, String)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT number, compose, env, created_at, created_by FROM stack_revisions \
+                 WHERE stack_id = $1 ORDER BY number DESC LIMIT 1",
+            )
+            .bind(stack_id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let (number, compose, env, created_at, created_by) = row.ok_or(StackError::NotFound)?;
+        Ok(Revision {
+            number,
+            compose,
+            env,
+            created_at,
+            created_by,
+        })
+    }
+
+    /// Saved revisions, newest first.
+    pub async fn revisions(&self, stack_id: &str) -> Result<Vec<RevisionBrief>, StackError> {
+        let rows: Vec<(i64, i64, String)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT number, created_at, created_by FROM stack_revisions WHERE stack_id = $1 ORDER BY number DESC",
+            )
+            .bind(stack_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(number, created_at, created_by)| RevisionBrief {
+                number,
+                created_at,
+                created_by,
+            })
+            .collect())
+    }
+
+    /// One saved revision with its files.
+    pub async fn revision(&self, stack_id: &str, number: i64) -> Result<Revision, StackError> {
+        let row: Option<(String, String, i64, String)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT compose, env, created_at, created_by FROM stack_revisions WHERE stack_id = $1 AND number = $2",
+            )
+            .bind(stack_id)
+            .bind(number)
+            .fetch_optional(pool)
+            .await?
+        });
+        let (compose, env, created_at, created_by) = row.ok_or(StackError::NoRevision(number))?;
+        Ok(Revision {
+            number,
+            compose,
+            env,
+            created_at,
+            created_by,
+        })
+    }
+
+    /// Deletes a stack that has no containers left: its rows and its folder.
+    pub async fn delete(&self, stack: &StackRow) -> Result<(), StackError> {
+        if !self
+            .docker
+            .observe_project(&stack.name, None)
+            .await?
+            .containers
+            .is_empty()
+        {
+            return Err(StackError::HasContainers);
+        }
+        self.forget(stack).await
+    }
+
+    /// Loads and checks the stack's files (or a revision's) the way a deploy would.
+    pub fn check_files(
+        &self,
+        stack: &StackRow,
+        compose: &str,
+        env: &str,
+        policy: Option<&SecurityPolicy>,
+    ) -> Loaded {
+        let folder = self.folder(stack);
+        let folder_text = folder.to_string_lossy().into_owned();
+        let mut diagnostics = Vec::new();
+        let vars = match environment_from_dotenv(
+            env,
+            &BTreeMap::from([("COMPOSE_PROJECT_NAME".to_owned(), stack.name.clone())]),
+        ) {
+            Ok(v) => v,
+            Err(d) => {
+                return Loaded {
+                    project: None,
+                    diagnostics: vec![d],
+                };
+            }
+        };
+        let read = |name: &str| read_within(&folder, name);
+        let options = Options {
+            limits: Limits {
+                max_bytes: MAX_FILE_BYTES,
+                ..Limits::default()
+            },
+            env: vars,
+            profiles: Vec::new(),
+            project_dir: Some(folder_text),
+            read_file: Some(&read),
+        };
+        let mut loaded = load("compose.yaml", compose, &options);
+        if let (Some(project), Some(policy)) = (&loaded.project, policy) {
+            diagnostics.extend(check_project(project, policy));
+        }
+        if loaded
+            .project
+            .as_ref()
+            .is_some_and(|p| p.services.is_empty())
+        {
+            diagnostics.push(Diagnostic::error(
+                "services",
+                compose::diag::Pos::new(1, 1),
+                "the file defines no service to run",
+            ));
+        }
+        loaded.diagnostics.extend(diagnostics);
+        loaded
+    }
+
+    /// Checks and starts an operation; the work goes on in the background. `policy` is `None`
+    /// for platform admins. On a check failure nothing is touched and the diagnostics return.
+    pub async fn start(
+        &self,
+        stack: &StackRow,
+        operation: Operation,
+        request: &OperationRequest,
+        policy: Option<&SecurityPolicy>,
+        actor: &str,
+    ) -> Result<Running, StackError> {
+        let needs_files = matches!(operation, Operation::Deploy | Operation::Pull);
+        let mut revision = None;
+        let mut context = None;
+        if needs_files {
+            let (compose, env, number) = match request.revision {
+                Some(n) => {
+                    let r = self.revision(&stack.id, n).await?;
+                    (r.compose, r.env, n)
+                }
+                None => {
+                    let (compose, env) = self.files(stack).await?;
+                    let latest = self.latest(&stack.id).await?;
+                    // Files changed on disk since the last save become a revision of their own.
+                    let number = if latest.compose == compose && latest.env == env {
+                        latest.number
+                    } else {
+                        self.save(
+                            stack,
+                            &compose,
+                            &env,
+                            &format!("{actor} (files changed on disk)"),
+                        )
+                        .await?
+                    };
+                    (compose, env, number)
+                }
+            };
+            let loaded = self.check_files(stack, &compose, &env, policy);
+            if loaded.has_errors() {
+                return Err(StackError::Diagnostics(loaded.diagnostics));
+            }
+            let project = loaded
+                .project
+                .ok_or_else(|| StackError::Diagnostics(loaded.diagnostics.clone()))?;
+            if request.revision.is_some() {
+                // A rollback writes the old files back, so the folder shows what runs.
+                self.save(
+                    stack,
+                    &compose,
+                    &env,
+                    &format!("{actor} (rollback to revision {number})"),
+                )
+                .await?;
+            }
+            let mut credentials = HashMap::new();
+            for service in project.services.values() {
+                if let Some(image) = &service.image
+                    && let Ok(Some(c)) = self
+                        .registries
+                        .credentials_for(&stack.workspace_id, image)
+                        .await
+                {
+                    credentials.insert(image.clone(), c);
+                }
+            }
+            revision = Some(number);
+            context = Some(DeployContext {
+                project_name: stack.name.clone(),
+                workspace: stack.workspace_id.clone(),
+                project,
+                working_dir: self.folder(stack).to_string_lossy().into_owned(),
+                options: ReconcileOptions {
+                    remove_orphans: request.remove_orphans,
+                    force_recreate: request.force_recreate,
+                },
+                credentials,
+                wait_timeout: self.wait_timeout,
+            });
+        }
+
+        let id = uuid::Uuid::now_v7().to_string();
+        {
+            let mut busy = self.busy.lock().map_err(|_| StackError::Busy)?;
+            if busy.contains_key(&stack.id) {
+                return Err(StackError::Busy);
+            }
+            busy.insert(stack.id.clone(), id.clone());
+        }
+        let started_at = now_ms();
+        let brief = DeployBrief {
+            id: id.clone(),
+            operation: operation.as_str().to_owned(),
+            revision,
+            started_at,
+            finished_at: None,
+            status: "running".into(),
+            error: None,
+        };
+        let inserted = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO stack_deploys (id, stack_id, revision, operation, started_at, status, events, started_by) \
+                 VALUES ($1, $2, $3, $4, $5, 'running', '[]', $6)",
+            )
+            .bind(&id)
+            .bind(&stack.id)
+            .bind(revision)
+            .bind(operation.as_str())
+            .bind(started_at)
+            .bind(actor)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        if let Err(e) = inserted {
+            self.release(&stack.id);
+            return Err(e.into());
+        }
+
+        let (done_tx, done_rx) = oneshot::channel();
+        let this = self.clone();
+        let stack = stack.clone();
+        let volumes = request.volumes;
+        let brief_for_task = brief.clone();
+        tokio::spawn(async move {
+            let record = this
+                .run(stack, operation, context, volumes, brief_for_task)
+                .await;
+            let _ = done_tx.send(record);
+        });
+        Ok(Running {
+            brief,
+            done: done_rx,
+        })
+    }
+
+    fn release(&self, stack_id: &str) {
+        if let Ok(mut busy) = self.busy.lock() {
+            busy.remove(stack_id);
+        }
+    }
+
+    async fn run(
+        &self,
+        stack: StackRow,
+        operation: Operation,
+        context: Option<DeployContext>,
+        volumes: bool,
+        mut brief: DeployBrief,
+    ) -> DeployRecord {
+        let log: Arc<Mutex<Vec<DeployEvent>>> = Arc::new(Mutex::new(Vec::new()));
+        let reporter: Reporter = {
+            let log = Arc::clone(&log);
+            let events = self.events.clone();
+            let (stack_id, workspace) = (stack.id.clone(), stack.workspace_id.clone());
+            Arc::new(move |e: DeployEvent| {
+                if let Ok(mut l) = log.lock() {
+                    // Pull progress is sampled; the record keeps a bounded history.
+                    if l.len() < 5000 {
+                        l.push(e.clone());
+                    }
+                }
+                let _ = events.send((stack_id.clone(), workspace.clone(), e));
+            })
+        };
+        let result = match (operation, context) {
+            (Operation::Deploy, Some(ctx)) => {
+                self.docker.deploy_project(ctx, Arc::clone(&reporter)).await
+            }
+            (Operation::Pull, Some(ctx)) => {
+                let images = ctx
+                    .project
+                    .services
+                    .values()
+                    .filter_map(|s| s.image.clone().map(|i| (i, s.name.clone())))
+                    .collect();
+                self.docker.pull_images(&ctx, images, &reporter).await
+            }
+            (op, _) => {
+                self.docker
+                    .project_operation(&stack.name, op.as_str(), volumes, Arc::clone(&reporter))
+                    .await
+            }
+        };
+        let (status, error) = match &result {
+            Ok(()) => ("succeeded", None),
+            Err(e) => ("failed", Some(e.clone())),
+        };
+        let message = match &error {
+            None => format!("{} finished", operation.as_str()),
+            Some(e) => format!("{} failed: {e}", operation.as_str()),
+        };
+        reporter(event(None, None, DeployPhase::Finished, message));
+        let events = log.lock().map(|l| l.clone()).unwrap_or_default();
+        let finished = now_ms();
+        let json = serde_json::to_string(&events).unwrap_or_else(|_| "[]".into());
+        let saved = on_pool!(&self.db, |pool| {
+            let r = sqlx::query("UPDATE stack_deploys SET status = $1, error = $2, finished_at = $3, events = $4 WHERE id = $5")
+                .bind(status)
+                .bind(&error)
+                .bind(finished)
+                .bind(&json)
+                .bind(&brief.id)
+                .execute(pool)
+                .await;
+            match (r, operation, status) {
+                (Ok(_), Operation::Deploy, "succeeded") => {
+                    sqlx::query("UPDATE stacks SET deployed_revision = $1 WHERE id = $2")
+                        .bind(brief.revision)
+                        .bind(&stack.id)
+                        .execute(pool)
+                        .await
+                        .map(|_| ())
+                }
+                (Ok(_), Operation::Down, "succeeded") => {
+                    sqlx::query("UPDATE stacks SET deployed_revision = NULL WHERE id = $1")
+                        .bind(&stack.id)
+                        .execute(pool)
+                        .await
+                        .map(|_| ())
+                }
+                (r, _, _) => r.map(|_| ()),
+            }
+        });
+        if let Err(e) = saved {
+            tracing::error!(error = %e, stack = %stack.name, "recording the end of an operation failed");
+        }
+        self.release(&stack.id);
+        brief.status = status.into();
+        brief.error = error;
+        brief.finished_at = Some(finished);
+        DeployRecord {
+            brief,
+            stack: stack.name.clone(),
+            events,
+        }
+    }
+
+    /// The stack's latest operations, newest first.
+    pub async fn deploys(
+        &self,
+        stack_id: &str,
+        limit: i64,
+    ) -> Result<Vec<DeployBrief>, StackError> {
+        let rows: Vec<BriefRow> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!(
+                "{BRIEF} WHERE stack_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2"
+            ))
+            .bind(stack_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(brief).collect())
+    }
+
+    /// One operation with its events.
+    pub async fn deploy_record(
+        &self,
+        stack: &StackRow,
+        id: &str,
+    ) -> Result<DeployRecord, StackError> {
+        let found: Option<BriefRow> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&format!("{BRIEF} WHERE id = $1 AND stack_id = $2"))
+                .bind(id)
+                .bind(&stack.id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let brief = found.map(brief).ok_or(StackError::NoDeploy)?;
+        let (events,): (String,) = on_pool!(&self.db, |pool| {
+            sqlx::query_as("SELECT events FROM stack_deploys WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(DeployRecord {
+            brief,
+            stack: stack.name.clone(),
+            events: serde_json::from_str(&events).unwrap_or_default(),
+        })
+    }
+}
+
+const BRIEF: &str =
+    "SELECT id, operation, revision, started_at, finished_at, status, error FROM stack_deploys";
+
+/// id, operation, revision, started_at, finished_at, status, error.
+type BriefRow = (
+    String,
+    String,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+);
+
+fn brief(
+    (id, operation, revision, started_at, finished_at, status, error): BriefRow,
+) -> DeployBrief {
+    DeployBrief {
+        id,
+        operation,
+        revision,
+        started_at,
+        finished_at,
+        status,
+        error,
+    }
+}
+
+fn check_size(field: &str, text: &str) -> Result<(), StackError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(invalid(
+            field,
+            format!(
+                "{} bytes is more than the limit of {MAX_FILE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads `name` (relative, already joined by the loader) inside `folder` only: a stack cannot
+/// read the server's other files through `include`, `extends` or `env_file`.
+fn read_within(folder: &Path, name: &str) -> Result<String, String> {
+    let relative = join_path("", name);
+    if relative.starts_with('/') || relative.starts_with("..") {
+        return Err("only files inside the stack's folder can be used".into());
+    }
+    let path = folder.join(&relative);
+    let meta = std::fs::metadata(&path).map_err(|e| e.to_string())?;
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(format!(
+            "{} bytes is more than the limit of {MAX_FILE_BYTES}",
+            meta.len()
+        ));
+    }
+    // A link could point outside the folder.
+    let real = std::fs::canonicalize(&path).map_err(|e| e.to_string())?;
+    let base = std::fs::canonicalize(folder).map_err(|e| e.to_string())?;
+    if !real.starts_with(&base) {
+        return Err("only files inside the stack's folder can be used".into());
+    }
+    std::fs::read_to_string(&real).map_err(|e| e.to_string())
+}
+
+async fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("orbitr-tmp");
+    tokio::fs::write(&tmp, text).await?;
+    tokio::fs::rename(&tmp, path).await
+}

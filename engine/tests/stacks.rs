@@ -1,0 +1,614 @@
+//! Stacks against the real engine: deploys honour dependency conditions, recreate only what
+//! changed, scale, remove orphans, refuse what the policy forbids, leave nothing behind after a
+//! failed pull, survive the engine connection being cut, and interoperate with the Compose CLI.
+//! Every project is removed by its label when the test ends, even on failure.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::access::Access;
+use engine::accounts::{Accounts, NewUser, PasswordHasher};
+use engine::db::{Database, DatabaseUrl};
+use engine::docker::DockerEngine;
+use engine::registries::Registries;
+use engine::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
+use engine::stacks::{Operation, OperationRequest, StackError, StackRow, Stacks};
+use engine::vault::Vault;
+use engine::workspaces::Workspaces;
+use testkit::docker::TestRun;
+use testkit::postgres::TestDatabase;
+use testkit::proxy::SocketProxy;
+
+struct World {
+    stacks: Stacks,
+    docker: DockerEngine,
+    workspace: String,
+    image: String,
+    run: TestRun,
+    _monitor: engine::docker::MonitorGuard,
+    dir: tempfile::TempDir,
+    _pg: Option<TestDatabase>,
+}
+
+async fn world_with(engine: DockerEngine) -> World {
+    let dir = tempfile::tempdir().expect("dir");
+    let pg = testkit::postgres::for_this_run().await.expect("database");
+    let url = match &pg {
+        Some(pg) => DatabaseUrl::parse(pg.url()).expect("url"),
+        None => DatabaseUrl::sqlite_file(&dir.path().join("o.db")),
+    };
+    let db = Database::open(url).await.expect("open");
+    let access = Arc::new(Access::load(db.clone()).await.expect("access"));
+    let accounts = Accounts::new(db.clone(), PasswordHasher::with_permits(2));
+    let user = accounts
+        .create(NewUser {
+            email: "owner@example.test",
+            name: "Owner",
+            password: "plum orbit kettle winter",
+            is_admin: true,
+        })
+        .await
+        .expect("user");
+    let workspaces = Workspaces::new(db.clone(), access);
+    let ws = workspaces.create("Stacks", &user).await.expect("workspace");
+    let vault = Vault::open(dir.path()).expect("vault");
+    let registries = Registries::new(db.clone(), vault);
+    let monitor = engine.spawn_monitor();
+    let mut syncs = engine.containers().subscribe_syncs();
+    syncs.wait_for(|n| *n > 0).await.expect("first read");
+    let run = TestRun::new().expect("docker");
+    let image = run.fixture_image().await.expect("fixture image");
+    World {
+        stacks: Stacks::new(db, dir.path(), engine.clone(), registries),
+        docker: engine,
+        workspace: ws.id,
+        image,
+        run,
+        _monitor: monitor,
+        dir,
+        _pg: pg,
+    }
+}
+
+async fn world() -> World {
+    world_with(DockerEngine::new(None)).await
+}
+
+impl World {
+    fn name(&mut self, what: &str) -> String {
+        let name = format!("{}-{what}", self.run.id());
+        self.run.also_remove(format!("{PROJECT_LABEL}={name}"));
+        name
+    }
+
+    async fn stack(&mut self, what: &str, compose: &str) -> StackRow {
+        let name = self.name(what);
+        let compose = compose.replace("IMAGE", &self.image);
+        self.stacks
+            .create(&self.workspace, &name, &compose, "", "tester")
+            .await
+            .expect("create stack")
+    }
+
+    async fn save(&self, stack: &StackRow, compose: &str) {
+        let compose = compose.replace("IMAGE", &self.image);
+        self.stacks
+            .save(stack, &compose, "", "tester")
+            .await
+            .expect("save");
+    }
+
+    async fn run_op(
+        &self,
+        stack: &StackRow,
+        op: Operation,
+        request: OperationRequest,
+    ) -> DeployRecord {
+        let running = self
+            .stacks
+            .start(stack, op, &request, None, "tester")
+            .await
+            .unwrap_or_else(|e| panic!("{op:?} refused: {e}"));
+        running.done.await.expect("operation finished")
+    }
+
+    async fn deploy(&self, stack: &StackRow) -> DeployRecord {
+        let record = self
+            .run_op(stack, Operation::Deploy, OperationRequest::default())
+            .await;
+        assert_eq!(
+            record.brief.status, "succeeded",
+            "{:?}\n{:#?}",
+            record.brief.error, record.events
+        );
+        record
+    }
+
+    /// (service, number) → (id, running) of the project's containers.
+    async fn containers(&self, stack: &StackRow) -> HashMap<(String, u32), (String, bool)> {
+        let observed = self
+            .docker
+            .observe_project(&stack.name, None)
+            .await
+            .expect("observe");
+        let mut out = HashMap::new();
+        for c in observed.containers {
+            let previous = out.insert((c.service.clone(), c.number), (c.id.clone(), c.running));
+            assert!(
+                previous.is_none(),
+                "two containers for {} #{}",
+                c.service,
+                c.number
+            );
+        }
+        out
+    }
+}
+
+const APP: &str = r#"
+services:
+  init:
+    image: IMAGE
+    command: ["sh", "-c", "echo migrated"]
+  db:
+    image: IMAGE
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 1s
+      retries: 30
+    volumes: [data:/data]
+    networks: [back]
+  web:
+    image: IMAGE
+    depends_on:
+      db: {condition: service_healthy}
+      init: {condition: service_completed_successfully}
+    environment: {MODE: one}
+    networks: [front, back]
+    deploy: {replicas: 2}
+networks:
+  front: {}
+  back: {}
+volumes:
+  data: {}
+"#;
+
+#[tokio::test]
+async fn a_deploy_waits_for_healthy_and_completed_dependencies() {
+    let mut w = world().await;
+    let stack = w.stack("app", APP).await;
+    let started = Instant::now();
+    let record = w.deploy(&stack).await;
+    eprintln!("cold deploy of 4 containers took {:?}", started.elapsed());
+
+    let containers = w.containers(&stack).await;
+    assert_eq!(containers.len(), 4, "{containers:?}");
+    assert!(!containers[&("init".into(), 1)].1, "init ran and exited");
+    assert!(containers[&("db".into(), 1)].1);
+    assert!(containers[&("web".into(), 1)].1 && containers[&("web".into(), 2)].1);
+
+    // web started only after db was healthy and init had completed.
+    let index = |phase: DeployPhase, service: &str| {
+        record
+            .events
+            .iter()
+            .position(|e| e.phase == phase && e.service.as_deref() == Some(service))
+            .unwrap_or_else(|| panic!("no {phase:?} event for {service}: {:#?}", record.events))
+    };
+    let web_created = index(DeployPhase::Creating, "web");
+    assert!(index(DeployPhase::Healthy, "db") < web_created);
+    assert!(index(DeployPhase::Completed, "init") < web_created);
+
+    // The Compose CLI's labels, and the networks and volume under the project's names.
+    let web = w
+        .docker
+        .inspect_container(&containers[&("web".into(), 1)].0)
+        .await
+        .expect("inspect");
+    let labels = &web.labels;
+    assert_eq!(labels.get("com.docker.compose.project"), Some(&stack.name));
+    assert_eq!(
+        labels.get("com.docker.compose.service").map(String::as_str),
+        Some("web")
+    );
+    assert_eq!(
+        labels
+            .get("com.docker.compose.container-number")
+            .map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        labels.get("com.docker.compose.oneoff").map(String::as_str),
+        Some("False")
+    );
+    assert_eq!(labels.get("dev.orbitr.workspace"), Some(&w.workspace));
+    let mut nets = web.summary.networks.clone();
+    nets.sort();
+    assert_eq!(
+        nets,
+        [
+            format!("{}_back", stack.name),
+            format!("{}_front", stack.name)
+        ]
+    );
+    assert_eq!(web.summary.name, format!("{}-web-1", stack.name));
+
+    let detail = w
+        .stacks
+        .detail(&w.stacks.get(&stack.id).await.expect("row"))
+        .await
+        .expect("detail");
+    assert_eq!(detail.summary.deployed_revision, Some(1));
+    assert_eq!(
+        detail.summary.last_deploy.map(|d| d.status).as_deref(),
+        Some("succeeded")
+    );
+}
+
+const TWO: &str = r#"
+services:
+  db:
+    image: IMAGE
+  web:
+    image: IMAGE
+    depends_on: [db]
+    environment: {MODE: one}
+"#;
+
+#[tokio::test]
+async fn only_the_changed_service_is_recreated_and_an_unchanged_file_changes_nothing() {
+    let mut w = world().await;
+    let stack = w.stack("partial", TWO).await;
+    w.deploy(&stack).await;
+    let before = w.containers(&stack).await;
+
+    let started = Instant::now();
+    let record = w.deploy(&stack).await;
+    eprintln!("no-op deploy took {:?}", started.elapsed());
+    assert!(
+        record
+            .events
+            .iter()
+            .all(|e| !matches!(e.phase, DeployPhase::Creating | DeployPhase::Stopping)),
+        "{:#?}",
+        record.events
+    );
+    assert_eq!(w.containers(&stack).await, before);
+
+    w.save(&stack, &TWO.replace("MODE: one", "MODE: two")).await;
+    w.deploy(&stack).await;
+    let after = w.containers(&stack).await;
+    assert_eq!(
+        after[&("db".into(), 1)],
+        before[&("db".into(), 1)],
+        "db kept"
+    );
+    assert_ne!(
+        after[&("web".into(), 1)].0,
+        before[&("web".into(), 1)].0,
+        "web recreated"
+    );
+    let env = w
+        .docker
+        .inspect_container(&after[&("web".into(), 1)].0)
+        .await
+        .expect("inspect")
+        .env;
+    assert!(env.iter().any(|e| e == "MODE=two"), "{env:?}");
+
+    // A rollback deploys revision 1 again, and writes its files back.
+    let record = w
+        .run_op(
+            &stack,
+            Operation::Deploy,
+            OperationRequest {
+                revision: Some(1),
+                ..OperationRequest::default()
+            },
+        )
+        .await;
+    assert_eq!(record.brief.status, "succeeded", "{:?}", record.brief.error);
+    let (compose, _) = w.stacks.files(&stack).await.expect("files");
+    assert!(compose.contains("MODE: one"));
+    assert_eq!(
+        w.stacks
+            .revisions(&stack.id)
+            .await
+            .expect("revisions")
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn scaling_and_orphans_converge() {
+    let mut w = world().await;
+    let stack = w.stack("scale", TWO).await;
+    w.deploy(&stack).await;
+    w.save(
+        &stack,
+        &TWO.replace(
+            "environment: {MODE: one}",
+            "environment: {MODE: one}\n    scale: 3",
+        ),
+    )
+    .await;
+    w.deploy(&stack).await;
+    let scaled = w.containers(&stack).await;
+    assert_eq!(scaled.len(), 4, "{scaled:?}");
+
+    // web removed from the file: kept without remove_orphans, removed with it.
+    w.save(&stack, "services:\n  db:\n    image: IMAGE\n").await;
+    w.deploy(&stack).await;
+    assert_eq!(w.containers(&stack).await.len(), 4);
+    let record = w
+        .run_op(
+            &stack,
+            Operation::Deploy,
+            OperationRequest {
+                remove_orphans: true,
+                ..OperationRequest::default()
+            },
+        )
+        .await;
+    assert_eq!(record.brief.status, "succeeded");
+    let left = w.containers(&stack).await;
+    assert_eq!(
+        left.keys().cloned().collect::<Vec<_>>(),
+        [("db".to_owned(), 1)]
+    );
+
+    // Stop, start, down.
+    let record = w
+        .run_op(&stack, Operation::Stop, OperationRequest::default())
+        .await;
+    assert_eq!(record.brief.status, "succeeded");
+    assert!(!w.containers(&stack).await[&("db".into(), 1)].1);
+    w.run_op(&stack, Operation::Start, OperationRequest::default())
+        .await;
+    assert!(w.containers(&stack).await[&("db".into(), 1)].1);
+    assert!(matches!(
+        w.stacks.delete(&stack).await,
+        Err(StackError::HasContainers)
+    ));
+    let record = w
+        .run_op(
+            &stack,
+            Operation::Down,
+            OperationRequest {
+                volumes: true,
+                ..OperationRequest::default()
+            },
+        )
+        .await;
+    assert_eq!(record.brief.status, "succeeded", "{:?}", record.brief.error);
+    assert!(w.containers(&stack).await.is_empty());
+    w.stacks.delete(&stack).await.expect("delete");
+    assert!(
+        !w.dir
+            .path()
+            .join("stacks")
+            .join(&w.workspace)
+            .join(&stack.name)
+            .exists()
+    );
+}
+
+#[tokio::test]
+async fn the_policy_refuses_with_the_line_and_nothing_is_created() {
+    let mut w = world().await;
+    let stack = w
+        .stack(
+            "policy",
+            "services:\n  web:\n    image: IMAGE\n    privileged: true\n",
+        )
+        .await;
+    let policy = engine::resources::SecurityPolicy::default();
+    let Err(StackError::Diagnostics(diags)) = w
+        .stacks
+        .start(
+            &stack,
+            Operation::Deploy,
+            &OperationRequest::default(),
+            Some(&policy),
+            "member",
+        )
+        .await
+    else {
+        panic!("a privileged service must be refused");
+    };
+    let d = diags.iter().find(|d| d.is_error()).expect("an error");
+    assert_eq!(
+        (d.line, d.path.as_str()),
+        (4, "services.web.privileged"),
+        "{d}"
+    );
+    assert!(w.containers(&stack).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_pull_names_the_image_and_leaves_nothing_behind() {
+    let mut w = world().await;
+    let compose = "services:\n  web:\n    image: 127.0.0.1:9/orbitr-missing:1\n    networks: [front]\n    volumes: [data:/data]\nnetworks:\n  front: {}\nvolumes:\n  data: {}\n";
+    let stack = w.stack("pull", compose).await;
+    let record = w
+        .run_op(&stack, Operation::Deploy, OperationRequest::default())
+        .await;
+    assert_eq!(record.brief.status, "failed");
+    let error = record.brief.error.expect("error");
+    assert!(
+        error.contains("127.0.0.1:9/orbitr-missing:1") && error.contains("from 127.0.0.1:9"),
+        "{error}"
+    );
+    let observed = w
+        .docker
+        .observe_project(&stack.name, None)
+        .await
+        .expect("observe");
+    assert!(observed.containers.is_empty());
+    assert!(!observed.networks.contains(&format!("{}_front", stack.name)));
+    assert!(!observed.volumes.contains(&format!("{}_data", stack.name)));
+}
+
+#[tokio::test]
+async fn a_deploy_cut_off_from_the_engine_fails_with_the_reason_and_the_next_one_converges() {
+    let proxy_dir = tempfile::tempdir().expect("dir");
+    let mut proxy = SocketProxy::new(proxy_dir.path().join("docker.sock"));
+    proxy.start().expect("proxy");
+    let mut w = world_with(DockerEngine::new(Some(&proxy.docker_host()))).await;
+    // db never becomes healthy, so the deploy is still waiting when the connection goes.
+    let slow = "services:\n  db:\n    image: IMAGE\n    healthcheck:\n      test: [CMD, test, -e, /tmp/ready]\n      interval: 1s\n  web:\n    image: IMAGE\n    depends_on:\n      db: {condition: service_healthy}\n";
+    let stack = w.stack("cut", slow).await;
+    let mut events = w.stacks.subscribe();
+    let running = w
+        .stacks
+        .start(
+            &stack,
+            Operation::Deploy,
+            &OperationRequest::default(),
+            None,
+            "tester",
+        )
+        .await
+        .expect("start");
+    loop {
+        let (_, _, e) = events.recv().await.expect("event");
+        if e.phase == DeployPhase::Waiting {
+            break;
+        }
+    }
+    proxy.stop();
+    let record = running.done.await.expect("finished");
+    assert_eq!(record.brief.status, "failed");
+    let error = record.brief.error.expect("error");
+    eprintln!("deploy cut off: {error}");
+    assert!(error.contains("web"), "{error}");
+
+    proxy.start().expect("proxy again");
+    let mut status = w.docker.subscribe();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == engine::system::EngineState::Connected),
+    )
+    .await
+    .expect("reconnected")
+    .expect("status");
+    w.save(
+        &stack,
+        &slow.replace("test: [CMD, test, -e, /tmp/ready]", "test: [CMD, \"true\"]"),
+    )
+    .await;
+    w.deploy(&stack).await;
+    let containers = w.containers(&stack).await;
+    assert_eq!(
+        containers.len(),
+        2,
+        "one container per service: {containers:?}"
+    );
+    assert!(containers.values().all(|(_, running)| *running));
+}
+
+#[tokio::test]
+async fn a_crash_mid_deploy_is_recovered_from_the_labels() {
+    let mut w = world().await;
+    let stack = w.stack("crash", TWO).await;
+    w.deploy(&stack).await;
+    // What a kill between "create new" and "remove old" leaves: two containers claim web #1.
+    let before = w.containers(&stack).await;
+    let web = w
+        .docker
+        .inspect_container(&before[&("web".into(), 1)].0)
+        .await
+        .expect("inspect");
+    let body = bollard::models::ContainerCreateBody {
+        image: Some(w.image.clone()),
+        labels: Some(web.labels.clone().into_iter().collect()),
+        ..Default::default()
+    };
+    w.run
+        .docker()
+        .create_container(
+            Some(bollard::query_parameters::CreateContainerOptions {
+                name: Some(format!("{}-web-1-half", stack.name)),
+                ..Default::default()
+            }),
+            body,
+        )
+        .await
+        .expect("duplicate");
+    assert_eq!(w.stacks.recover().await.expect("recover"), 0);
+    let record = w.deploy(&stack).await;
+    assert!(
+        record
+            .events
+            .iter()
+            .any(|e| e.message.contains("(duplicate)")),
+        "{:#?}",
+        record.events
+    );
+    assert_eq!(w.containers(&stack).await.len(), 2);
+}
+
+fn compose_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("docker-compose")
+        .args(args)
+        .output()
+        .expect("docker-compose runs (Debian package docker-compose)")
+}
+
+#[tokio::test]
+async fn the_compose_cli_sees_orbitr_stacks_and_orbitr_takes_over_cli_projects() {
+    let mut w = world().await;
+    let stack = w.stack("cli", TWO).await;
+    w.deploy(&stack).await;
+    let file = w
+        .dir
+        .path()
+        .join("stacks")
+        .join(&w.workspace)
+        .join(&stack.name)
+        .join("compose.yaml");
+    let file = file.to_string_lossy().into_owned();
+    let out = compose_cli(&["-p", &stack.name, "-f", &file, "ps", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let ours: Vec<String> = w
+        .containers(&stack)
+        .await
+        .into_values()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(
+        ids.iter().all(|id| ours.contains(id)),
+        "{ids:?} vs {ours:?}"
+    );
+    let out = compose_cli(&["-p", &stack.name, "-f", &file, "down"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.containers(&stack).await.is_empty());
+
+    // The other way: the CLI starts the project, Orbitr's deploy converges without duplicates.
+    let out = compose_cli(&["-p", &stack.name, "-f", &file, "up", "-d"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.containers(&stack).await.len(), 2);
+    w.deploy(&stack).await;
+    let after = w.containers(&stack).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.values().all(|(_, running)| *running));
+}
