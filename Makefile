@@ -30,6 +30,7 @@ bench: build
 	./target/release/footprint
 	./target/release/auth
 	./target/release/state
+	./target/release/deploy
 
 clean:
 	cargo clean

@@ -230,6 +230,44 @@ mod server {
             <api::objects::PruneVolumes as ServerFn>::PATH,
             Need::Workspace("volume", "manage"),
         ),
+        // Stacks are checked in the workspace that owns them; lists show what the caller sees.
+        (<api::stacks::ListStacks as ServerFn>::PATH, Need::SignedIn),
+        (
+            <api::stacks::GetStack as ServerFn>::PATH,
+            Need::Owned("stack", "read"),
+        ),
+        (
+            <api::stacks::CreateStack as ServerFn>::PATH,
+            Need::Workspace("stack", "deploy"),
+        ),
+        (
+            <api::stacks::SaveStack as ServerFn>::PATH,
+            Need::Owned("stack", "deploy"),
+        ),
+        (
+            <api::stacks::CheckStack as ServerFn>::PATH,
+            Need::Owned("stack", "read"),
+        ),
+        (
+            <api::stacks::StackOperation as ServerFn>::PATH,
+            Need::Owned("stack", "deploy"),
+        ),
+        (
+            <api::stacks::DeleteStack as ServerFn>::PATH,
+            Need::Owned("stack", "deploy"),
+        ),
+        (
+            <api::stacks::GetRevision as ServerFn>::PATH,
+            Need::Owned("stack", "read"),
+        ),
+        (
+            <api::stacks::ListDeploys as ServerFn>::PATH,
+            Need::Owned("stack", "read"),
+        ),
+        (
+            <api::stacks::GetDeploy as ServerFn>::PATH,
+            Need::Owned("stack", "read"),
+        ),
         (
             <api::system::GetSystemInfo as ServerFn>::PATH,
             Need::SignedIn,
@@ -385,6 +423,7 @@ mod server {
                 .iter()
                 .find(|v| v.name == key)
                 .map(|v| v.workspace.clone()),
+            "stack" => state.stacks.owner(key).map(Some),
             _ => None,
         }
     }

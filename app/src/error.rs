@@ -31,6 +31,10 @@ pub enum AppError {
     /// The thing named does not exist (or is not visible to the caller).
     #[error("No such {0}")]
     NotFound(String),
+    /// A Compose file has errors (or asks for what the security policy refuses); each
+    /// diagnostic names its line, column and field. Nothing was changed.
+    #[error("{}", first_error(.0))]
+    Diagnostics(Vec<compose::diag::Diagnostic>),
     /// The action conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -50,6 +54,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Invalid { .. } => 400,
+            Self::Diagnostics(_) => 422,
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound(_) => 404,
@@ -59,6 +64,15 @@ impl AppError {
             Self::Docker { .. } => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
+    }
+}
+
+fn first_error(diags: &[compose::diag::Diagnostic]) -> String {
+    let errors: Vec<&compose::diag::Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    match errors.as_slice() {
+        [] => "The compose file has problems".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
     }
 }
 

@@ -29,6 +29,7 @@ use crate::pages::objects::{ImagePage, ImagesPage, NetworksPage, VolumesPage};
 use crate::pages::profile::ProfilePage;
 use crate::pages::setup::SetupPage;
 use crate::pages::signin_refused::SignInRefusedPage;
+use crate::pages::stacks::{NewStackPage, StackPage, StacksPage};
 use crate::pages::users::{ResetPage, UsersPage};
 use crate::pages::workspaces::{WorkspacePage, WorkspacesPage};
 
@@ -62,6 +63,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signin/refused") view=SignInRefusedPage/>
                 <ParentRoute path=path!("") view=MainLayout>
                     <Route path=path!("/") view=DashboardPage/>
+                    <Route path=path!("/stacks") view=StacksPage/>
+                    <Route path=path!("/stacks/new") view=NewStackPage/>
+                    <Route path=path!("/stacks/:id") view=StackPage/>
                     <Route path=path!("/containers") view=ContainersPage/>
                     <Route path=path!("/containers/new") view=NewContainerPage/>
                     <Route path=path!("/containers/:id") view=ContainerPage/>

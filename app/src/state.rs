@@ -48,6 +48,8 @@ pub struct AppState {
     pub policies: engine::policies::Policies,
     /// Registry credentials per workspace (encrypted).
     pub registries: engine::registries::Registries,
+    /// Compose stacks: files, revisions and deploys.
+    pub stacks: engine::stacks::Stacks,
     /// Unmanaged Docker objects adopted into workspaces.
     pub adoptions: engine::adoptions::Adoptions,
     pub auth: AuthConfig,

@@ -151,6 +151,54 @@ pub const REST: &[(Method, &str, Need)] = &[
         "/api/v1/workspaces/{workspace}/registries/{id}",
         Need::Workspace("registry", "manage"),
     ),
+    // Stacks: the list shows what the caller may read; one stack is checked in the workspace
+    // that owns it (`{stack}` names it).
+    (Method::GET, "/api/v1/stacks", Need::SignedIn),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/stacks",
+        Need::Workspace("stack", "deploy"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/stacks/{stack}",
+        Need::Owned("stack", "read"),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/stacks/{stack}",
+        Need::Owned("stack", "deploy"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/stacks/{stack}",
+        Need::Owned("stack", "deploy"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/stacks/{stack}/check",
+        Need::Owned("stack", "read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/stacks/{stack}/operations",
+        Need::Owned("stack", "deploy"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/stacks/{stack}/revisions/{number}",
+        Need::Owned("stack", "read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/stacks/{stack}/deploys",
+        Need::Owned("stack", "read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/stacks/{stack}/deploys/{deploy}",
+        Need::Owned("stack", "read"),
+    ),
     (
         Method::POST,
         "/api/v1/networks/{network}/connect",

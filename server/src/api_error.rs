@@ -22,6 +22,9 @@ pub struct ApiErrorBody {
     /// What to do about it, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// For `invalid_compose`: every problem in the files, with its line, column and field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<compose::diag::Diagnostic>,
 }
 
 impl ApiError {
@@ -39,6 +42,7 @@ impl ApiError {
                     code,
                     message,
                     hint,
+                    diagnostics: Vec::new(),
                 },
             }),
         )
@@ -54,6 +58,7 @@ pub fn from_app(error: &app::error::AppError) -> Response {
         AppError::DatabaseUnavailable => "database_unavailable",
         AppError::Docker { .. } => "docker_error",
         AppError::Invalid { .. } => "invalid",
+        AppError::Diagnostics(_) => "invalid_compose",
         AppError::InvalidCredentials => "invalid_credentials",
         AppError::RateLimited { .. } => "rate_limited",
         AppError::Unauthorized => "unauthorized",
@@ -63,5 +68,20 @@ pub fn from_app(error: &app::error::AppError) -> Response {
         AppError::Internal | AppError::Transport(_) => "internal",
     };
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ApiError::response(status, code, error.to_string(), None)
+    let diagnostics = match error {
+        AppError::Diagnostics(d) => d.clone(),
+        _ => Vec::new(),
+    };
+    (
+        status,
+        Json(ApiError {
+            error: ApiErrorBody {
+                code,
+                message: error.to_string(),
+                hint: None,
+                diagnostics,
+            },
+        }),
+    )
+        .into_response()
 }

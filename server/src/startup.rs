@@ -110,6 +110,19 @@ impl Application {
         let vault =
             engine::vault::Vault::open(&settings.data_dir).context("opening the secrets key")?;
         let registries = engine::registries::Registries::new(db.clone(), vault);
+        let stacks = engine::stacks::Stacks::new(
+            db.clone(),
+            &settings.data_dir,
+            docker.clone(),
+            registries.clone(),
+        );
+        let interrupted = stacks.load().await.context("loading stacks")?;
+        if interrupted > 0 {
+            tracing::warn!(
+                interrupted,
+                "stack operations were interrupted by the last shutdown; a new deploy converges them"
+            );
+        }
         if !settings.oauth.is_empty() && settings.public_url.is_none() {
             tracing::warn!(
                 "sign-in providers are configured without public_url: the callback URL sent to them \
@@ -138,6 +151,7 @@ impl Application {
             policies,
             adoptions,
             registries,
+            stacks,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

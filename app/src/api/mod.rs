@@ -7,6 +7,7 @@ pub mod oauth;
 pub mod objects;
 pub mod registries;
 pub mod sessions;
+pub mod stacks;
 pub mod system;
 pub mod tokens;
 pub mod users;

@@ -2,7 +2,7 @@
 //! `/api/v1/events`, and the banner shown while the engine is unreachable.
 
 use engine::resources::{
-    ContainerChange, ContainerView, ImageView, NetworkView, PullProgress, VolumeView,
+    ContainerChange, ContainerView, DeployEvent, ImageView, NetworkView, PullProgress, VolumeView,
 };
 use engine::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
@@ -36,6 +36,8 @@ pub struct Live {
     pub volumes: RwSignal<Option<Vec<VolumeView>>>,
     /// Image pulls in the user's workspaces since the page loaded, newest first.
     pub pulls: RwSignal<Vec<PullProgress>>,
+    /// Stack operation events since the page loaded, oldest first: (stack id, event).
+    pub deploys: RwSignal<Vec<(String, DeployEvent)>>,
     pub socket: RwSignal<SocketState>,
 }
 
@@ -99,6 +101,7 @@ pub fn provide_engine_status() {
         networks: RwSignal::new(None),
         volumes: RwSignal::new(None),
         pulls: RwSignal::new(Vec::new()),
+        deploys: RwSignal::new(Vec::new()),
         socket: RwSignal::new(SocketState::Connecting),
     };
     provide_context(live);
@@ -247,6 +250,13 @@ mod socket {
                             None => list.insert(0, pull),
                         }
                         list.truncate(10);
+                    }),
+                    Ok(LiveEvent::Deploy { stack, event }) => live.deploys.update(|list| {
+                        // Bounded: a long session keeps the latest operations only.
+                        if list.len() >= 4000 {
+                            list.drain(..1000);
+                        }
+                        list.push((stack, event));
                     }),
                     Err(e) => leptos::logging::warn!("unreadable live event: {e}"),
                 }

@@ -34,6 +34,16 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                     </A>
                 </li>
                 <li>
+                    <A href="/stacks">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <rect x="4" y="3" width="16" height="5" rx="1.5"/>
+                            <rect x="4" y="10" width="16" height="5" rx="1.5"/>
+                            <rect x="4" y="17" width="16" height="4" rx="1.5"/>
+                        </svg>
+                        <span>"Stacks"</span>
+                    </A>
+                </li>
+                <li>
                     <A href="/containers">
                         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                             <path d="M12 2.8 20 7.2v9.6L12 21.2 4 16.8V7.2z"/>

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod editor;
 pub mod engine;
 pub mod form;
 pub mod format;

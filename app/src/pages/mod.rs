@@ -12,5 +12,6 @@ pub mod profile;
 pub mod registries;
 pub mod setup;
 pub mod signin_refused;
+pub mod stacks;
 pub mod users;
 pub mod workspaces;

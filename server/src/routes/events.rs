@@ -101,6 +101,7 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
     let mut networks = state.docker.objects().networks.subscribe();
     let mut volumes = state.docker.objects().volumes.subscribe();
     let mut pulls = state.docker.objects().pulls.subscribe();
+    let mut deploys = state.stacks.subscribe();
     let mut shutdown = state.shutdown.clone();
     let mut viewer = Viewer {
         user,
@@ -188,6 +189,16 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
                     }
                 }
                 // Progress is redrawn whole by the next message; a skipped one is harmless.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            deploy = deploys.recv() => match deploy {
+                Ok((stack, workspace, event)) => {
+                    if viewer.scope(&state).await.sees(Some(&workspace)) {
+                        ok = send(&mut socket, &LiveEvent::Deploy { stack, event }).await;
+                    }
+                }
+                // The operation's record keeps every event; a page reads it on its end.
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => break,
             },

@@ -8,6 +8,7 @@ pub mod health;
 pub mod me;
 pub mod metrics;
 pub mod objects;
+pub mod stacks;
 pub mod system;
 pub mod workspaces;
 
@@ -43,7 +44,8 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "containers", description = "Containers, live from the engine's events, and workspace security policies"),
         (name = "images", description = "Images (shared by every workspace)"),
         (name = "networks", description = "Networks"),
-        (name = "volumes", description = "Volumes")
+        (name = "volumes", description = "Volumes"),
+        (name = "stacks", description = "Compose stacks: files, revisions, deploys and other operations")
     )
 )]
 pub struct ApiDoc;
@@ -87,6 +89,18 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::remove_registry))
         .routes(routes!(objects::connect_network))
         .routes(routes!(objects::disconnect_network))
+        .routes(routes!(stacks::list_stacks))
+        .routes(routes!(stacks::create_stack))
+        .routes(routes!(
+            stacks::get_stack,
+            stacks::save_stack,
+            stacks::delete_stack
+        ))
+        .routes(routes!(stacks::check_stack))
+        .routes(routes!(stacks::stack_operation))
+        .routes(routes!(stacks::get_revision))
+        .routes(routes!(stacks::list_deploys))
+        .routes(routes!(stacks::get_deploy))
         .split_for_parts()
 }
 

@@ -1,0 +1,996 @@
+//! Stacks: the list (`/stacks`), a new stack (`/stacks/new`) and one stack (`/stacks/:id`) with
+//! its Compose editor. Diagnostics are computed in the browser, as the user types, by the same
+//! `compose` crate the server deploys with; deploy progress arrives over the live websocket.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use compose::diag::Diagnostic;
+use engine::resources::{
+    DeployBrief, DeployEvent, DeployPhase, OperationForm, StackDetail, StackSummary,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::stacks::{
+    create_stack, delete_stack, get_deploy, get_revision, get_stack, list_deploys, list_stacks,
+    save_stack, stack_operation,
+};
+use crate::components::editor::{CodeEditor, DiffView, Language};
+use crate::components::engine::use_live;
+use crate::components::format;
+use crate::components::toast::{ToastKind, use_toaster};
+use crate::components::workspace::use_workspaces;
+use crate::error::AppError;
+use crate::pages::containers::confirmed;
+
+/// A first file for a new stack.
+const TEMPLATE: &str = "services:\n  web:\n    image: nginx:alpine\n    ports:\n      - \"8080:80\"\n    restart: unless-stopped\n";
+
+/// Diagnostics of the compose file with the `.env` file's variables, as a deploy would see
+/// them (files other than these two are checked by the server).
+pub fn diagnostics(compose_text: &str, env_text: &str) -> Vec<Diagnostic> {
+    use compose::load::{Options, environment_from_dotenv, load};
+    let env = match environment_from_dotenv(env_text, &BTreeMap::new()) {
+        Ok(env) => env,
+        Err(d) => return vec![d],
+    };
+    let options = Options {
+        env,
+        ..Options::default()
+    };
+    load("compose.yaml", compose_text, &options)
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.file.is_empty())
+        .collect()
+}
+
+fn env_diagnostics(env_text: &str) -> Vec<Diagnostic> {
+    compose::load::environment_from_dotenv(env_text, &BTreeMap::new())
+        .err()
+        .into_iter()
+        .collect()
+}
+
+/// The stack's containers from the live state: (up, all).
+fn live_counts(
+    containers: &Option<Vec<engine::resources::ContainerView>>,
+    stack: &str,
+) -> Option<(usize, usize)> {
+    containers.as_ref().map(|list| {
+        let mine: Vec<_> = list
+            .iter()
+            .filter(|c| c.stack.as_deref() == Some(stack))
+            .collect();
+        (mine.iter().filter(|c| c.is_up()).count(), mine.len())
+    })
+}
+
+/// A status pill: running x/y, stopped, or not deployed.
+fn status_pill(up: usize, all: usize, deployed: bool) -> impl IntoView {
+    let (class, text) = if all == 0 {
+        (
+            "pill",
+            if deployed {
+                "no containers".to_owned()
+            } else {
+                "not deployed".to_owned()
+            },
+        )
+    } else if up == all {
+        ("pill pill-ok", format!("running {up}/{all}"))
+    } else if up == 0 {
+        ("pill", format!("stopped 0/{all}"))
+    } else {
+        ("pill pill-warn", format!("running {up}/{all}"))
+    };
+    view! { <span class=class data-test="stack-status"><span class="dot"></span>{text}</span> }
+}
+
+fn brief_text(b: &DeployBrief) -> String {
+    let took = b
+        .finished_at
+        .map(|f| format!(" in {}", format::duration(f - b.started_at)))
+        .unwrap_or_default();
+    format!(
+        "{} {}{took}, {}",
+        b.operation,
+        b.status,
+        format::datetime(b.started_at)
+    )
+}
+
+/// `/stacks`: every stack the user may see, with live running counts.
+#[component]
+pub fn StacksPage() -> impl IntoView {
+    let live = use_live();
+    let workspaces = use_workspaces();
+    let list = Resource::new(|| (), |()| list_stacks(None));
+    view! {
+        <Title text="Stacks"/>
+        <div class="page-header">
+            <h1>"Stacks"</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let can = workspaces.data.await.ok().is_some_and(|c| c.can("stack", "deploy"));
+                    can.then(|| view! { <a class="button" href="/stacks/new" data-test="new-stack">"New stack"</a> })
+                })}
+            </Transition>
+        </div>
+        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(stacks) if stacks.is_empty() => view! {
+                        <section class="panel empty-state" data-test="stacks-empty">
+                            <p>"No stacks yet. A stack is a Compose file Orbitr deploys and keeps history for."</p>
+                        </section>
+                    }.into_any(),
+                    Ok(stacks) => view! { <StackTable stacks=stacks live=live/> }.into_any(),
+                    Err(e) => view! { <section class="panel error-panel" data-test="stacks-error"><p>{e.to_string()}</p></section> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StackTable(stacks: Vec<StackSummary>, live: crate::components::engine::Live) -> impl IntoView {
+    let rows = stacks
+        .into_iter()
+        .map(|s| {
+            let name = s.name.clone();
+            let deployed = s.deployed_revision.is_some();
+            let (first_up, first_all) = (s.running as usize, s.containers as usize);
+            let status = move || {
+                let (up, all) = live_counts(&live.containers.get(), &name).unwrap_or((first_up, first_all));
+                status_pill(up, all, deployed)
+            };
+            view! {
+                <tr data-test="stack-row">
+                    <td><a href=format!("/stacks/{}", s.id) data-test="stack-link">{s.name.clone()}</a></td>
+                    <td>{status}</td>
+                    <td>{s.services.join(", ")}</td>
+                    <td class="muted">{s.last_deploy.as_ref().map(brief_text).unwrap_or_else(|| "never deployed".into())}</td>
+                    <td class="muted">{match s.deployed_revision {
+                        Some(d) if d == s.revision => format!("r{} (deployed)", s.revision),
+                        Some(d) => format!("r{}, r{d} deployed", s.revision),
+                        None => format!("r{}", s.revision),
+                    }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel table-panel">
+            <table class="table" data-test="stacks">
+                <thead><tr><th>"Name"</th><th>"Status"</th><th>"Services"</th><th>"Last operation"</th><th>"Revision"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
+/// The list of diagnostics under an editor.
+#[component]
+fn Diagnostics(#[prop(into)] list: Signal<Vec<Diagnostic>>) -> impl IntoView {
+    move || {
+        let list = list.get();
+        if list.is_empty() {
+            return view! { <p class="diag-ok" data-test="diagnostics-ok">"No problems found."</p> }.into_any();
+        }
+        let errors = list.iter().filter(|d| d.is_error()).count();
+        let warnings = list.len() - errors;
+        view! {
+            <div class="diagnostics" data-test="diagnostics">
+                <p class="muted">{format!("{} · {}", format::count(i64::try_from(errors).unwrap_or(0), "error", "errors"), format::count(i64::try_from(warnings).unwrap_or(0), "warning", "warnings"))}</p>
+                <ul>
+                    {list.into_iter().map(|d| {
+                        let class = if d.is_error() { "diag diag-error" } else { "diag diag-warning" };
+                        let file = if d.file.is_empty() { String::new() } else { format!("{} ", d.file) };
+                        view! {
+                            <li class=class data-test="diagnostic" data-line=d.line.to_string()>
+                                <span class="mono">{format!("{file}{}:{}", d.line, d.column)}</span>
+                                {(!d.path.is_empty()).then(|| view! { <span class="mono muted">{d.path.clone()}</span> })}
+                                <span>{d.message.clone()}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }.into_any()
+    }
+}
+
+/// Paste a `docker run` command, get a Compose service to add to the file.
+#[component]
+fn RunConverter(compose_text: RwSignal<String>) -> impl IntoView {
+    let command = RwSignal::new(String::new());
+    let result = Memo::new(move |_| {
+        let c = command.get();
+        if c.trim().is_empty() {
+            None
+        } else {
+            Some(compose::run::docker_run_to_compose(&c).map_err(|e| e.to_string()))
+        }
+    });
+    let insert = move |_| {
+        if let Some(Ok(converted)) = result.get_untracked() {
+            compose_text.update(|text| *text = merge_service(text, &converted.yaml));
+        }
+    };
+    view! {
+        <details class="panel converter" data-test="converter">
+            <summary>"docker run → Compose"</summary>
+            <p class="muted">"Paste a docker run command; its service is added to the file."</p>
+            <textarea class="mono converter-input" rows="3" data-test="converter-input" spellcheck="false"
+                placeholder="docker run -d -p 8080:80 --name web nginx"
+                prop:value=move || command.get() on:input=move |ev| command.set(event_target_value(&ev))></textarea>
+            {move || match result.get() {
+                None => ().into_any(),
+                Some(Err(e)) => view! { <p class="field-error" data-test="converter-error">{e}</p> }.into_any(),
+                Some(Ok(c)) => view! {
+                    <pre class="mono converter-output" data-test="converter-output">{c.yaml.clone()}</pre>
+                    {c.warnings.iter().map(|w| view! { <p class="muted">{format!("Note: {w}")}</p> }).collect_view()}
+                    <button type="button" class="button button-quiet" data-test="converter-insert" on:click=insert>"Add to the file"</button>
+                }.into_any(),
+            }}
+        </details>
+    }
+}
+
+/// Adds the services (and top-level networks/volumes) of `addition`, a complete small compose
+/// file, to `text`: under its `services:` block, or as the whole file when it has none.
+pub fn merge_service(text: &str, addition: &str) -> String {
+    if !text.lines().any(|l| l.trim_end() == "services:") {
+        return addition.to_owned();
+    }
+    let blocks = top_level_blocks(addition);
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for (key, body) in blocks {
+        match lines.iter().position(|l| l.trim_end() == format!("{key}:")) {
+            Some(start) => {
+                let end = lines[start + 1..]
+                    .iter()
+                    .position(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#'))
+                    .map_or(lines.len(), |i| start + 1 + i);
+                for (offset, line) in body.into_iter().enumerate() {
+                    lines.insert(end + offset, line);
+                }
+            }
+            None => {
+                lines.push(format!("{key}:"));
+                lines.extend(body);
+            }
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+fn top_level_blocks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(key) = line.strip_suffix(':').filter(|k| !k.starts_with(' ')) {
+            blocks.push((key.to_owned(), Vec::new()));
+        } else if let Some((_, body)) = blocks.last_mut()
+            && !line.trim().is_empty()
+        {
+            body.push(line.to_owned());
+        }
+    }
+    blocks
+}
+
+/// `/stacks/new`: name, files, create.
+#[component]
+pub fn NewStackPage() -> impl IntoView {
+    let workspaces = use_workspaces();
+    let name = RwSignal::new(String::new());
+    let compose_text = RwSignal::new(TEMPLATE.to_owned());
+    let env_text = RwSignal::new(String::new());
+    let diags = Signal::derive(move || compose_text.with(|c| env_text.with(|e| diagnostics(c, e))));
+    let env_diags = Signal::derive(move || env_text.with(|e| env_diagnostics(e)));
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let toaster = use_toaster();
+    let create = move |workspace: String| {
+        pending.set(true);
+        error.set(None);
+        let (n, c, e) = (
+            name.get_untracked(),
+            compose_text.get_untracked(),
+            env_text.get_untracked(),
+        );
+        leptos::task::spawn_local(async move {
+            match create_stack(workspace, n, c, e).await {
+                Ok(s) => {
+                    toaster.show(ToastKind::Success, format!("Stack {} created", s.name));
+                    let navigate = leptos_router::hooks::use_navigate();
+                    navigate(&format!("/stacks/{}", s.id), Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <Title text="New stack"/>
+        <div class="page-header"><h1>"New stack"</h1></div>
+        <Transition fallback=|| view! { <div class="panel skeleton" style="height:10rem"></div> }>
+            {move || Suspend::new(async move {
+                let ctx = workspaces.data.await.ok();
+                let Some(workspace) = ctx.as_ref().filter(|c| c.can("stack", "deploy")).and_then(|c| c.current.clone()) else {
+                    return view! { <section class="panel error-panel"><p>"Your role in this workspace does not allow creating stacks."</p></section> }.into_any();
+                };
+                view! {
+                    <form class="panel form" data-test="new-stack-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        create(workspace.clone());
+                    }>
+                        <div class="field" class:field-invalid=move || matches!(error.get(), Some(AppError::Invalid { ref field, .. }) if field == "name")>
+                            <label>"Name (the Compose project name)"
+                                <input name="name" data-test="stack-name" required=true placeholder="my-app"
+                                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                            </label>
+                            {move || match error.get() {
+                                Some(AppError::Invalid { field, message }) if field == "name" => Some(view! { <p class="field-error" data-test="error-name">{message}</p> }),
+                                _ => None,
+                            }}
+                        </div>
+                        <h2>"compose.yaml"</h2>
+                        <CodeEditor value=compose_text diagnostics=diags language=Language::Yaml name="compose-editor" label="compose.yaml"/>
+                        <Diagnostics list=diags/>
+                        <h2>".env"</h2>
+                        <CodeEditor value=env_text diagnostics=env_diags language=Language::Env name="env-editor" label=".env"/>
+                        {move || error.get().filter(|e| !matches!(e, AppError::Invalid { field, .. } if field == "name")).map(|e| view! { <p class="form-error" role="alert" data-test="form-error">{e.to_string()}</p> })}
+                        <div class="actions">
+                            <button type="submit" class="button" data-test="create-stack" disabled=move || pending.get()>
+                                {move || if pending.get() { "Creating…" } else { "Create stack" }}
+                            </button>
+                        </div>
+                    </form>
+                    <RunConverter compose_text=compose_text/>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// `/stacks/:id`: the editor, operations with live progress, history.
+#[component]
+pub fn StackPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let detail = Resource::new(id, get_stack);
+    view! {
+        <Title text="Stack"/>
+        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:16rem"></div> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <StackEditor detail=d/> }.into_any(),
+                    Err(e) => view! {
+                        <div class="page-header"><h1>"Stack"</h1></div>
+                        <section class="panel error-panel" data-test="stack-error">
+                            <p>{e.to_string()}</p>
+                            <p><a href="/stacks">"Back to the stacks"</a></p>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Compose,
+    Env,
+    Changes,
+    History,
+}
+
+/// Per-service progress of an operation, from its events.
+fn progress_rows(events: &[DeployEvent]) -> Vec<(String, DeployEvent)> {
+    let mut last: BTreeMap<String, DeployEvent> = BTreeMap::new();
+    for e in events {
+        if let Some(service) = &e.service {
+            if e.phase == DeployPhase::Planned {
+                last.entry(service.clone()).or_insert_with(|| e.clone());
+            } else {
+                last.insert(service.clone(), e.clone());
+            }
+        }
+    }
+    last.into_iter().collect()
+}
+
+fn phase_class(phase: DeployPhase) -> &'static str {
+    match phase {
+        DeployPhase::Running
+        | DeployPhase::Healthy
+        | DeployPhase::Completed
+        | DeployPhase::Kept
+        | DeployPhase::Pulled => "pill pill-ok",
+        DeployPhase::Failed => "pill pill-danger",
+        DeployPhase::Removed | DeployPhase::Stopping => "pill",
+        _ => "pill pill-warn",
+    }
+}
+
+#[component]
+fn StackEditor(detail: StackDetail) -> impl IntoView {
+    let live = use_live();
+    let toaster = use_toaster();
+    let workspaces = use_workspaces();
+    let summary = detail.summary.clone();
+    let stack_id = summary.id.clone();
+    let stack_name = summary.name.clone();
+    let compose_text = RwSignal::new(detail.compose.clone());
+    let env_text = RwSignal::new(detail.env.clone());
+    let saved = RwSignal::new((detail.compose.clone(), detail.env.clone()));
+    let deployed_compose = RwSignal::new(detail.deployed_compose.clone());
+    let revisions = RwSignal::new(detail.revisions.clone());
+    let tab = RwSignal::new(Tab::Compose);
+    let server_diags = RwSignal::new(Vec::<Diagnostic>::new());
+    let local_diags =
+        Memo::new(move |_| compose_text.with(|c| env_text.with(|e| diagnostics(c, e))));
+    let diags = Signal::derive(move || {
+        let mut all = local_diags.get();
+        for d in server_diags.get() {
+            if !all.contains(&d) {
+                all.push(d);
+            }
+        }
+        all
+    });
+    let env_diags = Signal::derive(move || env_text.with(|e| env_diagnostics(e)));
+    let dirty =
+        move || saved.with(|(c, e)| compose_text.with(|cc| cc != c) || env_text.with(|ee| ee != e));
+    let busy = RwSignal::new(None::<&'static str>);
+    let reviewing = RwSignal::new(false);
+    let down_volumes = RwSignal::new(false);
+    let deploys_version = RwSignal::new(0_u32);
+    // Live events of this stack from now on (earlier ones belong to operations already shown
+    // in the history).
+    let events_from = RwSignal::new(live.deploys.with_untracked(Vec::len));
+    let id_for_events = stack_id.clone();
+    let events = Memo::new(move |_| {
+        let from = events_from.get();
+        live.deploys.with(|all| {
+            all.iter()
+                .skip(from.min(all.len()))
+                .filter(|(s, _)| *s == id_for_events)
+                .map(|(_, e)| e.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let can_deploy = Signal::derive(move || {
+        workspaces
+            .data
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|c| c.can("stack", "deploy"))
+    });
+
+    // The end of an operation refreshes the history, and the files after a rollback.
+    let refresh_id = stack_id.clone();
+    Effect::new(move |seen: Option<usize>| {
+        let finished = events.with(|e| {
+            e.iter()
+                .filter(|x| x.phase == DeployPhase::Finished)
+                .count()
+        });
+        if seen.is_some_and(|s| finished > s) {
+            deploys_version.update(|n| *n += 1);
+            let key = refresh_id.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(d) = get_stack(key).await {
+                    deployed_compose.set(d.deployed_compose.clone());
+                    revisions.set(d.revisions.clone());
+                    if !dirty_untracked(saved, compose_text, env_text)
+                        && (d.compose != saved.get_untracked().0
+                            || d.env != saved.get_untracked().1)
+                    {
+                        compose_text.set(d.compose.clone());
+                        env_text.set(d.env.clone());
+                        saved.set((d.compose, d.env));
+                    }
+                }
+            });
+        }
+        finished
+    });
+
+    let save_id = stack_id.clone();
+    let save = move |then_deploy: bool| {
+        let key = save_id.clone();
+        busy.set(Some(if then_deploy { "deploy" } else { "save" }));
+        let (c, e) = (compose_text.get_untracked(), env_text.get_untracked());
+        leptos::task::spawn_local(async move {
+            let changed = saved.with_untracked(|(sc, se)| *sc != c || *se != e);
+            let result = if changed {
+                save_stack(key.clone(), c.clone(), e.clone())
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            };
+            match result {
+                Ok(revision) => {
+                    saved.set((c, e));
+                    if let Some(n) = revision {
+                        revisions.update(|list| {
+                            list.insert(
+                                0,
+                                engine::resources::RevisionBrief {
+                                    number: n,
+                                    created_at: format::now_ms(),
+                                    created_by: "you".into(),
+                                },
+                            )
+                        });
+                        if !then_deploy {
+                            toaster.show(ToastKind::Success, format!("Saved as revision {n}"));
+                        }
+                    }
+                    if then_deploy {
+                        run_operation(
+                            key,
+                            OperationForm {
+                                operation: "deploy".into(),
+                                ..OperationForm::default()
+                            },
+                            busy,
+                            server_diags,
+                            events_from,
+                            live,
+                            toaster,
+                        );
+                    } else {
+                        busy.set(None);
+                    }
+                }
+                Err(e) => {
+                    toaster.show(ToastKind::Error, e.to_string());
+                    busy.set(None);
+                }
+            }
+        });
+    };
+    let save_for_keys = save.clone();
+    let on_save = Callback::new(move |()| save_for_keys(false));
+    let op_id = stack_id.clone();
+    let operate = move |operation: &'static str, form: OperationForm| {
+        let form = OperationForm {
+            operation: operation.into(),
+            ..form
+        };
+        run_operation(
+            op_id.clone(),
+            form,
+            busy,
+            server_diags,
+            events_from,
+            live,
+            toaster,
+        );
+    };
+
+    let name_for_status = stack_name.clone();
+    let deployed = summary.deployed_revision.is_some();
+    let status = move || {
+        let (up, all) = live_counts(&live.containers.get(), &name_for_status)
+            .unwrap_or((summary.running as usize, summary.containers as usize));
+        status_pill(up, all, deployed)
+    };
+    let name_for_containers = stack_name.clone();
+    let containers = Memo::new(move |_| {
+        live.containers
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.stack.as_deref() == Some(name_for_containers.as_str()))
+            .collect::<Vec<_>>()
+    });
+    let errors = move || diags.with(|d| d.iter().filter(|x| x.is_error()).count());
+    let delete_id = stack_id.clone();
+    let delete_name = stack_name.clone();
+
+    let op = operate.clone();
+    let op2 = operate.clone();
+    let op3 = operate.clone();
+    let op4 = operate.clone();
+    let op5 = operate.clone();
+    let save_deploy = save.clone();
+    let save_plain = save.clone();
+    view! {
+        <div class="page-header">
+            <div>
+                <h1 data-test="stack-title">{stack_name.clone()}</h1>
+                <p class="muted">{status}</p>
+            </div>
+            <Show when=move || can_deploy.get()>
+                <div class="button-row" role="toolbar" aria-label="Stack operations">
+                    <button type="button" class="button button-quiet" data-test="save" disabled=move || busy.get().is_some() || !dirty()
+                        on:click={let save = save_plain.clone(); move |_| save(false)}>
+                        {move || if busy.get() == Some("save") { "Saving…" } else { "Save" }}
+                    </button>
+                    <button type="button" class="button" data-test="deploy" disabled=move || { busy.get().is_some() || errors() > 0 }
+                        title=move || { if errors() > 0 { "Fix the errors first".to_owned() } else { "Review the changes, then deploy".to_owned() } }
+                        on:click=move |_| reviewing.set(true)>
+                        {move || if busy.get() == Some("deploy") { "Deploying…" } else { "Deploy" }}
+                    </button>
+                    <button type="button" class="button button-quiet" data-test="op-restart" disabled=move || busy.get().is_some()
+                        on:click={let op = op.clone(); move |_| op("restart", OperationForm::default())}>"Restart"</button>
+                    <button type="button" class="button button-quiet" data-test="op-stop" disabled=move || busy.get().is_some()
+                        on:click={let op = op2.clone(); move |_| op("stop", OperationForm::default())}>"Stop"</button>
+                    <button type="button" class="button button-quiet" data-test="op-start" disabled=move || busy.get().is_some()
+                        on:click={let op = op3.clone(); move |_| op("start", OperationForm::default())}>"Start"</button>
+                    <button type="button" class="button button-quiet" data-test="op-pull" disabled=move || busy.get().is_some()
+                        on:click={let op = op4.clone(); move |_| op("pull", OperationForm::default())}>"Pull images"</button>
+                    <button type="button" class="button button-quiet button-danger" data-test="op-down" disabled=move || busy.get().is_some()
+                        on:click={let op = op5.clone(); move |_| {
+                            let volumes = down_volumes.get_untracked();
+                            let question = if volumes { "Remove every container, network and volume (data!) of this stack?" } else { "Remove every container and network of this stack? Volumes are kept." };
+                            if confirmed(question) {
+                                op("down", OperationForm { volumes, ..OperationForm::default() });
+                            }
+                        }}>"Down"</button>
+                    <label class="checkbox muted"><input type="checkbox" data-test="down-volumes" prop:checked=move || down_volumes.get() on:change=move |ev| down_volumes.set(event_target_checked(&ev))/>" with volumes"</label>
+                </div>
+            </Show>
+        </div>
+
+        <Show when=move || reviewing.get()>
+            <section class="panel review" data-test="review">
+                <h2>"Deploy these changes?"</h2>
+                <p class="muted">{move || match deployed_compose.get() {
+                    Some(_) => "Changes to compose.yaml since the deployed revision:".to_owned(),
+                    None => "Nothing is deployed yet; this is the whole file:".to_owned(),
+                }}</p>
+                {move || view! { <DiffView old=deployed_compose.get().unwrap_or_default() new=compose_text.get() test="review-diff"/> }}
+                <div class="button-row">
+                    <button type="button" class="button" data-test="deploy-now" disabled=move || busy.get().is_some()
+                        on:click={let save = save_deploy.clone(); move |_| { reviewing.set(false); save(true); }}>"Deploy now"</button>
+                    <button type="button" class="button button-quiet" on:click=move |_| reviewing.set(false)>"Cancel"</button>
+                </div>
+            </section>
+        </Show>
+
+        <Progress events=events/>
+
+        <div class="tabs" role="tablist">
+            {[(Tab::Compose, "compose.yaml", "tab-compose"), (Tab::Env, ".env", "tab-env"), (Tab::Changes, "Changes", "tab-changes"), (Tab::History, "History", "tab-history")]
+                .into_iter()
+                .map(|(t, label, test)| view! {
+                    <button type="button" role="tab" class="tab" data-test=test aria-selected=move || (tab.get() == t).to_string()
+                        on:click=move |_| tab.set(t)>{label}{move || (t == Tab::Compose && dirty()).then_some(" •")}</button>
+                })
+                .collect_view()}
+        </div>
+        {move || match tab.get() {
+            Tab::Compose => view! {
+                <section class="panel">
+                    <CodeEditor value=compose_text diagnostics=diags language=Language::Yaml name="compose-editor" label="compose.yaml" on_save=on_save readonly=!can_deploy.get_untracked()/>
+                    <Diagnostics list=diags/>
+                </section>
+                <RunConverter compose_text=compose_text/>
+            }.into_any(),
+            Tab::Env => view! {
+                <section class="panel">
+                    <p class="muted">"Variables for ${…} in compose.yaml. Orbitr never passes its own environment to stacks."</p>
+                    <CodeEditor value=env_text diagnostics=env_diags language=Language::Env name="env-editor" label=".env" on_save=on_save readonly=!can_deploy.get_untracked()/>
+                </section>
+            }.into_any(),
+            Tab::Changes => view! {
+                <section class="panel">
+                    <h2>"Since the deployed revision"</h2>
+                    <DiffView old=deployed_compose.get().unwrap_or_default() new=compose_text.get() test="changes-diff"/>
+                </section>
+            }.into_any(),
+            Tab::History => view! {
+                <History stack=stack_id.clone() revisions=revisions compose_text=compose_text version=deploys_version busy=busy server_diags=server_diags events_from=events_from can_deploy=can_deploy/>
+            }.into_any(),
+        }}
+
+        <section class="panel">
+            <h2>"Containers"</h2>
+            {move || {
+                let list = containers.get();
+                if list.is_empty() {
+                    view! { <p class="muted" data-test="stack-containers-empty">"No containers. Deploy to create them."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="table" data-test="stack-containers">
+                            <thead><tr><th>"Container"</th><th>"Service"</th><th>"State"</th><th>"Image"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|c| view! {
+                                    <tr data-test="stack-container" data-state=c.state.clone()>
+                                        <td><a href=format!("/containers/{}", c.id)>{c.name.clone()}</a></td>
+                                        <td>{c.service.clone().unwrap_or_default()}</td>
+                                        <td><span class=if c.is_up() { "pill pill-ok" } else { "pill" }>{c.state.clone()}{c.health.clone().map(|h| format!(" ({h})"))}</span></td>
+                                        <td class="mono">{c.image.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            }}
+        </section>
+
+        <Show when=move || can_deploy.get() && containers.with(Vec::is_empty)>
+            <section class="panel">
+                <h2>"Delete this stack"</h2>
+                <p class="muted">"Removes its folder and its history. Its containers are gone already."</p>
+                <button type="button" class="button button-quiet button-danger" data-test="delete-stack" on:click={
+                    let key = delete_id.clone();
+                    let name = delete_name.clone();
+                    move |_| {
+                        if !confirmed(&format!("Delete the stack {name} and its history?")) { return; }
+                        let key = key.clone();
+                        leptos::task::spawn_local(async move {
+                            match delete_stack(key).await {
+                                Ok(()) => {
+                                    toaster.show(ToastKind::Success, "Stack deleted");
+                                    let navigate = leptos_router::hooks::use_navigate();
+                                    navigate("/stacks", Default::default());
+                                }
+                                Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                            }
+                        });
+                    }
+                }>"Delete stack"</button>
+            </section>
+        </Show>
+    }
+}
+
+fn dirty_untracked(
+    saved: RwSignal<(String, String)>,
+    c: RwSignal<String>,
+    e: RwSignal<String>,
+) -> bool {
+    saved.with_untracked(|(sc, se)| c.with_untracked(|x| x != sc) || e.with_untracked(|x| x != se))
+}
+
+/// Starts an operation; its progress shows from the live events. Files the server refuses show
+/// their diagnostics in the list.
+fn run_operation(
+    key: String,
+    form: OperationForm,
+    busy: RwSignal<Option<&'static str>>,
+    server_diags: RwSignal<Vec<Diagnostic>>,
+    events_from: RwSignal<usize>,
+    live: crate::components::engine::Live,
+    toaster: crate::components::toast::Toaster,
+) {
+    let label: &'static str = match form.operation.as_str() {
+        "deploy" => "deploy",
+        "stop" => "stop",
+        "start" => "start",
+        "restart" => "restart",
+        "down" => "down",
+        _ => "pull",
+    };
+    busy.set(Some(label));
+    server_diags.set(Vec::new());
+    events_from.set(live.deploys.with_untracked(Vec::len));
+    leptos::task::spawn_local(async move {
+        match stack_operation(key, form).await {
+            Ok(_) => {}
+            Err(AppError::Diagnostics(d)) => {
+                let first = d
+                    .iter()
+                    .find(|x| x.is_error())
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                server_diags.set(d);
+                toaster.show(ToastKind::Error, format!("Not deployed: {first}"));
+            }
+            Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+        }
+        busy.set(None);
+    });
+}
+
+/// The current (or last) operation: one row per service with its latest step.
+#[component]
+fn Progress(events: Memo<Vec<DeployEvent>>) -> impl IntoView {
+    move || {
+        let list = events.get();
+        if list.is_empty() {
+            return ().into_any();
+        }
+        let finished = list
+            .iter()
+            .rev()
+            .find(|e| e.phase == DeployPhase::Finished)
+            .cloned();
+        let rows = progress_rows(&list);
+        let general: Vec<DeployEvent> = list
+            .iter()
+            .filter(|e| e.service.is_none() && e.phase != DeployPhase::Finished)
+            .cloned()
+            .collect();
+        view! {
+            <section class="panel progress" data-test="progress" data-finished=finished.is_some().to_string()>
+                <h2>{match &finished {
+                    Some(f) => f.message.clone(),
+                    None => "Working…".to_owned(),
+                }}</h2>
+                <table class="table">
+                    <tbody>
+                        {rows.into_iter().map(|(service, e)| {
+                            let bytes = match (e.current, e.total) {
+                                (Some(c), Some(t)) if t > 0 => format!(" {} / {}", format::bytes(c), format::bytes(t)),
+                                _ => String::new(),
+                            };
+                            view! {
+                                <tr data-test="progress-service" data-service=service.clone() data-phase=format!("{:?}", e.phase).to_lowercase()>
+                                    <td class="mono">{service.clone()}</td>
+                                    <td><span class=phase_class(e.phase)>{format!("{:?}", e.phase).to_lowercase()}</span></td>
+                                    <td>{format!("{}{bytes}", e.message)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(!general.is_empty()).then(|| view! {
+                    <ul class="muted">{general.into_iter().map(|e| view! { <li>{e.message}</li> }).collect_view()}</ul>
+                })}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// Revisions (view, compare, roll back) and past operations with their events.
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn History(
+    stack: String,
+    revisions: RwSignal<Vec<engine::resources::RevisionBrief>>,
+    compose_text: RwSignal<String>,
+    version: RwSignal<u32>,
+    busy: RwSignal<Option<&'static str>>,
+    server_diags: RwSignal<Vec<Diagnostic>>,
+    events_from: RwSignal<usize>,
+    can_deploy: Signal<bool>,
+) -> impl IntoView {
+    let live = use_live();
+    let toaster = use_toaster();
+    let key = stack.clone();
+    let deploys = Resource::new(move || version.get(), move |_| list_deploys(key.clone()));
+    let shown = RwSignal::new(None::<(i64, String)>);
+    let open_deploy = RwSignal::new(None::<engine::resources::DeployRecord>);
+    let view_key = stack.clone();
+    let rollback_key = stack.clone();
+    let deploy_key = stack.clone();
+    let expanded: RwSignal<BTreeSet<i64>> = RwSignal::new(BTreeSet::new());
+    let _ = expanded;
+    view! {
+        <section class="panel" data-test="revisions">
+            <h2>"Revisions"</h2>
+            <table class="table">
+                <thead><tr><th>"#"</th><th>"Saved"</th><th>"By"</th><th></th></tr></thead>
+                <tbody>
+                    {move || revisions.get().into_iter().map(|r| {
+                        let number = r.number;
+                        let k1 = view_key.clone();
+                        let k2 = rollback_key.clone();
+                        view! {
+                            <tr data-test="revision" data-number=number.to_string()>
+                                <td>{format!("r{number}")}</td>
+                                <td>{format::datetime(r.created_at)}</td>
+                                <td class="muted">{r.created_by.clone()}</td>
+                                <td class="row-actions">
+                                    <button type="button" class="button button-quiet" data-test="revision-view" on:click=move |_| {
+                                        let k = k1.clone();
+                                        leptos::task::spawn_local(async move {
+                                            match get_revision(k, number).await {
+                                                Ok(rev) => shown.set(Some((number, rev.compose))),
+                                                Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                                            }
+                                        });
+                                    }>"Compare"</button>
+                                    <Show when=move || can_deploy.get()>
+                                        <button type="button" class="button button-quiet" data-test="revision-rollback" disabled=move || busy.get().is_some() on:click={
+                                            let k = k2.clone();
+                                            move |_| {
+                                                if confirmed(&format!("Deploy revision {number} again (its files become the current ones)?")) {
+                                                    run_operation(k.clone(), OperationForm { operation: "deploy".into(), revision: Some(number), ..OperationForm::default() }, busy, server_diags, events_from, live, toaster);
+                                                }
+                                            }
+                                        }>"Roll back"</button>
+                                    </Show>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {move || shown.get().map(|(n, text)| view! {
+                <h3>{format!("Revision {n} → the editor")}</h3>
+                <DiffView old=text new=compose_text.get() test="revision-diff"/>
+            })}
+        </section>
+        <section class="panel" data-test="deploys">
+            <h2>"Operations"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let deploy_key = deploy_key.clone();
+                    Suspend::new(async move {
+                    match deploys.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"None yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="deploy-list">
+                                {list.into_iter().map(|b| {
+                                    let k = deploy_key.clone();
+                                    let id = b.id.clone();
+                                    let class = if b.status == "failed" { "field-error" } else { "" };
+                                    view! {
+                                        <li data-test="deploy-row" data-status=b.status.clone()>
+                                            <button type="button" class="link-button" on:click=move |_| {
+                                                let (k, id) = (k.clone(), id.clone());
+                                                leptos::task::spawn_local(async move {
+                                                    match get_deploy(k, id).await {
+                                                        Ok(r) => open_deploy.set(Some(r)),
+                                                        Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                                                    }
+                                                });
+                                            }>{brief_text(&b)}</button>
+                                            {b.error.clone().map(|e| view! { <p class=class>{e}</p> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="field-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}}
+            </Suspense>
+            {move || open_deploy.get().map(|r| view! {
+                <div class="deploy-events" data-test="deploy-events">
+                    <h3>{brief_text(&r.brief)}</h3>
+                    <ol class="mono">{r.events.into_iter().map(|e| view! {
+                        <li>{format!("{} {}{}", format::datetime(e.at), e.service.map(|s| format!("[{s}] ")).unwrap_or_default(), e.message)}</li>
+                    }).collect_view()}</ol>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_converted_service_goes_under_services_and_its_volumes_at_the_end() {
+        let text = "services:\n  db:\n    image: postgres\nvolumes:\n  pg: {}\n";
+        let addition = "services:\n  web:\n    image: nginx\nvolumes:\n  site: {}\nnetworks:\n  proxy:\n    external: true\n";
+        assert_eq!(
+            merge_service(text, addition),
+            "services:\n  db:\n    image: postgres\n  web:\n    image: nginx\nvolumes:\n  pg: {}\n  site: {}\nnetworks:\n  proxy:\n    external: true\n"
+        );
+        assert_eq!(merge_service("", addition), addition);
+    }
+
+    #[test]
+    fn the_browser_sees_the_same_errors_as_a_deploy() {
+        let d = diagnostics("services:\n  web:\n    imgae: nginx\n", "");
+        assert!(
+            d.iter()
+                .any(|d| d.line == 3 && d.message.contains("did you mean \"image\"")),
+            "{d:?}"
+        );
+        let d = diagnostics(
+            "services:\n  web:\n    image: ${IMG:?set IMG}\n",
+            "IMG=nginx\n",
+        );
+        assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
+    }
+}
