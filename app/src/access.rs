@@ -269,6 +269,14 @@ mod server {
             Need::Owned("stack", "read"),
         ),
         (
+            <api::stacks::ListUnmanagedProjects as ServerFn>::PATH,
+            Need::Platform("object", "adopt"),
+        ),
+        (
+            <api::stacks::AdoptProject as ServerFn>::PATH,
+            Need::Platform("object", "adopt"),
+        ),
+        (
             <api::system::GetSystemInfo as ServerFn>::PATH,
             Need::SignedIn,
         ),

@@ -353,6 +353,39 @@ fn observed_of(c: &bollard::models::ContainerSummary) -> Option<ObservedContaine
 }
 
 impl DockerEngine {
+    /// Every Compose project the engine has containers of, with those containers' summaries.
+    pub async fn compose_projects(
+        &self,
+    ) -> Result<BTreeMap<String, Vec<bollard::models::ContainerSummary>>, DockerError> {
+        let filters = Some(HashMap::from([(
+            "label".to_owned(),
+            vec![PROJECT_LABEL.to_owned()],
+        )]));
+        let list = self
+            .call("containers.list", |d| async move {
+                d.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters,
+                    ..Default::default()
+                }))
+                .await
+            })
+            .await?;
+        let mut projects: BTreeMap<String, Vec<bollard::models::ContainerSummary>> =
+            BTreeMap::new();
+        for c in list {
+            if let Some(name) = c
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(PROJECT_LABEL))
+                .cloned()
+            {
+                projects.entry(name).or_default().push(c);
+            }
+        }
+        Ok(projects)
+    }
+
     /// The project's containers, networks and volumes as the engine has them now.
     pub async fn observe_project(
         &self,

@@ -560,6 +560,20 @@ pub struct DeployEvent {
     pub total: Option<i64>,
 }
 
+/// A Compose project on the engine that no stack of Orbitr's holds (started with the CLI, or by
+/// another tool); platform admins adopt it into a workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UnmanagedProject {
+    pub name: String,
+    pub services: Vec<String>,
+    pub containers: u32,
+    pub running: u32,
+    /// The compose files the CLI recorded (`com.docker.compose.project.config_files`).
+    pub config_files: Option<String>,
+    /// The folder the CLI ran in.
+    pub working_dir: Option<String>,
+}
+
 /// What an operation request on a stack carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OperationForm {

@@ -26,7 +26,7 @@ use crate::on_pool;
 use crate::registries::Registries;
 use crate::resources::{
     DeployBrief, DeployEvent, DeployPhase, DeployRecord, Revision, RevisionBrief, StackDetail,
-    StackSummary,
+    StackSummary, UnmanagedProject,
 };
 
 /// Largest compose or `.env` file accepted.
@@ -350,6 +350,21 @@ impl Stacks {
         {
             return Err(StackError::NameTaken(name.to_string()));
         }
+        let stack = self.insert(workspace, name.as_str(), actor).await?;
+        if let Err(e) = self.save(&stack, compose, env, actor).await {
+            let _ = self.forget(&stack).await;
+            return Err(e);
+        }
+        self.get(&stack.id).await
+    }
+
+    /// Inserts the stack's row (no revision yet) and notes its owner.
+    async fn insert(
+        &self,
+        workspace: &str,
+        name: &str,
+        actor: &str,
+    ) -> Result<StackRow, StackError> {
         let id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
         let inserted = on_pool!(&self.db, |pool| {
@@ -359,7 +374,7 @@ impl Stacks {
             )
             .bind(&id)
             .bind(workspace)
-            .bind(name.as_str())
+            .bind(name)
             .bind(now)
             .bind(actor)
             .execute(pool)
@@ -369,7 +384,7 @@ impl Stacks {
         if let Err(e) = inserted {
             return Err(match e {
                 sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StackError::NameTaken(name.to_string())
+                    StackError::NameTaken(name.to_owned())
                 }
                 sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                     invalid("workspace", "no such workspace")
@@ -379,11 +394,7 @@ impl Stacks {
         }
         let stack = self.get(&id).await?;
         self.note_owner(&stack, true);
-        if let Err(e) = self.save(&stack, compose, env, actor).await {
-            let _ = self.forget(&stack).await;
-            return Err(e);
-        }
-        self.get(&id).await
+        Ok(stack)
     }
 
     async fn forget(&self, stack: &StackRow) -> Result<(), StackError> {
@@ -840,6 +851,92 @@ impl Stacks {
         }
     }
 
+    /// Compose projects on the engine that no stack holds.
+    pub async fn unmanaged(&self) -> Result<Vec<UnmanagedProject>, StackError> {
+        let known: Vec<String> = self.rows(None).await?.into_iter().map(|r| r.name).collect();
+        let mut out = Vec::new();
+        for (name, containers) in self.docker.compose_projects().await? {
+            if known.contains(&name) {
+                continue;
+            }
+            let label = |key: &str| {
+                containers
+                    .iter()
+                    .find_map(|c| c.labels.as_ref().and_then(|l| l.get(key)).cloned())
+            };
+            let mut services: Vec<String> = containers
+                .iter()
+                .filter_map(|c| {
+                    c.labels
+                        .as_ref()
+                        .and_then(|l| l.get(crate::resources::SERVICE_LABEL))
+                        .cloned()
+                })
+                .collect();
+            services.sort();
+            services.dedup();
+            let running = containers
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.state,
+                        Some(bollard::models::ContainerSummaryStateEnum::RUNNING)
+                    )
+                })
+                .count();
+            out.push(UnmanagedProject {
+                config_files: label("com.docker.compose.project.config_files"),
+                working_dir: label("com.docker.compose.project.working_dir"),
+                name,
+                services,
+                containers: u32::try_from(containers.len()).unwrap_or(u32::MAX),
+                running: u32::try_from(running).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Adopts a Compose project started outside Orbitr into `workspace`: a stack of the same
+    /// name with `compose` (or, when `None`, the file the CLI recorded, which must be a Compose
+    /// file defining the project's services) and the `.env` beside it; its containers are
+    /// adopted at once, and the next deploy recreates them with Orbitr's labels.
+    pub async fn adopt(
+        &self,
+        adoptions: &crate::adoptions::Adoptions,
+        workspace: &str,
+        name: &str,
+        compose: Option<&str>,
+        actor: &str,
+    ) -> Result<StackRow, StackError> {
+        let project = self
+            .unmanaged()
+            .await?
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or(StackError::NotFound)?;
+        let (compose, env) = match compose {
+            Some(text) => (text.to_owned(), String::new()),
+            None => recorded_files(&project)?,
+        };
+        let stack = self.insert(workspace, name, actor).await?;
+        if let Err(e) = self
+            .save(&stack, &compose, &env, &format!("{actor} (adopted)"))
+            .await
+        {
+            let _ = self.forget(&stack).await;
+            return Err(e);
+        }
+        for c in self.docker.observe_project(name, None).await?.containers {
+            if let Err(e) = adoptions
+                .adopt(&self.docker, "container", &c.id, workspace, actor)
+                .await
+            {
+                tracing::warn!(error = %e, container = %c.name, "container of an adopted project not adopted");
+            }
+        }
+        Ok(stack)
+    }
+
     /// The stack's latest operations, newest first.
     pub async fn deploys(
         &self,
@@ -912,6 +1009,44 @@ fn brief(
         status,
         error,
     }
+}
+
+/// The compose file (and `.env`) the CLI recorded for a project, when it is a Compose file that
+/// defines the project's services: a label alone must not make Orbitr import any host file.
+fn recorded_files(project: &UnmanagedProject) -> Result<(String, String), StackError> {
+    let path = project
+        .config_files
+        .as_deref()
+        .and_then(|f| f.split(',').next())
+        .filter(|p| p.ends_with(".yml") || p.ends_with(".yaml"))
+        .ok_or_else(|| invalid("compose", "the project recorded no compose file; paste it"))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        invalid(
+            "compose",
+            format!("{path} cannot be read ({e}); paste the file"),
+        )
+    })?;
+    check_size("compose", &text)?;
+    let loaded = load(path, &text, &Options::default());
+    let defines_all = loaded.project.as_ref().is_some_and(|p| {
+        project
+            .services
+            .iter()
+            .all(|s| p.services.contains_key(s) || p.disabled.contains(s))
+    });
+    if !defines_all {
+        return Err(invalid(
+            "compose",
+            format!("{path} is not a Compose file defining the project's services; paste the file"),
+        ));
+    }
+    let env = project
+        .working_dir
+        .as_deref()
+        .and_then(|dir| std::fs::read_to_string(Path::new(dir).join(".env")).ok())
+        .filter(|e| e.len() <= MAX_FILE_BYTES)
+        .unwrap_or_default();
+    Ok((text, env))
 }
 
 fn check_size(field: &str, text: &str) -> Result<(), StackError> {

@@ -21,6 +21,7 @@ use testkit::postgres::TestDatabase;
 use testkit::proxy::SocketProxy;
 
 struct World {
+    db: Database,
     stacks: Stacks,
     docker: DockerEngine,
     workspace: String,
@@ -60,7 +61,8 @@ async fn world_with(engine: DockerEngine) -> World {
     let run = TestRun::new().expect("docker");
     let image = run.fixture_image().await.expect("fixture image");
     World {
-        stacks: Stacks::new(db, dir.path(), engine.clone(), registries),
+        stacks: Stacks::new(db.clone(), dir.path(), engine.clone(), registries),
+        db,
         docker: engine,
         workspace: ws.id,
         image,
@@ -611,4 +613,78 @@ async fn the_compose_cli_sees_orbitr_stacks_and_orbitr_takes_over_cli_projects()
     let after = w.containers(&stack).await;
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(after.values().all(|(_, running)| *running));
+}
+
+#[tokio::test]
+async fn a_project_started_with_the_cli_is_listed_and_adopted_with_its_recorded_file() {
+    let mut w = world().await;
+    let name = w.name("adopt");
+    let folder = tempfile::tempdir().expect("dir");
+    let file = folder.path().join("compose.yaml");
+    std::fs::write(&file, TWO.replace("IMAGE", &w.image)).expect("write");
+    std::fs::write(folder.path().join(".env"), "GREETING=hello\n").expect("env");
+    let file = file.to_string_lossy().into_owned();
+    let out = compose_cli(&["-p", &name, "-f", &file, "up", "-d"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let listed = w.stacks.unmanaged().await.expect("unmanaged");
+    let project = listed.iter().find(|p| p.name == name).expect("listed");
+    assert_eq!(project.services, ["db", "web"]);
+    assert_eq!((project.running, project.containers), (2, 2));
+    assert_eq!(project.config_files.as_deref(), Some(file.as_str()));
+
+    // The containers are unmanaged until adopted; then the workspace sees them at once.
+    let adoptions = engine::adoptions::Adoptions::new(w.db.clone());
+    let stack = w
+        .stacks
+        .adopt(&adoptions, &w.workspace, &name, None, "admin")
+        .await
+        .expect("adopt");
+    assert!(
+        w.stacks
+            .unmanaged()
+            .await
+            .expect("unmanaged")
+            .iter()
+            .all(|p| p.name != name)
+    );
+    let (compose, env) = w.stacks.files(&stack).await.expect("files");
+    assert!(compose.contains("depends_on: [db]"));
+    assert_eq!(env, "GREETING=hello\n");
+    for c in w
+        .docker
+        .observe_project(&name, None)
+        .await
+        .expect("observe")
+        .containers
+    {
+        let view = w
+            .docker
+            .refresh_container(&c.id)
+            .await
+            .expect("refresh")
+            .expect("exists");
+        assert_eq!(
+            view.workspace.as_deref(),
+            Some(w.workspace.as_str()),
+            "{}",
+            c.name
+        );
+    }
+
+    // The first deploy replaces the CLI's containers with Orbitr's, without duplicates.
+    w.deploy(&stack).await;
+    let after = w.containers(&stack).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    for (id, _) in after.values() {
+        let detail = w.docker.inspect_container(id).await.expect("inspect");
+        assert_eq!(
+            detail.labels.get("dev.orbitr.workspace"),
+            Some(&w.workspace)
+        );
+    }
 }

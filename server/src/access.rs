@@ -155,6 +155,16 @@ pub const REST: &[(Method, &str, Need)] = &[
     // that owns it (`{stack}` names it).
     (Method::GET, "/api/v1/stacks", Need::SignedIn),
     (
+        Method::GET,
+        "/api/v1/stacks/unmanaged",
+        Need::Platform("object", "adopt"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/stacks/adopt",
+        Need::Platform("object", "adopt"),
+    ),
+    (
         Method::POST,
         "/api/v1/workspaces/{workspace}/stacks",
         Need::Workspace("stack", "deploy"),

@@ -4,7 +4,9 @@
 //! record stays readable afterwards.
 
 use compose::diag::Diagnostic;
-use engine::resources::{DeployBrief, DeployRecord, Revision, StackDetail, StackSummary};
+use engine::resources::{
+    DeployBrief, DeployRecord, Revision, StackDetail, StackSummary, UnmanagedProject,
+};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -320,6 +322,48 @@ pub async fn get_deploy(id: String, deploy: String) -> Result<DeployRecord, AppE
             let ctx = crate::auth::RequestCtx::authorize_owned::<GetDeploy>("stack", &id).await?;
             let row = ctx.state.stacks.get(&id).await?;
             Ok(ctx.state.stacks.deploy_record(&row, &deploy).await?)
+        }
+        .await,
+    )
+}
+
+/// Compose projects on the engine that no stack holds (started with the CLI); platform admins.
+#[server(endpoint = "list_unmanaged_projects")]
+pub async fn list_unmanaged_projects() -> Result<Vec<UnmanagedProject>, AppError> {
+    crate::auth::reply(
+        async {
+            let ctx = crate::auth::RequestCtx::authorize::<ListUnmanagedProjects>(None).await?;
+            Ok(ctx.state.stacks.unmanaged().await?)
+        }
+        .await,
+    )
+}
+
+/// Adopts a Compose project started outside Orbitr into a workspace as a stack (platform
+/// admins). `compose` empty: the file the CLI recorded, when Orbitr can read it.
+#[server(endpoint = "adopt_project")]
+pub async fn adopt_project(
+    workspace: String,
+    name: String,
+    compose: String,
+) -> Result<StackSummary, AppError> {
+    crate::auth::reply(
+        async {
+            let mut ctx = crate::auth::RequestCtx::authorize::<AdoptProject>(None).await?;
+            ctx.workspace = Some(workspace.clone());
+            let actor = ctx.actor();
+            let given = (!compose.trim().is_empty()).then_some(compose.as_str());
+            let result = async {
+                let row = ctx
+                    .state
+                    .stacks
+                    .adopt(&ctx.state.adoptions, &workspace, &name, given, &actor)
+                    .await?;
+                ctx.state.stacks.summary(&row).await
+            }
+            .await;
+            ctx.audited("stack.adopt", Some(format!("stack:{name}")), result)
+                .await
         }
         .await,
     )

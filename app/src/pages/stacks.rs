@@ -13,8 +13,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::stacks::{
-    create_stack, delete_stack, get_deploy, get_revision, get_stack, list_deploys, list_stacks,
-    save_stack, stack_operation,
+    adopt_project, create_stack, delete_stack, get_deploy, get_revision, get_stack, list_deploys,
+    list_stacks, list_unmanaged_projects, save_stack, stack_operation,
 };
 use crate::components::editor::{CodeEditor, DiffView, Language};
 use crate::components::engine::use_live;
@@ -130,6 +130,78 @@ pub fn StacksPage() -> impl IntoView {
                     Err(e) => view! { <section class="panel error-panel" data-test="stacks-error"><p>{e.to_string()}</p></section> }.into_any(),
                 }
             })}
+        </Suspense>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let ctx = workspaces.data.await.ok().filter(|c| c.is_admin)?;
+                Some(view! { <UnmanagedProjects workspaces=ctx.workspaces.iter().map(|w| (w.id.clone(), w.name.clone())).collect()/> })
+            })}
+        </Transition>
+    }
+}
+
+/// Compose projects started outside Orbitr, for platform admins to adopt into a workspace.
+#[component]
+fn UnmanagedProjects(workspaces: Vec<(String, String)>) -> impl IntoView {
+    let toaster = use_toaster();
+    let version = RwSignal::new(0_u32);
+    let projects = Resource::new(move || version.get(), |_| list_unmanaged_projects());
+    let first = workspaces
+        .first()
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
+    let target = RwSignal::new(first);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let workspaces = workspaces.clone();
+                Suspend::new(async move {
+                    let list = projects.await.ok().filter(|l| !l.is_empty())?;
+                    Some(view! {
+                        <section class="panel" data-test="unmanaged-projects">
+                            <h2>"Compose projects started outside Orbitr"</h2>
+                            <p class="muted">"Adopting one makes it a stack of the workspace (its compose file is read from where the CLI recorded it); the next deploy gives its containers Orbitr's labels."</p>
+                            <label class="muted">"Into workspace "
+                                <select data-test="adopt-workspace" on:change=move |ev| target.set(event_target_value(&ev))>
+                                    {workspaces.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <table class="table">
+                                <thead><tr><th>"Project"</th><th>"Services"</th><th>"Containers"</th><th>"Compose file"</th><th></th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|p| {
+                                        let name = p.name.clone();
+                                        view! {
+                                            <tr data-test="unmanaged-project" data-name=p.name.clone()>
+                                                <td class="mono">{p.name.clone()}</td>
+                                                <td>{p.services.join(", ")}</td>
+                                                <td>{format!("{}/{} running", p.running, p.containers)}</td>
+                                                <td class="mono muted">{p.config_files.clone().unwrap_or_default()}</td>
+                                                <td class="row-actions">
+                                                    <button type="button" class="button button-quiet" data-test="adopt-project" on:click=move |_| {
+                                                        let (ws, name) = (target.get_untracked(), name.clone());
+                                                        leptos::task::spawn_local(async move {
+                                                            match adopt_project(ws, name, String::new()).await {
+                                                                Ok(s) => {
+                                                                    toaster.show(ToastKind::Success, format!("{} is now a stack", s.name));
+                                                                    let navigate = leptos_router::hooks::use_navigate();
+                                                                    navigate(&format!("/stacks/{}", s.id), Default::default());
+                                                                }
+                                                                Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                                                            }
+                                                            version.update(|n| *n += 1);
+                                                        });
+                                                    }>"Adopt"</button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </section>
+                    })
+                })
+            }}
         </Suspense>
     }
 }

@@ -90,6 +90,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(objects::connect_network))
         .routes(routes!(objects::disconnect_network))
         .routes(routes!(stacks::list_stacks))
+        .routes(routes!(stacks::list_unmanaged))
+        .routes(routes!(stacks::adopt_project))
         .routes(routes!(stacks::create_stack))
         .routes(routes!(
             stacks::get_stack,

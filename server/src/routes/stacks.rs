@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use compose::diag::Diagnostic;
 use engine::resources::{
-    DeployBrief, DeployRecord, OperationForm, Revision, StackDetail, StackSummary,
+    DeployBrief, DeployRecord, OperationForm, Revision, StackDetail, StackSummary, UnmanagedProject,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -390,6 +390,77 @@ pub async fn get_deploy(
     .await;
     match result {
         Ok(r) => Json(r).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Compose projects on the engine that no stack holds (started with the CLI).
+#[utoipa::path(
+    get,
+    path = "/api/v1/stacks/unmanaged",
+    tag = "stacks",
+    responses((status = 200, description = "Projects by name", body = [UnmanagedProject]))
+)]
+pub async fn list_unmanaged(State(state): State<AppState>) -> Response {
+    match state.stacks.unmanaged().await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// Body of `POST /api/v1/workspaces/{workspace}/stacks/adopt`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AdoptProject {
+    /// The Compose project's name.
+    pub name: String,
+    /// The compose file; absent: the one the CLI recorded, when Orbitr can read it.
+    #[serde(default)]
+    pub compose: Option<String>,
+}
+
+/// Adopts a Compose project started outside Orbitr into the workspace as a stack.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace}/stacks/adopt",
+    tag = "stacks",
+    params(("workspace" = String, Path, description = "Workspace id")),
+    request_body = AdoptProject,
+    responses(
+        (status = 201, description = "Adopted", body = StackSummary),
+        (status = 400, description = "The recorded compose file cannot be used; send it", body = ApiError),
+        (status = 404, description = "No such unmanaged project", body = ApiError),
+    )
+)]
+pub async fn adopt_project(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Path(workspace): Path<String>,
+    Json(body): Json<AdoptProject>,
+) -> Response {
+    let result = async {
+        let row = state
+            .stacks
+            .adopt(
+                &state.adoptions,
+                &workspace,
+                &body.name,
+                body.compose.as_deref(),
+                &audit.actor,
+            )
+            .await?;
+        state.stacks.summary(&row).await
+    }
+    .await;
+    audit
+        .outcome(
+            &state,
+            "stack.adopt",
+            Some(format!("stack:{}", body.name)),
+            &result,
+        )
+        .await;
+    match result {
+        Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
         Err(e) => failed(e),
     }
 }
