@@ -64,57 +64,82 @@ impl Drop for Process {
     }
 }
 
+/// `orbitr serve` on `port` with `data` as its data dir.
+fn spawn(port: u16, data: &Path, extra: &[String]) -> anyhow::Result<Process> {
+    let binary = std::env::var_os("E2E_ORBITR_BIN").map_or_else(
+        || workspace_root().join("target/debug/orbitr"),
+        PathBuf::from,
+    );
+    if !binary.is_file() {
+        bail!(
+            "{} is missing: `make test` builds it (or `make build-dev`)",
+            binary.display()
+        );
+    }
+    let site = workspace_root().join("target/site");
+    if !site.join("pkg/manifest.txt").is_file() {
+        bail!(
+            "{} has no built assets: run tools/build-site.sh dev",
+            site.display()
+        );
+    }
+    let child = Command::new(&binary)
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--log",
+            "warn",
+        ])
+        .arg("--data-dir")
+        .arg(data)
+        .args(extra)
+        .env("ORBITR_SITE_DIR", &site)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    Ok(Process(child))
+}
+
 /// The built `orbitr` (debug build; `E2E_ORBITR_BIN` overrides) serving a temporary data dir.
 pub struct Orbitr {
     pub base: String,
-    _process: Process,
-    _data: tempfile::TempDir,
+    process: Process,
+    port: u16,
+    extra: Vec<String>,
+    data: tempfile::TempDir,
 }
 
 impl Orbitr {
     /// Starts `orbitr serve` with `extra_args` and waits for `/healthz`.
     pub async fn start(extra_args: &[&str]) -> anyhow::Result<Self> {
-        let binary = std::env::var_os("E2E_ORBITR_BIN").map_or_else(
-            || workspace_root().join("target/debug/orbitr"),
-            PathBuf::from,
-        );
-        if !binary.is_file() {
-            bail!(
-                "{} is missing: `make test` builds it (or `make build-dev`)",
-                binary.display()
-            );
-        }
-        let site = workspace_root().join("target/site");
-        if !site.join("pkg/manifest.txt").is_file() {
-            bail!(
-                "{} has no built assets: run tools/build-site.sh dev",
-                site.display()
-            );
-        }
         let data = tempfile::tempdir()?;
         let port = free_port()?;
-        let child = Command::new(&binary)
-            .args([
-                "serve",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--log",
-                "warn",
-            ])
-            .arg("--data-dir")
-            .arg(data.path())
-            .args(extra_args)
-            .env("ORBITR_SITE_DIR", &site)
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
+        let extra: Vec<String> = extra_args.iter().map(|a| (*a).to_owned()).collect();
+        let process = spawn(port, data.path(), &extra)?;
         let orbitr = Self {
             base: format!("http://127.0.0.1:{port}"),
-            _process: Process(child),
-            _data: data,
+            process,
+            port,
+            extra,
+            data,
         };
-        let health = format!("{}/healthz", orbitr.base);
+        orbitr.wait_healthy().await?;
+        Ok(orbitr)
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind), then starts it again on the same
+    /// port and data dir and waits for `/healthz`.
+    pub async fn kill_and_restart(&mut self) -> anyhow::Result<()> {
+        self.process.0.kill()?;
+        self.process.0.wait()?;
+        self.process = spawn(self.port, self.data.path(), &self.extra)?;
+        self.wait_healthy().await
+    }
+
+    async fn wait_healthy(&self) -> anyhow::Result<()> {
+        let health = format!("{}/healthz", self.base);
         wait_until("orbitr to answer /healthz", Duration::from_secs(30), || {
             let health = health.clone();
             async move {
@@ -125,8 +150,7 @@ impl Orbitr {
                     .map(drop))
             }
         })
-        .await?;
-        Ok(orbitr)
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

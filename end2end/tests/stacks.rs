@@ -153,3 +153,99 @@ async fn a_typed_mistake_is_shown_at_its_line_and_a_fixed_file_deploys() -> anyh
     browser.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn after_orbitr_is_killed_mid_deploy_the_stack_says_so_and_a_deploy_converges()
+-> anyhow::Result<()> {
+    let mut run = TestRun::new()?;
+    let image = run.fixture_image().await?;
+    let mut orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    let ws = browser.create_workspace(&orbitr, "Crash").await?;
+    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    let name = format!("{}-crash", run.id());
+    run.also_remove(format!("{}={name}", engine::resources::PROJECT_LABEL));
+
+    // db never becomes healthy, so the deploy is still waiting when Orbitr is killed.
+    let stuck = format!(
+        "services:\n  db:\n    image: {image}\n    healthcheck:\n      test: [CMD, test, -e, /tmp/ready]\n      interval: 1s\n  web:\n    image: {image}\n    depends_on:\n      db: {{condition: service_healthy}}\n"
+    );
+    browser.client.goto(&orbitr.url("/stacks/new")).await?;
+    browser.wait_for("[data-test=new-stack-form]").await?;
+    browser.wait_hydrated().await?;
+    browser.fill("name", &name).await?;
+    paste(&browser, &stuck).await?;
+    browser.click("[data-test=create-stack]").await?;
+    browser.wait_for("[data-test=stack-title]").await?;
+    browser.wait_hydrated().await?;
+    browser.wait_live().await?;
+    let page = browser.client.current_url().await?;
+    browser.click("[data-test=deploy]").await?;
+    browser.click("[data-test=deploy-now]").await?;
+    browser
+        .wait_for("[data-test=progress-service][data-service=web][data-phase=waiting]")
+        .await?;
+
+    orbitr.kill_and_restart().await?;
+
+    // The page (signed in still: sessions live in the database) shows the interrupted operation.
+    browser.client.goto(page.as_str()).await?;
+    browser.wait_for("[data-test=stack-title]").await?;
+    browser.wait_hydrated().await?;
+    browser.wait_live().await?;
+    browser.click("[data-test=tab-history]").await?;
+    let failed = wait_until(
+        "the interrupted deploy in the history",
+        PATIENCE,
+        || async {
+            browser
+                .text("[data-test=deploy-row][data-status=failed]")
+                .await
+        },
+    )
+    .await?;
+    assert!(
+        failed.contains("Orbitr stopped while this operation was running"),
+        "{failed}"
+    );
+
+    // Fixed file, deployed again: one container per service, all running.
+    browser.click("[data-test=tab-compose]").await?;
+    browser.wait_for(INPUT).await?;
+    paste(
+        &browser,
+        &stuck.replace("[CMD, test, -e, /tmp/ready]", "[CMD, \"true\"]"),
+    )
+    .await?;
+    browser.wait_for("[data-test=diagnostics-ok]").await?;
+    browser.click("[data-test=deploy]").await?;
+    browser.wait_for("[data-test=review-diff]").await?;
+    browser.click("[data-test=deploy-now]").await?;
+    browser
+        .wait_for("[data-test=progress][data-finished=true]")
+        .await?;
+    let heading = browser
+        .text("[data-test=progress] h2")
+        .await?
+        .unwrap_or_default();
+    assert_eq!(heading, "deploy finished");
+    wait_until("both containers running", PATIENCE, || async {
+        let rows = browser
+            .client
+            .find_all(Locator::Css("[data-test=stack-container]"))
+            .await?
+            .len();
+        let running = browser
+            .client
+            .find_all(Locator::Css(
+                "[data-test=stack-container][data-state=running]",
+            ))
+            .await?
+            .len();
+        Ok((rows == 2 && running == 2).then_some(()))
+    })
+    .await?;
+    browser.close().await?;
+    Ok(())
+}
