@@ -335,18 +335,15 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
         {
             return Err(invalid(field, format!("{ip:?} is not an IP address")));
         }
-        let key = format!("{container_port}/{protocol}");
-        if !exposed.contains(&key) {
-            exposed.push(key.clone());
-        }
-        bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
+        publish(
+            &mut exposed,
+            &mut bindings,
+            format!("{container_port}/{protocol}"),
+            PortBinding {
                 host_ip,
                 host_port: Some(host_port.to_string()),
-            });
+            },
+        );
     }
     let mut binds = Vec::new();
     let mut host_paths = Vec::new();
@@ -493,6 +490,23 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
         privileges,
         bind_positions,
     })
+}
+
+/// Exposes `key` (`80/tcp`) once and adds a host binding for it.
+pub(crate) fn publish(
+    exposed: &mut Vec<String>,
+    bindings: &mut HashMap<String, Option<Vec<PortBinding>>>,
+    key: String,
+    binding: PortBinding,
+) {
+    if !exposed.contains(&key) {
+        exposed.push(key.clone());
+    }
+    bindings
+        .entry(key)
+        .or_insert_with(|| Some(Vec::new()))
+        .get_or_insert_with(Vec::new)
+        .push(binding);
 }
 
 impl CreatePlan {

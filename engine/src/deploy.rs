@@ -27,7 +27,7 @@ use compose::plan::{
 use futures::future::join_all;
 use tokio::sync::watch;
 
-use crate::containers::parse_restart;
+use crate::containers::{parse_restart, publish};
 use crate::docker::{DockerEngine, DockerError};
 use crate::objects::Dirty;
 use crate::resources::{
@@ -88,6 +88,15 @@ pub fn event(
     }
 }
 
+/// `Ok` when nothing failed, else every failure in one message.
+fn joined(errors: Vec<String>) -> Result<(), String> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
 fn project_filter(name: &str) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_owned(), vec![format!("{PROJECT_LABEL}={name}")])])
 }
@@ -134,18 +143,15 @@ pub fn container_body(
         .collect();
     let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
     for port in &service.ports {
-        let key = format!("{}/{}", port.target, port.protocol);
-        if !exposed.contains(&key) {
-            exposed.push(key.clone());
-        }
-        bindings
-            .entry(key)
-            .or_insert_with(|| Some(Vec::new()))
-            .get_or_insert_with(Vec::new)
-            .push(PortBinding {
+        publish(
+            &mut exposed,
+            &mut bindings,
+            format!("{}/{}", port.target, port.protocol),
+            PortBinding {
                 host_ip: port.host_ip.clone(),
                 host_port: port.published.clone(),
-            });
+            },
+        );
     }
     let mut mounts: Vec<EngineMount> = service
         .volumes
@@ -519,12 +525,7 @@ impl DockerEngine {
         });
         let results = join_all(tasks).await;
         let _ = self.refresh_objects(Dirty::ALL).await;
-        let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("; "))
-        }
+        joined(results.into_iter().filter_map(Result::err).collect())
     }
 
     /// Pulls the images the plan needs that the engine lacks (or all, for `pull_policy: always`).
@@ -624,16 +625,13 @@ impl DockerEngine {
                 }
             }
         });
-        let errors: Vec<String> = join_all(pulls)
-            .await
-            .into_iter()
-            .filter_map(Result::err)
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("; "))
-        }
+        joined(
+            join_all(pulls)
+                .await
+                .into_iter()
+                .filter_map(Result::err)
+                .collect(),
+        )
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
@@ -1125,11 +1123,7 @@ impl DockerEngine {
                 .unwrap_or_else(|e| errors.push(e));
         }
         let _ = self.refresh_objects(Dirty::ALL).await;
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors.join("; "))
-        }
+        joined(errors)
     }
 
     async fn remove_project_resources(

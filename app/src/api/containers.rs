@@ -205,6 +205,26 @@ pub async fn create_checked(
 ) -> Result<ContainerView, engine::containers::ContainerError> {
     use engine::containers::ContainerError;
     let plan = engine::containers::plan_create(spec, workspace)?;
+    let policy = policy_for(state, user, token, workspace)
+        .await
+        .map_err(|e| ContainerError::Invalid {
+            field: "policy".into(),
+            message: e.to_string(),
+        })?;
+    if let Some(first) = policy.and_then(|p| plan.violations(&p).into_iter().next()) {
+        return Err(ContainerError::Policy(first));
+    }
+    state.docker.create_container(plan, spec.start).await
+}
+
+/// The workspace's policy for the caller: `None` for platform admins, who are not limited.
+#[cfg(feature = "ssr")]
+pub async fn policy_for(
+    state: &crate::state::AppState,
+    user: Option<&engine::accounts::User>,
+    token: Option<&engine::tokens::TokenInfo>,
+    workspace: &str,
+) -> Result<Option<compose::policy::SecurityPolicy>, AppError> {
     let unrestricted = crate::access::check(
         state,
         user,
@@ -214,20 +234,11 @@ pub async fn create_checked(
     )
     .await
     .is_ok();
-    if !unrestricted {
-        let policy = state
-            .policies
-            .get(workspace)
-            .await
-            .map_err(|e| ContainerError::Invalid {
-                field: "policy".into(),
-                message: e.to_string(),
-            })?;
-        if let Some(first) = plan.violations(&policy).into_iter().next() {
-            return Err(ContainerError::Policy(first));
-        }
+    if unrestricted {
+        Ok(None)
+    } else {
+        Ok(Some(state.policies.get(workspace).await?))
     }
-    state.docker.create_container(plan, spec.start).await
 }
 
 /// `container:<name> (<image>)`, how audit records name a container being created.

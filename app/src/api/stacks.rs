@@ -10,6 +10,8 @@ use engine::resources::{
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+pub use crate::api::containers::policy_for;
 
 pub use engine::resources::OperationForm;
 
@@ -167,30 +169,6 @@ pub async fn check_stack(
         }
         .await,
     )
-}
-
-/// The workspace's policy for the caller: `None` for platform admins, who are not limited.
-#[cfg(feature = "ssr")]
-pub async fn policy_for(
-    state: &crate::state::AppState,
-    user: Option<&engine::accounts::User>,
-    token: Option<&engine::tokens::TokenInfo>,
-    workspace: &str,
-) -> Result<Option<compose::policy::SecurityPolicy>, AppError> {
-    let unrestricted = crate::access::check(
-        state,
-        user,
-        token,
-        crate::access::Need::Platform("policy", "manage"),
-        None,
-    )
-    .await
-    .is_ok();
-    if unrestricted {
-        Ok(None)
-    } else {
-        Ok(Some(state.policies.get(workspace).await?))
-    }
 }
 
 /// Starts an operation on a stack; its progress arrives over the live websocket and in
