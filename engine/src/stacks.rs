@@ -338,6 +338,13 @@ impl Stacks {
         actor: &str,
     ) -> Result<StackRow, StackError> {
         let name = ProjectName::parse(name.trim()).map_err(|e| invalid("name", e.to_string()))?;
+        if name.as_str() == "unmanaged" {
+            // `/api/v1/stacks/unmanaged` lists the projects no stack holds.
+            return Err(invalid(
+                "name",
+                "\"unmanaged\" is reserved; choose another name",
+            ));
+        }
         check_size("compose", compose)?;
         check_size("env", env)?;
         if self.get(name.as_str()).await.is_ok()

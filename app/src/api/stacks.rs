@@ -9,9 +9,9 @@ use engine::resources::{
 };
 use leptos::prelude::*;
 
-use crate::error::AppError;
 #[cfg(feature = "ssr")]
 pub use crate::api::containers::policy_for;
+use crate::error::AppError;
 
 pub use engine::resources::OperationForm;
 

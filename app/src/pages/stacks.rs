@@ -126,7 +126,10 @@ pub fn StacksPage() -> impl IntoView {
                             <p>"No stacks yet. A stack is a Compose file Orbitr deploys and keeps history for."</p>
                         </section>
                     }.into_any(),
-                    Ok(stacks) => view! { <StackTable stacks=stacks live=live/> }.into_any(),
+                    Ok(stacks) => {
+                        let can = workspaces.data.await.ok().is_some_and(|c| c.can("stack", "deploy"));
+                        view! { <StackTable stacks=stacks live=live can_operate=can/> }.into_any()
+                    }
                     Err(e) => view! { <section class="panel error-panel" data-test="stacks-error"><p>{e.to_string()}</p></section> }.into_any(),
                 }
             })}
@@ -207,7 +210,14 @@ fn UnmanagedProjects(workspaces: Vec<(String, String)>) -> impl IntoView {
 }
 
 #[component]
-fn StackTable(stacks: Vec<StackSummary>, live: crate::components::engine::Live) -> impl IntoView {
+fn StackTable(
+    stacks: Vec<StackSummary>,
+    live: crate::components::engine::Live,
+    can_operate: bool,
+) -> impl IntoView {
+    let toaster = use_toaster();
+    // Stacks with an operation started from this list, so their buttons wait.
+    let busy: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
     let rows = stacks
         .into_iter()
         .map(|s| {
@@ -229,6 +239,32 @@ fn StackTable(stacks: Vec<StackSummary>, live: crate::components::engine::Live) 
                         Some(d) => format!("r{}, r{d} deployed", s.revision),
                         None => format!("r{}", s.revision),
                     }}</td>
+                    <td class="row-actions">
+                        {can_operate.then(|| {
+                            let id = s.id.clone();
+                            ["deploy", "restart", "stop", "start"].into_iter().map(|op| {
+                                let id = id.clone();
+                                let key = id.clone();
+                                let label = match op { "deploy" => "Deploy", "restart" => "Restart", "stop" => "Stop", _ => "Start" };
+                                view! {
+                                    <button type="button" class="button button-quiet" data-test=format!("row-{op}")
+                                        disabled=move || busy.with(|b| b.contains(&key))
+                                        on:click=move |_| {
+                                            let id = id.clone();
+                                            busy.update(|b| { b.insert(id.clone()); });
+                                            leptos::task::spawn_local(async move {
+                                                let form = OperationForm { operation: op.into(), ..OperationForm::default() };
+                                                match stack_operation(id.clone(), form).await {
+                                                    Ok(_) => toaster.show(ToastKind::Info, format!("{label}: started")),
+                                                    Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                                                }
+                                                busy.update(|b| { b.remove(&id); });
+                                            });
+                                        }>{label}</button>
+                                }
+                            }).collect_view()
+                        })}
+                    </td>
                 </tr>
             }
         })
@@ -236,7 +272,7 @@ fn StackTable(stacks: Vec<StackSummary>, live: crate::components::engine::Live) 
     view! {
         <section class="panel table-panel">
             <table class="table" data-test="stacks">
-                <thead><tr><th>"Name"</th><th>"Status"</th><th>"Services"</th><th>"Last operation"</th><th>"Revision"</th></tr></thead>
+                <thead><tr><th>"Name"</th><th>"Status"</th><th>"Services"</th><th>"Last operation"</th><th>"Revision"</th><th></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </section>

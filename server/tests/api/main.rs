@@ -14,6 +14,7 @@ mod oauth;
 mod objects;
 mod pages;
 mod sessions;
+mod stacks;
 mod system;
 mod tokens;
 mod users;
