@@ -21,9 +21,7 @@ use bollard::query_parameters::{
     RemoveContainerOptions, StopContainerOptions,
 };
 use compose::model::{Condition, MountKind, Project, Service};
-use compose::plan::{
-    Action, Observed, ObservedContainer, ReconcileOptions, container_name, reconcile,
-};
+use compose::plan::{Action, Observed, ObservedContainer, ReconcileOptions, reconcile};
 use futures::future::join_all;
 use tokio::sync::watch;
 
@@ -393,46 +391,33 @@ impl DockerEngine {
     }
 
     /// The project's containers, networks and volumes as the engine has them now.
-    pub async fn observe_project(
-        &self,
-        name: &str,
-        project: Option<&Project>,
-    ) -> Result<Observed, DockerError> {
+    pub async fn observe_project(&self, name: &str) -> Result<Observed, DockerError> {
         let filters = Some(project_filter(name));
-        let list = self
-            .call("containers.list", |d| async move {
+        let (list, networks, volumes) = futures::try_join!(
+            self.call("containers.list", |d| async move {
                 d.list_containers(Some(ListContainersOptions {
                     all: true,
                     filters,
                     ..Default::default()
                 }))
                 .await
-            })
-            .await?;
-        let containers = list.iter().filter_map(observed_of).collect();
-        let networks = self
-            .call("networks.list", |d| async move {
+            }),
+            self.call("networks.list", |d| async move {
                 d.list_networks(None::<ListNetworksOptions>).await
-            })
-            .await?
-            .into_iter()
-            .filter_map(|n| n.name)
-            .collect();
-        let volumes = self
-            .call("volumes.list", |d| async move {
+            }),
+            self.call("volumes.list", |d| async move {
                 d.list_volumes(None::<ListVolumesOptions>).await
-            })
-            .await?
-            .volumes
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| v.name)
-            .collect();
-        let _ = project;
+            }),
+        )?;
         Ok(Observed {
-            containers,
-            networks,
-            volumes,
+            containers: list.iter().filter_map(observed_of).collect(),
+            networks: networks.into_iter().filter_map(|n| n.name).collect(),
+            volumes: volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.name)
+                .collect(),
         })
     }
 
@@ -440,7 +425,7 @@ impl DockerEngine {
     /// the deploy (every service that could be brought up was).
     pub async fn deploy_project(&self, ctx: DeployContext, report: Reporter) -> Result<(), String> {
         let observed = self
-            .observe_project(&ctx.project_name, Some(&ctx.project))
+            .observe_project(&ctx.project_name)
             .await
             .map_err(|e| e.to_string())?;
         let plan = reconcile(&ctx.project_name, &ctx.project, &observed, ctx.options);
@@ -454,40 +439,64 @@ impl DockerEngine {
         }
         self.pull_missing(&ctx, &plan.actions, &report).await?;
 
-        for action in &plan.actions {
-            match action {
-                Action::CreateNetwork { key, name } => {
-                    self.create_project_network(&ctx, key, name)
+        // Networks and volumes are independent of each other: made all at once.
+        let resources = plan.actions.iter().map(|action| {
+            let ctx = &ctx;
+            async move {
+                match action {
+                    Action::CreateNetwork { key, name } => self
+                        .create_project_network(ctx, key, name)
                         .await
-                        .map_err(|e| format!("creating network {name}: {e}"))?;
-                }
-                Action::CreateVolume { key, name } => {
-                    self.create_project_volume(&ctx, key, name)
+                        .map_err(|e| format!("creating network {name}: {e}")),
+                    Action::CreateVolume { key, name } => self
+                        .create_project_volume(ctx, key, name)
                         .await
-                        .map_err(|e| format!("creating volume {name}: {e}"))?;
+                        .map_err(|e| format!("creating volume {name}: {e}")),
+                    _ => Ok(()),
                 }
-                Action::Remove {
-                    service, name, id, ..
-                } => {
-                    report(event(
-                        Some(service),
-                        Some(name),
-                        DeployPhase::Stopping,
-                        action.to_string(),
-                    ));
-                    self.stop_and_remove(id, 10)
-                        .await
-                        .map_err(|e| format!("removing {name}: {e}"))?;
-                    report(event(
-                        Some(service),
-                        Some(name),
-                        DeployPhase::Removed,
-                        format!("{name} removed"),
-                    ));
-                }
-                _ => {}
             }
-        }
+        });
+        joined(
+            join_all(resources)
+                .await
+                .into_iter()
+                .filter_map(Result::err)
+                .collect(),
+        )?;
+        let removals = plan.actions.iter().map(|action| {
+            let report = Arc::clone(&report);
+            async move {
+                let Action::Remove {
+                    service, name, id, ..
+                } = action
+                else {
+                    return Ok(());
+                };
+                report(event(
+                    Some(service),
+                    Some(name),
+                    DeployPhase::Stopping,
+                    action.to_string(),
+                ));
+                self.stop_and_remove(id, 10)
+                    .await
+                    .map_err(|e| format!("removing {name}: {e}"))?;
+                report(event(
+                    Some(service),
+                    Some(name),
+                    DeployPhase::Removed,
+                    format!("{name} removed"),
+                ));
+                Ok(())
+            }
+        });
+        joined(
+            join_all(removals)
+                .await
+                .into_iter()
+                .filter_map(Result::err)
+                .collect(),
+        )?;
 
         let ctx = Arc::new(ctx);
         let mut states: HashMap<String, watch::Sender<ServiceState>> = HashMap::new();
@@ -537,6 +546,7 @@ impl DockerEngine {
         report: &Reporter,
     ) -> Result<(), String> {
         let mut wanted: BTreeMap<String, String> = BTreeMap::new();
+        let mut checked: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for action in actions {
             let (Action::Create { service, .. } | Action::Recreate { service, .. }) = action else {
                 continue;
@@ -549,10 +559,13 @@ impl DockerEngine {
             if policy == "never" || policy == "build" {
                 continue;
             }
+            if wanted.contains_key(image) || checked.contains(image) {
+                continue;
+            }
             if policy == "always" || !self.image_exists(image).await.map_err(|e| e.to_string())? {
-                wanted
-                    .entry(image.clone())
-                    .or_insert_with(|| service.clone());
+                wanted.insert(image.clone(), service.clone());
+            } else {
+                checked.insert(image.clone());
             }
         }
         self.pull_images(ctx, wanted, report).await
@@ -723,6 +736,7 @@ impl DockerEngine {
     }
 
     async fn stop_and_remove(&self, id: &str, grace_secs: i32) -> Result<(), DockerError> {
+        let _teardown = self.teardown_guard().await;
         let key = id.to_owned();
         let stopped = self
             .call("containers.stop", |d| async move {
@@ -777,6 +791,17 @@ impl DockerEngine {
         report: &Reporter,
     ) -> Result<Vec<String>, String> {
         let name = service.name.as_str();
+        // New containers are created before the wait: creating runs nothing, and the start
+        // (the slow part) then follows the dependencies' conditions at once.
+        let mut created: HashMap<u32, (String, String)> = HashMap::new();
+        for action in actions {
+            if let Action::Create { number, name, .. } = action {
+                let made = self
+                    .create_for(ctx, service, *number, name.clone(), report)
+                    .await?;
+                created.insert(*number, made);
+            }
+        }
         for (dep, dependency) in &service.depends_on {
             let Some(tx) = states.get(dep) else { continue };
             let mut rx = tx.subscribe();
@@ -863,22 +888,46 @@ impl DockerEngine {
                     ));
                     id.clone()
                 }
-                Action::Create { number, .. } | Action::Recreate { number, .. } => {
-                    if let Action::Recreate {
-                        id, name: cname, ..
-                    } = action
-                    {
-                        report(event(
-                            Some(name),
-                            Some(cname),
-                            DeployPhase::Stopping,
-                            format!("replacing {cname}"),
-                        ));
+                Action::Create {
+                    number,
+                    name: cname,
+                    ..
+                } => {
+                    let made = match created.remove(number) {
+                        Some(made) => made,
+                        None => {
+                            self.create_for(ctx, service, *number, cname.clone(), report)
+                                .await?
+                        }
+                    };
+                    self.start_created(name, made, report).await?
+                }
+                Action::Recreate {
+                    number,
+                    name: cname,
+                    id,
+                    ..
+                } => {
+                    report(event(
+                        Some(name),
+                        Some(cname),
+                        DeployPhase::Stopping,
+                        format!("replacing {cname}"),
+                    ));
+                    // The new container is made under a temporary name while the old one
+                    // stops, then takes the name: the service is down for the start only.
+                    let temporary = format!("{}_{cname}", id.get(..12).unwrap_or(id));
+                    let (made, removed) = tokio::join!(
+                        self.create_for(ctx, service, *number, temporary, report),
                         self.stop_and_remove(id, stop_grace)
-                            .await
-                            .map_err(|e| format!("removing the old {cname}: {e}"))?;
-                    }
-                    self.create_and_start(ctx, service, *number, report).await?
+                    );
+                    removed.map_err(|e| format!("removing the old {cname}: {e}"))?;
+                    let (new_id, _) = made?;
+                    self.rename(&new_id, cname)
+                        .await
+                        .map_err(|e| format!("naming {cname}: {e}"))?;
+                    self.start_created(name, (new_id, cname.clone()), report)
+                        .await?
                 }
                 _ => continue,
             };
@@ -887,14 +936,16 @@ impl DockerEngine {
         Ok(ids)
     }
 
-    async fn create_and_start(
+    /// Creates replica `number` (named `cname`) and connects it to its other networks;
+    /// (id, name).
+    async fn create_for(
         &self,
         ctx: &DeployContext,
         service: &Service,
         number: u32,
+        cname: String,
         report: &Reporter,
-    ) -> Result<String, String> {
-        let cname = container_name(&ctx.project_name, service, number);
+    ) -> Result<(String, String), String> {
         let (body, extra_networks) = container_body(ctx, service, number);
         report(event(
             Some(&service.name),
@@ -929,23 +980,44 @@ impl DockerEngine {
             .await
             .map_err(|e| format!("connecting {cname} to {network}: {e}"))?;
         }
+        Ok((created.id, cname))
+    }
+
+    /// Starts a container made by [`Self::create_for`].
+    async fn start_created(
+        &self,
+        service: &str,
+        (id, cname): (String, String),
+        report: &Reporter,
+    ) -> Result<String, String> {
         report(event(
-            Some(&service.name),
+            Some(service),
             Some(&cname),
             DeployPhase::Starting,
             format!("starting {cname}"),
         ));
-        self.start(&created.id)
+        self.start(&id)
             .await
             .map_err(|e| format!("starting {cname}: {e}"))?;
         report(event(
-            Some(&service.name),
+            Some(service),
             Some(&cname),
             DeployPhase::Running,
             format!("{cname} running"),
         ));
-        let _ = self.refresh_container(&created.id).await;
-        Ok(created.id)
+        Ok(id)
+    }
+
+    async fn rename(&self, id: &str, name: &str) -> Result<(), DockerError> {
+        let (key, name) = (id.to_owned(), name.to_owned());
+        self.call("containers.rename", |d| async move {
+            d.rename_container(
+                &key,
+                bollard::query_parameters::RenameContainerOptions { name },
+            )
+            .await
+        })
+        .await
     }
 
     async fn start(&self, id: &str) -> Result<(), DockerError> {
@@ -1019,7 +1091,7 @@ impl DockerEngine {
                         timeout.as_secs()
                     ));
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
         Ok(())
@@ -1035,7 +1107,7 @@ impl DockerEngine {
         report: Reporter,
     ) -> Result<(), String> {
         let observed = self
-            .observe_project(name, None)
+            .observe_project(name)
             .await
             .map_err(|e| e.to_string())?;
         let mut containers: Vec<ObservedContainer> = observed
@@ -1058,6 +1130,7 @@ impl DockerEngine {
                             format!("stopping {}", c.name),
                         ));
                         let key = c.id.clone();
+                        let _teardown = self.teardown_guard().await;
                         match self
                             .call("containers.stop", |d| async move {
                                 d.stop_container(
@@ -1092,6 +1165,7 @@ impl DockerEngine {
                             format!("restarting {}", c.name),
                         ));
                         let key = c.id.clone();
+                        let _teardown = self.teardown_guard().await;
                         self.call("containers.restart", |d| async move {
                             d.restart_container(
                                 &key,
@@ -1126,6 +1200,29 @@ impl DockerEngine {
         joined(errors)
     }
 
+    /// Removes a network, waiting up to 3 s for the engine to release the endpoints of
+    /// containers that were just removed (it answers "active endpoints" meanwhile).
+    async fn remove_network_settled(&self, net: &str) -> Result<(), DockerError> {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            let key = net.to_owned();
+            match self
+                .call("networks.remove", |d| async move {
+                    d.remove_network(&key).await
+                })
+                .await
+            {
+                Ok(()) | Err(DockerError::Api { status: 404, .. }) => return Ok(()),
+                Err(DockerError::Api { message, .. })
+                    if message.contains("active endpoints") && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     async fn remove_project_resources(
         &self,
         name: &str,
@@ -1141,14 +1238,8 @@ impl DockerEngine {
             .map_err(|e| e.to_string())?;
         for n in networks {
             let Some(net) = n.name else { continue };
-            let key = net.clone();
-            match self
-                .call("networks.remove", |d| async move {
-                    d.remove_network(&key).await
-                })
-                .await
-            {
-                Ok(()) | Err(DockerError::Api { status: 404, .. }) => {
+            match self.remove_network_settled(&net).await {
+                Ok(()) => {
                     report(event(
                         None,
                         None,

@@ -69,6 +69,10 @@ struct Inner {
     objects: LiveObjects,
     /// Owners of adopted objects (container or network id, volume name → workspace).
     adopted: RwLock<HashMap<String, String>>,
+    /// Held while a container of a stack stops: the engine (20.10 at least) loses count of a
+    /// network's endpoints when several are torn down at once, and then refuses to remove the
+    /// network ("active endpoints") until it restarts.
+    teardown: tokio::sync::Mutex<()>,
 }
 
 /// Keeps the monitor task running; dropping it stops the task.
@@ -103,6 +107,7 @@ impl DockerEngine {
                 containers: LiveContainers::default(),
                 objects: LiveObjects::default(),
                 adopted: RwLock::default(),
+                teardown: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -399,6 +404,11 @@ impl DockerEngine {
             changed
         });
         Ok(info)
+    }
+
+    /// Serializes container teardowns (see [`Inner::teardown`]).
+    pub(crate) async fn teardown_guard(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.teardown.lock().await
     }
 
     pub(crate) fn client(&self) -> Result<Docker, DockerError> {

@@ -350,7 +350,7 @@ impl Stacks {
         if self.get(name.as_str()).await.is_ok()
             || !self
                 .docker
-                .observe_project(name.as_str(), None)
+                .observe_project(name.as_str())
                 .await?
                 .containers
                 .is_empty()
@@ -558,7 +558,7 @@ impl Stacks {
     pub async fn delete(&self, stack: &StackRow) -> Result<(), StackError> {
         if !self
             .docker
-            .observe_project(&stack.name, None)
+            .observe_project(&stack.name)
             .await?
             .containers
             .is_empty()
@@ -933,7 +933,9 @@ impl Stacks {
             let _ = self.forget(&stack).await;
             return Err(e);
         }
-        for c in self.docker.observe_project(name, None).await?.containers {
+        for c in self.docker.observe_project(name).await?.containers {
+            // The live state may not have seen a container the CLI just made.
+            self.docker.refresh_container(&c.id).await?;
             if let Err(e) = adoptions
                 .adopt(&self.docker, "container", &c.id, workspace, actor)
                 .await

@@ -115,6 +115,7 @@ async fn operation(server: &Server, stack: &str, operation: &str) -> anyhow::Res
             "{}/api/v1/stacks/{stack}/operations?wait=true",
             server.base
         ))
+        .header("origin", &server.base)
         .json(&serde_json::json!({ "operation": operation, "volumes": true }))
         .send()
         .await?
@@ -122,6 +123,18 @@ async fn operation(server: &Server, stack: &str, operation: &str) -> anyhow::Res
         .json()
         .await?;
     let took = started.elapsed();
+    if std::env::var_os("BENCH_TRACE").is_some() {
+        // Where the time goes: each event's offset from the operation's start.
+        let start = record["brief"]["started_at"].as_i64().unwrap_or(0);
+        for e in record["events"].as_array().into_iter().flatten() {
+            eprintln!(
+                "  +{:>5} ms {:<10} {}",
+                e["at"].as_i64().unwrap_or(0) - start,
+                e["phase"].as_str().unwrap_or(""),
+                e["message"].as_str().unwrap_or("")
+            );
+        }
+    }
     if record["brief"]["status"] != "succeeded" {
         bail!("orbitr {operation} failed: {}", record["brief"]["error"]);
     }
@@ -132,6 +145,7 @@ async fn save(server: &Server, stack: &str, compose: &str) -> anyhow::Result<()>
     server
         .client
         .put(format!("{}/api/v1/stacks/{stack}", server.base))
+        .header("origin", &server.base)
         .json(&serde_json::json!({ "compose": compose, "env": "" }))
         .send()
         .await?
@@ -161,6 +175,7 @@ async fn main() -> anyhow::Result<()> {
     let workspace: serde_json::Value = server
         .client
         .post(format!("{}/api/v1/workspaces", server.base))
+        .header("origin", &server.base)
         .json(&serde_json::json!({ "name": "Bench" }))
         .send()
         .await?
@@ -171,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
     server
         .client
         .post(format!("{}/api/v1/workspaces/{ws}/stacks", server.base))
+        .header("origin", &server.base)
         .json(&serde_json::json!({ "name": orbitr_project, "compose": compose_file(&image, "0"), "env": "" }))
         .send()
         .await?
