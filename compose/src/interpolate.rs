@@ -79,6 +79,18 @@ enum Modifier {
     ReplaceIfSet,
 }
 
+impl Modifier {
+    /// Whether the operator is written with a `:`, which makes an empty value count as unset.
+    fn has_colon(self) -> bool {
+        matches!(
+            self,
+            Modifier::DefaultIfUnsetOrEmpty
+                | Modifier::RequiredNonEmpty
+                | Modifier::ReplaceIfNonEmpty
+        )
+    }
+}
+
 #[derive(Debug)]
 enum Segment<'a> {
     Text(&'a str),
@@ -240,12 +252,7 @@ impl<'a> Parser<'a> {
                 ));
             }
         };
-        self.pos += match modifier {
-            Modifier::DefaultIfUnsetOrEmpty
-            | Modifier::RequiredNonEmpty
-            | Modifier::ReplaceIfNonEmpty => 2,
-            Modifier::DefaultIfUnset | Modifier::Required | Modifier::ReplaceIfSet => 1,
-        };
+        self.pos += if modifier.has_colon() { 2 } else { 1 };
         let word = self.parse_sequence(true)?;
         if self.peek(0) != Some(b'}') {
             return Err(self.unterminated(start));
@@ -322,37 +329,22 @@ fn render(
                     out.push_str(value.as_deref().unwrap_or_default());
                     continue;
                 };
-                let non_empty = value.as_ref().filter(|v| !v.is_empty());
+                // The `:` forms take an empty value for an unset one.
+                let value = value.filter(|v| !(modifier.has_colon() && v.is_empty()));
                 match modifier {
-                    Modifier::DefaultIfUnsetOrEmpty => match non_empty {
-                        Some(v) => out.push_str(v),
+                    Modifier::DefaultIfUnsetOrEmpty | Modifier::DefaultIfUnset => match value {
+                        Some(v) => out.push_str(&v),
                         None => render(word, lookup, out)?,
                     },
-                    Modifier::DefaultIfUnset => match &value {
-                        Some(v) => out.push_str(v),
-                        None => render(word, lookup, out)?,
-                    },
-                    Modifier::ReplaceIfNonEmpty => {
-                        if non_empty.is_some() {
-                            render(word, lookup, out)?;
-                        }
-                    }
-                    Modifier::ReplaceIfSet => {
+                    Modifier::ReplaceIfNonEmpty | Modifier::ReplaceIfSet => {
                         if value.is_some() {
                             render(word, lookup, out)?;
                         }
                     }
-                    Modifier::RequiredNonEmpty | Modifier::Required => {
-                        let acceptable = if *modifier == Modifier::Required {
-                            value.as_ref()
-                        } else {
-                            non_empty
-                        };
-                        match acceptable {
-                            Some(v) => out.push_str(v),
-                            None => return Err(missing_required(name, *start, word, lookup)?),
-                        }
-                    }
+                    Modifier::RequiredNonEmpty | Modifier::Required => match value {
+                        Some(v) => out.push_str(&v),
+                        None => return Err(missing_required(name, *start, word, lookup)?),
+                    },
                 }
             }
         }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Pos, join_index, join_key};
-use crate::interpolate::{InterpolationErrorKind, interpolate, variables};
+use crate::interpolate::{interpolate, variables};
 use crate::model::{
     Condition, Dependency, FileMount, FileObject, Healthcheck, Logging, Mount, MountKind,
     NetworkDef, Port, Project, Service, ServiceNetwork, VolumeDef,
@@ -294,12 +294,8 @@ impl Loader<'_, '_> {
                         *s = out;
                     }
                     Err(e) => {
-                        let message = match e.kind {
-                            InterpolationErrorKind::Syntax => e.message,
-                            InterpolationErrorKind::MissingRequired { .. } => e.message,
-                        };
                         self.tainted.insert((file.to_owned(), path.to_owned()));
-                        self.error(file, path, node.pos, message);
+                        self.error(file, path, node.pos, e.message);
                     }
                 }
             }
@@ -628,39 +624,12 @@ impl Loader<'_, '_> {
             diags: &mut self.diags,
             options: self.options,
         };
-        for (key, node) in doc
-            .get("networks")
-            .and_then(Node::entries)
-            .unwrap_or_default()
-        {
-            let def = r.network(&join_key("networks", &key.name), node);
-            project.networks.insert(key.name.clone(), def);
-        }
-        for (key, node) in doc
-            .get("volumes")
-            .and_then(Node::entries)
-            .unwrap_or_default()
-        {
-            let def = r.volume(&join_key("volumes", &key.name), node);
-            project.volumes.insert(key.name.clone(), def);
-        }
-        for section in ["secrets", "configs"] {
-            for (key, node) in doc.get(section).and_then(Node::entries).unwrap_or_default() {
-                let def = r.file_object(&join_key(section, &key.name), node);
-                let map = if section == "secrets" {
-                    &mut project.secrets
-                } else {
-                    &mut project.configs
-                };
-                map.insert(key.name.clone(), def);
-            }
-        }
+        project.networks = section(doc, "networks", |path, node| r.network(path, node));
+        project.volumes = section(doc, "volumes", |path, node| r.volume(path, node));
+        project.secrets = section(doc, "secrets", |path, node| r.file_object(path, node));
+        project.configs = section(doc, "configs", |path, node| r.file_object(path, node));
         let active = &self.options.profiles;
-        for (key, node) in doc
-            .get("services")
-            .and_then(Node::entries)
-            .unwrap_or_default()
-        {
+        for (key, node) in entries_of(doc, "services") {
             if node.entries().is_none() {
                 // Not a mapping: the schema has said so, and all it lacks follows from that.
                 self.incomplete.insert(key.name.clone());
@@ -848,6 +817,23 @@ impl Loader<'_, '_> {
             }
         }
     }
+}
+
+/// The entries of the top-level mapping `name` (none when it is absent or not a mapping).
+fn entries_of<'n>(doc: &'n Node, name: &str) -> &'n [(Key, Node)] {
+    doc.get(name).and_then(Node::entries).unwrap_or_default()
+}
+
+/// The top-level mapping `name`, each entry read by `read` with its path.
+fn section<T>(
+    doc: &Node,
+    name: &str,
+    mut read: impl FnMut(&str, &Node) -> T,
+) -> BTreeMap<String, T> {
+    entries_of(doc, name)
+        .iter()
+        .map(|(key, node)| (key.name.clone(), read(&join_key(name, &key.name), node)))
+        .collect()
 }
 
 fn find_cycle(project: &Project, path: &mut Vec<String>) -> Option<Vec<String>> {
@@ -1319,91 +1305,103 @@ impl Reader<'_, '_, '_> {
     }
 
     fn boolean(&mut self, path: &str, node: &Node) -> Option<bool> {
-        match &node.value {
-            Value::Bool(b) => Some(*b),
-            Value::Str(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "on" | "1" => Some(true),
-                "false" | "no" | "n" | "off" | "0" | "" => Some(false),
-                _ => {
-                    self.error(path, node.pos, format!("{s:?} is not true or false"));
-                    None
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => self.text_as(path, node, "true or false", |s| {
+                match s.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "y" | "on" | "1" => Some(true),
+                    "false" | "no" | "n" | "off" | "0" | "" => Some(false),
+                    _ => None,
                 }
-            },
-            Value::Null => None,
-            _ => {
-                self.error(
-                    path,
-                    node.pos,
-                    format!("must be true or false, not {}", node.kind()),
-                );
-                None
-            }
+            }),
         }
     }
 
     fn integer(&mut self, path: &str, node: &Node) -> Option<i64> {
-        match &node.value {
-            Value::Int(i) => Some(*i),
+        match node.value {
+            Value::Int(i) => Some(i),
             #[allow(clippy::cast_possible_truncation)]
-            Value::Float(f) if f.fract() == 0.0 => Some(*f as i64),
-            Value::Str(s) => match s.trim().parse() {
-                Ok(i) => Some(i),
-                Err(_) => {
-                    self.error(path, node.pos, format!("{s:?} is not a whole number"));
-                    None
+            Value::Float(f) if f.fract() == 0.0 => Some(f as i64),
+            _ => self.text_as(path, node, "a whole number", |s| s.trim().parse().ok()),
+        }
+    }
+
+    fn float(&mut self, path: &str, node: &Node) -> Option<f64> {
+        match node.value {
+            #[allow(clippy::cast_precision_loss)]
+            Value::Int(i) => Some(i as f64),
+            Value::Float(f) => Some(f),
+            Value::Str(_) | Value::Null => {
+                self.text_as(path, node, "a number", |s| s.trim().parse().ok())
+            }
+            // A boolean, list or mapping is left to the schema, which reports it.
+            _ => None,
+        }
+    }
+
+    /// A value YAML did not type as `what` ("true or false", "a whole number"): a string is
+    /// read by `parse`, null is absent, and what `parse` refuses or is not a string is reported.
+    fn text_as<T>(
+        &mut self,
+        path: &str,
+        node: &Node,
+        what: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        match &node.value {
+            Value::Str(s) => {
+                let value = parse(s);
+                if value.is_none() {
+                    self.error(path, node.pos, format!("{s:?} is not {what}"));
                 }
-            },
+                value
+            }
             Value::Null => None,
             _ => {
                 self.error(
                     path,
                     node.pos,
-                    format!("must be a whole number, not {}", node.kind()),
+                    format!("must be {what}, not {}", node.kind()),
                 );
                 None
             }
         }
     }
 
-    fn float(&mut self, path: &str, node: &Node) -> Option<f64> {
-        match &node.value {
-            #[allow(clippy::cast_precision_loss)]
-            Value::Int(i) => Some(*i as f64),
-            Value::Float(f) => Some(*f),
-            Value::Str(s) => match s.trim().parse() {
-                Ok(f) => Some(f),
-                Err(_) => {
-                    self.error(path, node.pos, format!("{s:?} is not a number"));
-                    None
-                }
-            },
-            _ => None,
-        }
+    /// A scalar's text read by `parse`, whose error is reported.
+    fn parsed<T>(
+        &mut self,
+        path: &str,
+        node: &Node,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let text = self.text(path, node)?;
+        parse(&text)
+            .map_err(|why| self.error(path, node.pos, why))
+            .ok()
     }
 
     fn duration(&mut self, path: &str, node: &Node) -> Option<i64> {
-        let text = self.text(path, node)?;
-        match parse_duration(&text) {
-            Ok(ns) => Some(ns),
-            Err(why) => {
-                self.error(path, node.pos, why);
-                None
-            }
-        }
+        self.parsed(path, node, parse_duration)
     }
 
     fn bytes(&mut self, path: &str, node: &Node) -> Option<i64> {
-        if let Value::Int(i) = node.value {
-            return Some(i);
+        match node.value {
+            Value::Int(i) => Some(i),
+            _ => self.parsed(path, node, parse_bytes),
         }
-        let text = self.text(path, node)?;
-        match parse_bytes(&text) {
-            Ok(b) => Some(b),
-            Err(why) => {
-                self.error(path, node.pos, why);
-                None
-            }
-        }
+    }
+
+    /// The value under `key` of the mapping `node`, read by `read`; `None` when absent.
+    fn field<T>(
+        &mut self,
+        path: &str,
+        node: &Node,
+        key: &str,
+        read: impl FnOnce(&mut Self, &str, &Node) -> Option<T>,
+    ) -> Option<T> {
+        let value = node.get(key)?;
+        read(self, &join_key(path, key), value)
     }
 
     /// A string or a list of strings.
@@ -1424,16 +1422,7 @@ impl Reader<'_, '_, '_> {
         match &node.value {
             Value::Null => None,
             Value::Seq(_) => Some(self.strings(path, node)),
-            _ => {
-                let text = self.text(path, node)?;
-                match split_command(&text) {
-                    Ok(words) => Some(words),
-                    Err(why) => {
-                        self.error(path, node.pos, why);
-                        None
-                    }
-                }
-            }
+            _ => self.parsed(path, node, split_command),
         }
     }
 
@@ -1511,14 +1500,8 @@ impl Reader<'_, '_, '_> {
                         .iter()
                         .enumerate()
                     {
-                        if let Some(s) = c.get("subnet")
-                            && let Some(t) = self.text(
-                                &join_key(&join_index(&join_key(&p, "config"), i), "subnet"),
-                                s,
-                            )
-                        {
-                            def.subnets.push(t);
-                        }
+                        let at = join_index(&join_key(&p, "config"), i);
+                        def.subnets.extend(self.field(&at, c, "subnet", Self::text));
                     }
                 }
                 _ => {}
@@ -1802,19 +1785,13 @@ impl Reader<'_, '_, '_> {
             let p = join_index(path, i);
             match &item.value {
                 Value::Map(_) => {
-                    let target = item
-                        .get("target")
-                        .and_then(|t| self.integer(&join_key(&p, "target"), t));
+                    let target = self.field(&p, item, "target", Self::integer);
                     let Some(target) = target.and_then(|t| u16::try_from(t).ok()) else {
                         self.error(&p, item.pos, "a port needs a target between 0 and 65535");
                         continue;
                     };
-                    let published = item
-                        .get("published")
-                        .and_then(|n| self.text(&join_key(&p, "published"), n));
-                    let host_ip = item
-                        .get("host_ip")
-                        .and_then(|n| self.text(&join_key(&p, "host_ip"), n));
+                    let published = self.field(&p, item, "published", Self::text);
+                    let host_ip = self.field(&p, item, "host_ip", Self::text);
                     let protocol = item
                         .get("protocol")
                         .and_then(Node::scalar_text)
@@ -1858,23 +1835,17 @@ impl Reader<'_, '_, '_> {
                             continue;
                         }
                     };
-                    let Some(target) = item
-                        .get("target")
-                        .and_then(|t| self.text(&join_key(&p, "target"), t))
-                    else {
+                    let Some(target) = self.field(&p, item, "target", Self::text) else {
                         self.error(&p, item.pos, "a mount needs a target");
                         continue;
                     };
-                    let source = item
-                        .get("source")
-                        .and_then(|n| self.text(&join_key(&p, "source"), n));
+                    let source = self.field(&p, item, "source", Self::text);
                     let source = match kind {
                         MountKind::Bind => source.map(|s| self.host_path(&s)),
                         _ => source,
                     };
-                    let read_only = item
-                        .get("read_only")
-                        .and_then(|r| self.boolean(&join_key(&p, "read_only"), r))
+                    let read_only = self
+                        .field(&p, item, "read_only", Self::boolean)
                         .unwrap_or(false);
                     Mount {
                         kind,
@@ -1920,12 +1891,8 @@ impl Reader<'_, '_, '_> {
                     if let Some(a) = v.get("aliases") {
                         n.aliases = self.strings(&join_key(&p, "aliases"), a);
                     }
-                    n.ipv4_address = v
-                        .get("ipv4_address")
-                        .and_then(|x| self.text(&join_key(&p, "ipv4_address"), x));
-                    n.ipv6_address = v
-                        .get("ipv6_address")
-                        .and_then(|x| self.text(&join_key(&p, "ipv6_address"), x));
+                    n.ipv4_address = self.field(&p, v, "ipv4_address", Self::text);
+                    n.ipv6_address = self.field(&p, v, "ipv6_address", Self::text);
                     out.insert(k.name.clone(), n);
                 }
             }
@@ -1964,12 +1931,8 @@ impl Reader<'_, '_, '_> {
                             }
                         };
                     }
-                    if let Some(r) = v.get("restart") {
-                        d.restart = self.boolean(&join_key(&p, "restart"), r).unwrap_or(false);
-                    }
-                    if let Some(r) = v.get("required") {
-                        d.required = self.boolean(&join_key(&p, "required"), r).unwrap_or(true);
-                    }
+                    d.restart = self.field(&p, v, "restart", Self::boolean).unwrap_or(false);
+                    d.required = self.field(&p, v, "required", Self::boolean).unwrap_or(true);
                     out.insert(k.name.clone(), d);
                 }
             }
@@ -2039,12 +2002,8 @@ impl Reader<'_, '_, '_> {
             let p = join_key(path, &k.name);
             let pair = match &v.value {
                 Value::Map(_) => {
-                    let soft = v
-                        .get("soft")
-                        .and_then(|n| self.integer(&join_key(&p, "soft"), n));
-                    let hard = v
-                        .get("hard")
-                        .and_then(|n| self.integer(&join_key(&p, "hard"), n));
+                    let soft = self.field(&p, v, "soft", Self::integer);
+                    let hard = self.field(&p, v, "hard", Self::integer);
                     soft.zip(hard)
                 }
                 _ => self.integer(&p, v).map(|n| (n, n)),
@@ -2058,9 +2017,7 @@ impl Reader<'_, '_, '_> {
 
     fn logging(&mut self, path: &str, node: &Node) -> Logging {
         Logging {
-            driver: node
-                .get("driver")
-                .and_then(|d| self.text(&join_key(path, "driver"), d)),
+            driver: self.field(path, node, "driver", Self::text),
             options: node
                 .get("options")
                 .map(|o| self.labels(&join_key(path, "options"), o))
@@ -2091,36 +2048,24 @@ impl Reader<'_, '_, '_> {
     }
 
     fn deploy(&mut self, path: &str, node: &Node, s: &mut Service, scale: &mut Option<i64>) {
-        if let Some(r) = node.get("replicas")
-            && let Some(n) = self.integer(&join_key(path, "replicas"), r)
-        {
+        if let Some(n) = self.field(path, node, "replicas", Self::integer) {
             *scale = Some(n);
         }
+        let resources = join_key(path, "resources");
         if let Some(limits) = node.get("resources").and_then(|r| r.get("limits")) {
-            let p = join_key(&join_key(path, "resources"), "limits");
-            if let Some(c) = limits.get("cpus") {
-                s.cpus = self.float(&join_key(&p, "cpus"), c).or(s.cpus);
-            }
-            if let Some(m) = limits.get("memory") {
-                s.mem_limit = self.bytes(&join_key(&p, "memory"), m).or(s.mem_limit);
-            }
-            if let Some(n) = limits.get("pids") {
-                s.pids_limit = self.integer(&join_key(&p, "pids"), n).or(s.pids_limit);
-            }
+            let p = join_key(&resources, "limits");
+            s.cpus = self.field(&p, limits, "cpus", Self::float).or(s.cpus);
+            s.mem_limit = self
+                .field(&p, limits, "memory", Self::bytes)
+                .or(s.mem_limit);
+            s.pids_limit = self
+                .field(&p, limits, "pids", Self::integer)
+                .or(s.pids_limit);
         }
-        if let Some(r) = node
-            .get("resources")
-            .and_then(|r| r.get("reservations"))
-            .and_then(|r| r.get("memory"))
-        {
+        if let Some(reservations) = node.get("resources").and_then(|r| r.get("reservations")) {
+            let p = join_key(&resources, "reservations");
             s.mem_reservation = self
-                .bytes(
-                    &join_key(
-                        &join_key(&join_key(path, "resources"), "reservations"),
-                        "memory",
-                    ),
-                    r,
-                )
+                .field(&p, reservations, "memory", Self::bytes)
                 .or(s.mem_reservation);
         }
     }

@@ -322,6 +322,11 @@ mod tests {
         }
     }
 
+    const REMOVE_ORPHANS: ReconcileOptions = ReconcileOptions {
+        remove_orphans: true,
+        force_recreate: false,
+    };
+
     fn observed_all(p: &Project) -> Observed {
         Observed {
             containers: vec![running(p, "db", 1), running(p, "web", 1)],
@@ -401,15 +406,7 @@ mod tests {
         observed.containers.push(old);
         let plan = reconcile("app", &p, &observed, ReconcileOptions::default());
         assert_eq!(plan.to_string(), "start app-db-1\nkeep app-web-1\n");
-        let plan = reconcile(
-            "app",
-            &p,
-            &observed,
-            ReconcileOptions {
-                remove_orphans: true,
-                force_recreate: false,
-            },
-        );
+        let plan = reconcile("app", &p, &observed, REMOVE_ORPHANS);
         assert_eq!(
             plan.to_string(),
             "start app-db-1\nkeep app-web-1\nremove app-cache-1 (orphan)\n"
@@ -439,15 +436,7 @@ mod tests {
         let mut run = running(&p, "web", 7);
         run.oneoff = true;
         observed.containers.push(run);
-        let plan = reconcile(
-            "app",
-            &p,
-            &observed,
-            ReconcileOptions {
-                remove_orphans: true,
-                force_recreate: false,
-            },
-        );
+        let plan = reconcile("app", &p, &observed, REMOVE_ORPHANS);
         assert!(plan.is_noop(), "{plan}");
     }
 

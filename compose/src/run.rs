@@ -1705,7 +1705,7 @@ fn indent(out: &mut String, width: usize) {
     out.extend(std::iter::repeat_n(' ', width));
 }
 
-/// Writes `value` after `key:` on the current line; nested blocks go two spaces deeper.
+/// Writes `value` after `key:` or `-` on the current line; nested blocks go two spaces deeper.
 fn write_after_key(out: &mut String, value: &Node, width: usize) {
     match (value.scalar(), value) {
         (Some(scalar), _) => {
@@ -1742,25 +1742,15 @@ fn write_seq(out: &mut String, items: &[Node], width: usize) {
     for item in items {
         indent(out, width);
         out.push('-');
-        match (item.scalar(), item) {
-            (Some(scalar), _) => {
-                out.push(' ');
-                out.push_str(&scalar);
-                out.push('\n');
-            }
-            // A map item starts on the dash's line; its other keys align under the first.
-            (None, Node::Map(entries)) => {
-                out.push(' ');
-                if let Some(((key, value), rest)) = entries.split_first() {
-                    write_entry(out, key, value, width + 2);
-                    write_map(out, rest, width + 2);
-                }
-            }
-            (None, Node::Seq(inner)) => {
-                out.push('\n');
-                write_seq(out, inner, width + 2);
-            }
-            (None, _) => {}
+        // A map item starts on the dash's line; its other keys align under the first.
+        if let Node::Map(entries) = item
+            && let Some(((key, value), rest)) = entries.split_first()
+        {
+            out.push(' ');
+            write_entry(out, key, value, width + 2);
+            write_map(out, rest, width + 2);
+        } else {
+            write_after_key(out, item, width);
         }
     }
 }

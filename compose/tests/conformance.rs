@@ -18,24 +18,18 @@
 //! The corpora live beside the workspace on the development machine; without them the test says
 //! so and passes.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use common::{SOURCES, compose_files, corpora, relative};
 use compose::diag::Diagnostic;
 use compose::load::{Loaded, Options, environment_from_dotenv, load};
 use compose::schema;
 use compose::yaml::{self, Limits};
 use serde_json::Value as Json;
-
-/// The corpora whose Compose files are loaded.
-const SOURCES: [&str; 5] = [
-    "compose-go",
-    "compose-go-history",
-    "awesome-compose",
-    "docker-compose",
-    "casaos-appstore",
-];
 
 /// Variables set for a fixture, as its upstream test (or sample) sets them.
 struct Upstream {
@@ -212,32 +206,6 @@ struct Expectation {
     reason: String,
 }
 
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
-    match dir.canonicalize() {
-        Ok(dir) if dir.is_dir() => Some(dir),
-        _ => {
-            println!("corpora not found at {}: skipping", dir.display());
-            None
-        }
-    }
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
-}
-
 /// The expectations about files of [`SOURCES`] that are Compose files; the others (dotenv,
 /// Traefik, Caddy, …) belong to other tests and are only counted.
 fn expectations(root: &Path) -> (BTreeMap<String, Expectation>, usize) {
@@ -377,18 +345,11 @@ fn every_corpus_compose_file_behaves_as_expected() {
         return;
     };
     let (expected, skipped) = expectations(&root);
-    let mut files = Vec::new();
-    for source in SOURCES {
-        yaml_files(&root.join(source), &mut files);
-    }
+    let files = compose_files(&root);
     let mut tally = Tally::default();
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for file in &files {
-        let rel = file
-            .strip_prefix(&root)
-            .expect("a corpus file is under the corpus")
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = relative(&root, file);
         seen.insert(rel.clone());
         tally.files += 1;
         let folder = file.parent().expect("a file has a folder");

@@ -5,36 +5,20 @@
 //! The corpora live beside the workspace on the development machine; without them the tests say
 //! so and pass.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::fs;
+use std::path::Path;
+
+use common::{compose_files, corpora, relative};
 use compose::schema;
 use compose::yaml::{self, Key, Limits, Node, Tag, Value};
 use jsonschema::Validator;
 use serde_json::Value as Json;
 
-/// The corpora whose Compose files are compared.
-const SOURCES: [&str; 5] = [
-    "compose-go",
-    "compose-go-history",
-    "awesome-compose",
-    "docker-compose",
-    "casaos-appstore",
-];
-
 /// Documents on which the `jsonschema` crate is known to be wrong, with the reason. None: every
 /// disagreement found so far was ours, and fixed.
 const EXCEPTIONS: &[(&str, &str)] = &[];
-
-fn corpora() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("corpora not found at {}: skipping", dir.display());
-        None
-    }
-}
 
 fn canonical_validator(corpora: &Path) -> Validator {
     let path = corpora.join("compose-go/schema/compose-spec.json");
@@ -42,21 +26,6 @@ fn canonical_validator(corpora: &Path) -> Validator {
     let schema: Json = serde_json::from_str(&text).expect("compose-spec.json is JSON");
     // Formats are annotations only in 2020-12, and compose-go does not assert them either.
     jsonschema::draft202012::new(&schema).expect("compose-spec.json compiles")
-}
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            yaml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
 }
 
 /// The document as compose-go validates it: `!reset` values are removed before validation.
@@ -130,18 +99,11 @@ fn every_corpus_file_gets_the_canonical_verdict() {
         return;
     };
     let canonical = canonical_validator(&corpora);
-    let mut files = Vec::new();
-    for source in SOURCES {
-        yaml_files(&corpora.join(source), &mut files);
-    }
+    let files = compose_files(&corpora);
     let (mut valid, mut invalid, mut not_documents) = (0, 0, 0);
     let mut disagreements = Vec::new();
     for file in &files {
-        let name = file
-            .strip_prefix(&corpora)
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let name = relative(&corpora, file);
         let text = fs::read_to_string(file).expect("read corpus file");
         let Ok(node) = yaml::load(&text, &Limits::default()) else {
             not_documents += 1;
