@@ -617,6 +617,18 @@ impl Stacks {
                 "the file defines no service to run",
             ));
         }
+        for service in loaded.project.iter().flat_map(|p| p.services.values()) {
+            if service.image.is_none() && service.build {
+                diagnostics.push(Diagnostic::error(
+                    format!("services.{}.build", service.name),
+                    service.pos_of("build"),
+                    format!(
+                        "Orbitr runs images and does not build them: give service {:?} an image built elsewhere (a registry or `docker build`)",
+                        service.name
+                    ),
+                ));
+            }
+        }
         loaded.diagnostics.extend(diagnostics);
         loaded
     }

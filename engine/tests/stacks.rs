@@ -431,6 +431,30 @@ async fn the_policy_refuses_with_the_line_and_nothing_is_created() {
 }
 
 #[tokio::test]
+async fn a_service_to_build_is_refused_with_its_line() {
+    let mut w = world().await;
+    let stack = w
+        .stack("build", "services:\n  web:\n    build: ./app\n")
+        .await;
+    let Err(StackError::Diagnostics(diags)) = w
+        .stacks
+        .start(
+            &stack,
+            Operation::Deploy,
+            &OperationRequest::default(),
+            None,
+            "admin",
+        )
+        .await
+    else {
+        panic!("a service without an image must be refused");
+    };
+    let d = diags.iter().find(|d| d.is_error()).expect("an error");
+    assert_eq!((d.line, d.path.as_str()), (3, "services.web.build"), "{d}");
+    assert!(d.message.contains("does not build"), "{d}");
+}
+
+#[tokio::test]
 async fn a_failed_pull_names_the_image_and_leaves_nothing_behind() {
     let mut w = world().await;
     let compose = "services:\n  web:\n    image: 127.0.0.1:9/orbitr-missing:1\n    networks: [front]\n    volumes: [data:/data]\nnetworks:\n  front: {}\nvolumes:\n  data: {}\n";

@@ -157,7 +157,20 @@ pub async fn remove_labelled(docker: &Docker, label: &str) -> anyhow::Result<Cle
         .await?;
     for n in networks {
         let Some(id) = n.id else { continue };
-        if ignore_missing(docker.remove_network(&id).await)? {
+        // The engine may still be releasing the endpoints of the containers just removed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let removed = loop {
+            match docker.remove_network(&id).await {
+                Err(bollard::errors::Error::DockerResponseServerError { message, .. })
+                    if message.contains("active endpoints")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                other => break other,
+            }
+        };
+        if ignore_missing(removed)? {
             report.networks += 1;
         }
     }

@@ -467,6 +467,15 @@ async fn owned_object(app: &TestApp, run: &TestRun, kind: &str, ws: &str, n: usi
                 .create_network(bollard::models::NetworkCreateRequest {
                     name,
                     labels: Some(labels),
+                    // An explicit subnet per network: the matrix makes dozens at once, more
+                    // than the engine's default address pools hold (31 on Docker 20.10).
+                    ipam: Some(bollard::models::Ipam {
+                        config: Some(vec![bollard::models::IpamConfig {
+                            subnet: Some(format!("10.{}.{}.0/24", 213 + n / 256, n % 256)),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 })
                 .await
