@@ -48,6 +48,8 @@ pub struct AppState {
     pub policies: engine::policies::Policies,
     /// Registry credentials per workspace (encrypted).
     pub registries: engine::registries::Registries,
+    /// Live logs: one engine stream per container, shared by every viewer.
+    pub logs: engine::logs::LogHub,
     /// Compose stacks: files, revisions and deploys.
     pub stacks: engine::stacks::Stacks,
     /// Unmanaged Docker objects adopted into workspaces.

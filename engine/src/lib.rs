@@ -29,6 +29,8 @@ pub mod limiter;
 #[cfg(feature = "runtime")]
 pub mod live;
 #[cfg(feature = "runtime")]
+pub mod logs;
+#[cfg(feature = "runtime")]
 pub mod oauth;
 #[cfg(feature = "runtime")]
 pub mod objects;

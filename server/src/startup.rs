@@ -116,6 +116,7 @@ impl Application {
             docker.clone(),
             registries.clone(),
         );
+        let logs = engine::logs::LogHub::new(docker.clone(), engine::logs::LogSettings::default());
         let interrupted = stacks.load().await.context("loading stacks")?;
         if interrupted > 0 {
             tracing::warn!(
@@ -152,6 +153,7 @@ impl Application {
             adoptions,
             registries,
             stacks,
+            logs,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

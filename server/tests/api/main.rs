@@ -10,6 +10,7 @@ mod auth;
 mod containers;
 mod engine_faults;
 mod health;
+mod logs;
 mod oauth;
 mod objects;
 mod pages;

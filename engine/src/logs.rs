@@ -1,0 +1,513 @@
+//! Live logs: at most one engine log stream per container, shared by any number of viewers.
+//!
+//! The stream starts with the first viewer and stops a while after the last one leaves. Recent
+//! lines are kept in a bounded ring, so late joiners get a tail. Each viewer reads from a
+//! bounded queue: a slow viewer never slows the stream or the others. When its queue overflows
+//! it loses lines and is told how many ("skipped N lines"). When the container stops, viewers
+//! get an "ended" marker. When it starts again, the stream resumes with a "restarted" marker,
+//! and nobody has to reconnect.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::query_parameters::LogsOptions;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::docker::{DockerEngine, DockerError};
+
+/// Longest line passed on; the rest is cut and says so.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Which output a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// What happened besides lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "marker", rename_all = "snake_case")]
+pub enum Marker {
+    /// The container stopped; its stream ended.
+    Ended,
+    /// The container started again; lines follow.
+    Restarted,
+    /// This viewer was too slow and lost this many lines.
+    Skipped { lines: u64 },
+    /// The engine could not be reached; the stream resumes when it is back.
+    Lost { reason: String },
+    /// The container was removed.
+    Removed,
+}
+
+/// One log item: a line or a marker, with the container it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogItem {
+    pub container: String,
+    /// Milliseconds since the Unix epoch (the engine's timestamp for lines).
+    pub at: i64,
+    #[serde(flatten)]
+    pub body: LogBody,
+}
+
+/// A line's content, or a marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LogBody {
+    Line {
+        stream: Stream,
+        text: String,
+        /// Bytes cut off the end of an over-long line.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        cut: usize,
+    },
+    Marker(Marker),
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Settings of the hub.
+#[derive(Debug, Clone, Copy)]
+pub struct LogSettings {
+    /// Lines kept per container for late joiners.
+    pub ring: usize,
+    /// Lines a viewer may fall behind before it loses some.
+    pub queue: usize,
+    /// How long a stream stays open after its last viewer left.
+    pub linger: Duration,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            ring: 2000,
+            queue: 4096,
+            linger: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Upstream {
+    ring: VecDeque<LogItem>,
+    sender: broadcast::Sender<LogItem>,
+    viewers: usize,
+    /// Bumped on every join and leave; a linger timer only stops the stream it was armed for.
+    epoch: u64,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LogCounters {
+    pub upstreams: usize,
+    pub viewers: usize,
+}
+
+/// The shared log streams.
+#[derive(Clone)]
+pub struct LogHub {
+    docker: DockerEngine,
+    settings: LogSettings,
+    streams: Arc<Mutex<HashMap<String, Upstream>>>,
+}
+
+/// A viewer's subscription: the tail first, then live items. Dropping it leaves.
+pub struct Subscription {
+    pub tail: Vec<LogItem>,
+    receiver: broadcast::Receiver<LogItem>,
+    hub: LogHub,
+    container: String,
+}
+
+impl Subscription {
+    /// The next item; a [`Marker::Skipped`] when this viewer fell behind. `None` once the hub
+    /// stopped the stream.
+    pub async fn next(&mut self) -> Option<LogItem> {
+        match self.receiver.recv().await {
+            Ok(item) => Some(item),
+            Err(broadcast::error::RecvError::Lagged(lines)) => {
+                metrics::counter!("orbitr_log_lines_dropped_total").increment(lines);
+                Some(LogItem {
+                    container: self.container.clone(),
+                    at: crate::db::now_ms(),
+                    body: LogBody::Marker(Marker::Skipped { lines }),
+                })
+            }
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.leave(&self.container);
+    }
+}
+
+/// Splits the engine's `2026-11-24T06:01:08.123456789Z text` into milliseconds and text.
+fn split_timestamp(raw: &str) -> (i64, &str) {
+    let (stamp, text) = raw.split_once(' ').unwrap_or((raw, ""));
+    let at = time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
+        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
+        .unwrap_or_else(|_| crate::db::now_ms());
+    (at, text)
+}
+
+/// A log message as an item: decoded lossily (binary stays binary-safe text), the trailing
+/// newline dropped, cut at [`MAX_LINE_BYTES`].
+pub fn line_of(container: &str, stream: Stream, message: &[u8]) -> LogItem {
+    let raw = String::from_utf8_lossy(message);
+    let (at, text) = split_timestamp(raw.trim_end_matches(['\n', '\r']));
+    let (text, cut) = if text.len() > MAX_LINE_BYTES {
+        let mut end = MAX_LINE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        (text[..end].to_owned(), text.len() - end)
+    } else {
+        (text.to_owned(), 0)
+    };
+    LogItem {
+        container: container.to_owned(),
+        at,
+        body: LogBody::Line { stream, text, cut },
+    }
+}
+
+impl LogHub {
+    /// A hub reading through `docker`.
+    pub fn new(docker: DockerEngine, settings: LogSettings) -> Self {
+        Self {
+            docker,
+            settings,
+            streams: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Streams open and viewers, for `/metrics`.
+    pub fn counters(&self) -> LogCounters {
+        self.streams.lock().map_or_else(
+            |_| LogCounters::default(),
+            |s| LogCounters {
+                upstreams: s.len(),
+                viewers: s.values().map(|u| u.viewers).sum(),
+            },
+        )
+    }
+
+    /// Joins the stream of container `id` (its full id), starting it if needed; the tail holds
+    /// up to `tail` recent items.
+    pub fn subscribe(&self, id: &str, tail: usize) -> Subscription {
+        let mut streams = self
+            .streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let start = !streams.contains_key(id);
+        let upstream = streams.entry(id.to_owned()).or_insert_with(|| Upstream {
+            ring: VecDeque::with_capacity(self.settings.ring.min(1024)),
+            sender: broadcast::channel(self.settings.queue.max(16)).0,
+            viewers: 0,
+            epoch: 0,
+        });
+        upstream.viewers += 1;
+        upstream.epoch += 1;
+        metrics::gauge!("orbitr_log_viewers").increment(1.0);
+        // Taken under the lock, so nothing is both in the tail and in the queue.
+        let skip = upstream.ring.len().saturating_sub(tail);
+        let subscription = Subscription {
+            tail: upstream.ring.iter().skip(skip).cloned().collect(),
+            receiver: upstream.sender.subscribe(),
+            hub: self.clone(),
+            container: id.to_owned(),
+        };
+        drop(streams);
+        if start {
+            metrics::gauge!("orbitr_log_upstreams").increment(1.0);
+            let hub = self.clone();
+            let id = id.to_owned();
+            tokio::spawn(async move { hub.follow(id).await });
+        }
+        subscription
+    }
+
+    fn leave(&self, id: &str) {
+        let Ok(mut streams) = self.streams.lock() else {
+            return;
+        };
+        let Some(upstream) = streams.get_mut(id) else {
+            return;
+        };
+        upstream.viewers = upstream.viewers.saturating_sub(1);
+        upstream.epoch += 1;
+        metrics::gauge!("orbitr_log_viewers").decrement(1.0);
+        if upstream.viewers == 0 {
+            let epoch = upstream.epoch;
+            let hub = self.clone();
+            let id = id.to_owned();
+            let linger = self.settings.linger;
+            drop(streams);
+            tokio::spawn(async move {
+                tokio::time::sleep(linger).await;
+                hub.stop_if_idle(&id, epoch);
+            });
+        }
+    }
+
+    fn stop_if_idle(&self, id: &str, epoch: u64) {
+        let Ok(mut streams) = self.streams.lock() else {
+            return;
+        };
+        if streams
+            .get(id)
+            .is_some_and(|u| u.viewers == 0 && u.epoch == epoch)
+        {
+            streams.remove(id);
+            metrics::gauge!("orbitr_log_upstreams").decrement(1.0);
+        }
+    }
+
+    /// Whether the stream of `id` is still wanted.
+    fn open(&self, id: &str) -> bool {
+        self.streams.lock().is_ok_and(|s| s.contains_key(id))
+    }
+
+    fn publish(&self, item: LogItem) {
+        let Ok(mut streams) = self.streams.lock() else {
+            return;
+        };
+        let Some(upstream) = streams.get_mut(&item.container) else {
+            return;
+        };
+        if upstream.ring.len() >= self.settings.ring {
+            upstream.ring.pop_front();
+        }
+        upstream.ring.push_back(item.clone());
+        // No receiver (everyone left, lingering) is fine: the ring keeps it.
+        let _ = upstream.sender.send(item);
+        metrics::counter!("orbitr_log_lines_in_total").increment(1);
+    }
+
+    fn marker(&self, id: &str, marker: Marker) {
+        self.publish(LogItem {
+            container: id.to_owned(),
+            at: crate::db::now_ms(),
+            body: LogBody::Marker(marker),
+        });
+    }
+
+    /// The upstream task: follows the container's log while the stream is wanted, across
+    /// stops, restarts and engine outages.
+    async fn follow(&self, id: String) {
+        let mut last_at: Option<i64> = None;
+        let mut first = true;
+        while self.open(&id) {
+            match self.docker.container_running(&id).await {
+                Err(DockerError::Api { status: 404, .. }) => {
+                    self.marker(&id, Marker::Removed);
+                    break;
+                }
+                Err(e) => {
+                    self.marker(
+                        &id,
+                        Marker::Lost {
+                            reason: e.to_string(),
+                        },
+                    );
+                    self.docker.wait_connected().await;
+                    continue;
+                }
+                Ok(false) if !first => {
+                    // Stopped: wait for it to start again (or go away).
+                    if !self.wait_started(&id).await {
+                        continue;
+                    }
+                    self.marker(&id, Marker::Restarted);
+                }
+                Ok(_) => {}
+            }
+            let since = last_at.map_or(0, |ms| i32::try_from(ms / 1000).unwrap_or(0));
+            let ended = self.read(&id, since, last_at, first, &mut last_at).await;
+            first = false;
+            match ended {
+                Ok(()) => {
+                    if self.docker.container_running(&id).await.is_ok_and(|r| !r) {
+                        self.marker(&id, Marker::Ended);
+                    }
+                }
+                Err(reason) => {
+                    self.marker(&id, Marker::Lost { reason });
+                    self.docker.wait_connected().await;
+                }
+            }
+        }
+    }
+
+    /// Reads the log from `since` (seconds) to its end, skipping lines up to `after` (a
+    /// resumed stream repeats the second it resumes in); `history` includes the past lines.
+    async fn read(
+        &self,
+        id: &str,
+        since: i32,
+        after: Option<i64>,
+        history: bool,
+        last_at: &mut Option<i64>,
+    ) -> Result<(), String> {
+        let docker = self.docker.client().map_err(|e| e.to_string())?;
+        let mut stream = docker.logs(
+            id,
+            Some(LogsOptions {
+                follow: true,
+                stdout: true,
+                stderr: true,
+                timestamps: true,
+                since,
+                tail: if since > 0 {
+                    "all".into()
+                } else if history {
+                    self.settings.ring.to_string()
+                } else {
+                    "0".into()
+                },
+                ..Default::default()
+            }),
+        );
+        while let Some(item) = stream.next().await {
+            if !self.open(id) {
+                return Ok(());
+            }
+            let (kind, message) = match item {
+                Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                    (Stream::Stdout, message)
+                }
+                Ok(LogOutput::StdErr { message }) => (Stream::Stderr, message),
+                Ok(LogOutput::StdIn { .. }) => continue,
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            };
+            // A TTY's console output may carry several lines in one message.
+            for part in split_lines(&message) {
+                let item = line_of(id, kind, part);
+                if after.is_some_and(|a| item.at <= a) {
+                    continue;
+                }
+                *last_at = Some(item.at);
+                self.publish(item);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the container runs again; false when it is gone or nobody wants it.
+    async fn wait_started(&self, id: &str) -> bool {
+        let mut changes = self.docker.containers().subscribe();
+        loop {
+            if !self.open(id) {
+                return false;
+            }
+            match self.docker.container_running(id).await {
+                Ok(true) => return true,
+                Err(DockerError::Api { status: 404, .. }) => return false,
+                _ => {}
+            }
+            // The live state's next change (or a second) before looking again.
+            let _ = tokio::time::timeout(Duration::from_secs(1), changes.recv()).await;
+        }
+    }
+}
+
+/// Splits a message into lines, keeping each line's timestamp prefix with it.
+fn split_lines(message: &[u8]) -> Vec<&[u8]> {
+    message
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty() && *l != b"\r")
+        .collect()
+}
+
+impl DockerEngine {
+    /// Whether the container runs now.
+    pub async fn container_running(&self, id: &str) -> Result<bool, DockerError> {
+        let key = id.to_owned();
+        let inspect = self
+            .call("containers.inspect", |d| async move {
+                d.inspect_container(&key, None).await
+            })
+            .await?;
+        Ok(inspect.state.and_then(|s| s.running).unwrap_or(false))
+    }
+
+    /// Returns once the engine is connected (at once when it is).
+    pub async fn wait_connected(&self) {
+        let mut status = self.subscribe();
+        let _ = status.wait_for(|s| s.is_connected()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_keeps_its_timestamp_and_loses_its_newline() {
+        let item = line_of(
+            "c",
+            Stream::Stdout,
+            b"2026-11-24T06:01:08.123456789Z hello world\n",
+        );
+        assert_eq!(item.at, 1_795_500_068_123);
+        assert_eq!(
+            item.body,
+            LogBody::Line {
+                stream: Stream::Stdout,
+                text: "hello world".into(),
+                cut: 0
+            }
+        );
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_and_says_how_much() {
+        let mut raw = b"2026-11-24T06:01:08Z ".to_vec();
+        raw.extend(std::iter::repeat_n(b'x', 1024 * 1024));
+        let item = line_of("c", Stream::Stderr, &raw);
+        let LogBody::Line { text, cut, .. } = item.body else {
+            panic!("a line")
+        };
+        assert_eq!(text.len(), MAX_LINE_BYTES);
+        assert_eq!(cut, 1024 * 1024 - MAX_LINE_BYTES);
+    }
+
+    #[test]
+    fn binary_garbage_becomes_safe_text() {
+        let item = line_of(
+            "c",
+            Stream::Stdout,
+            b"2026-11-24T06:01:08Z \xff\xfe<script>\x00",
+        );
+        let LogBody::Line { text, .. } = item.body else {
+            panic!("a line")
+        };
+        assert_eq!(text, "\u{fffd}\u{fffd}<script>\u{0}");
+    }
+
+    #[test]
+    fn items_serialize_flat() {
+        let item = LogItem {
+            container: "c".into(),
+            at: 5,
+            body: LogBody::Marker(Marker::Skipped { lines: 3 }),
+        };
+        assert_eq!(
+            serde_json::to_string(&item).expect("json"),
+            r#"{"container":"c","at":5,"marker":"skipped","lines":3}"#
+        );
+    }
+}
