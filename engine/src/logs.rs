@@ -307,8 +307,11 @@ impl LogHub {
     async fn follow(&self, id: String) {
         let mut last_at: Option<i64> = None;
         let mut first = true;
+        let mut ended = false;
+        // When the run being read started: a different one means the container restarted.
+        let mut run: Option<String> = None;
         while self.open(&id) {
-            match self.docker.container_running(&id).await {
+            let now = match self.docker.container_run(&id).await {
                 Err(DockerError::Api { status: 404, .. }) => {
                     self.marker(&id, Marker::Removed);
                     break;
@@ -323,28 +326,37 @@ impl LogHub {
                     self.docker.wait_connected().await;
                     continue;
                 }
-                Ok(false) if !first => {
-                    // Stopped: wait for it to start again (or go away).
-                    if !self.wait_started(&id).await {
+                Ok(now) => now,
+            };
+            if !first {
+                match &now {
+                    None => {
+                        if !ended {
+                            self.marker(&id, Marker::Ended);
+                            ended = true;
+                        }
+                        // Stopped: wait for it to start again (or go away), then look again.
+                        self.wait_started(&id).await;
                         continue;
                     }
-                    self.marker(&id, Marker::Restarted);
-                }
-                Ok(_) => {}
-            }
-            let since = last_at.map_or(0, |ms| i32::try_from(ms / 1000).unwrap_or(0));
-            let ended = self.read(&id, since, last_at, first, &mut last_at).await;
-            first = false;
-            match ended {
-                Ok(()) => {
-                    if self.docker.container_running(&id).await.is_ok_and(|r| !r) {
-                        self.marker(&id, Marker::Ended);
+                    Some(started) if ended || run.as_ref() != Some(started) => {
+                        if !ended {
+                            // Restarted between two looks: it did end in between.
+                            self.marker(&id, Marker::Ended);
+                        }
+                        self.marker(&id, Marker::Restarted);
+                        ended = false;
                     }
+                    Some(_) => {}
                 }
-                Err(reason) => {
-                    self.marker(&id, Marker::Lost { reason });
-                    self.docker.wait_connected().await;
-                }
+            }
+            run = now;
+            let since = last_at.map_or(0, |ms| i32::try_from(ms / 1000).unwrap_or(0));
+            let result = self.read(&id, since, last_at, first, &mut last_at).await;
+            first = false;
+            if let Err(reason) = result {
+                self.marker(&id, Marker::Lost { reason });
+                self.docker.wait_connected().await;
             }
         }
     }
@@ -413,8 +425,8 @@ impl LogHub {
             if !self.open(id) {
                 return false;
             }
-            match self.docker.container_running(id).await {
-                Ok(true) => return true,
+            match self.docker.container_run(id).await {
+                Ok(Some(_)) => return true,
                 Err(DockerError::Api { status: 404, .. }) => return false,
                 _ => {}
             }
@@ -433,15 +445,20 @@ fn split_lines(message: &[u8]) -> Vec<&[u8]> {
 }
 
 impl DockerEngine {
-    /// Whether the container runs now.
-    pub async fn container_running(&self, id: &str) -> Result<bool, DockerError> {
+    /// When the container's current run started, or `None` when it is not running.
+    pub async fn container_run(&self, id: &str) -> Result<Option<String>, DockerError> {
         let key = id.to_owned();
         let inspect = self
             .call("containers.inspect", |d| async move {
                 d.inspect_container(&key, None).await
             })
             .await?;
-        Ok(inspect.state.and_then(|s| s.running).unwrap_or(false))
+        let state = inspect.state.unwrap_or_default();
+        Ok(if state.running.unwrap_or(false) {
+            Some(state.started_at.unwrap_or_default())
+        } else {
+            None
+        })
     }
 
     /// Returns once the engine is connected (at once when it is).
