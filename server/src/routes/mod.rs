@@ -5,7 +5,6 @@ pub mod audit;
 pub mod containers;
 pub mod events;
 pub mod health;
-pub mod logs;
 pub mod me;
 pub mod metrics;
 pub mod objects;
@@ -169,7 +168,6 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
     // Every REST route, the live websocket included, passes the permission check.
     let api = api
         .route("/api/v1/events", get(events::subscribe))
-        .route("/api/v1/logs", get(logs::subscribe))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::access::authorize,

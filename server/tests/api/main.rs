@@ -10,7 +10,6 @@ mod auth;
 mod containers;
 mod engine_faults;
 mod health;
-mod logs;
 mod oauth;
 mod objects;
 mod pages;
