@@ -977,8 +977,6 @@ fn History(
     let view_key = stack.clone();
     let rollback_key = stack.clone();
     let deploy_key = stack.clone();
-    let expanded: RwSignal<BTreeSet<i64>> = RwSignal::new(BTreeSet::new());
-    let _ = expanded;
     view! {
         <section class="panel" data-test="revisions">
             <h2>"Revisions"</h2>
