@@ -50,6 +50,8 @@ pub struct AppState {
     pub registries: engine::registries::Registries,
     /// Live logs: one engine stream per container, shared by every viewer.
     pub logs: engine::logs::LogHub,
+    /// Live resource usage: one engine stats stream per container, shared by every viewer.
+    pub stats: engine::stats::StatsHub,
     /// Compose stacks: files, revisions and deploys.
     pub stacks: engine::stacks::Stacks,
     /// Unmanaged Docker objects adopted into workspaces.

@@ -1,6 +1,7 @@
 //! Orbitr's server-side domain services. Without the `runtime` feature only the plain data types
 //! compile, so the browser build can share them.
 
+pub mod feeds;
 pub mod resources;
 pub mod system;
 
@@ -22,6 +23,8 @@ pub mod db;
 pub mod deploy;
 #[cfg(feature = "runtime")]
 pub mod docker;
+#[cfg(feature = "runtime")]
+pub mod fanout;
 #[cfg(feature = "runtime")]
 pub mod identities;
 #[cfg(feature = "runtime")]
@@ -46,6 +49,8 @@ pub mod sessions;
 pub mod signins;
 #[cfg(feature = "runtime")]
 pub mod stacks;
+#[cfg(feature = "runtime")]
+pub mod stats;
 #[cfg(feature = "runtime")]
 pub mod tokens;
 #[cfg(feature = "runtime")]

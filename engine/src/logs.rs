@@ -7,72 +7,18 @@
 //! get an "ended" marker. When it starts again, the stream resumes with a "restarted" marker,
 //! and nobody has to reconnect.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
 
 use crate::docker::{DockerEngine, DockerError};
+use crate::fanout::{Fanout, FanoutCounters, FanoutMetrics, FanoutSettings, Received, Viewer};
+pub use crate::feeds::{LogBody, LogItem, Marker, Stream};
 
 /// Longest line passed on; the rest is cut and says so.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
-
-/// Which output a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// What happened besides lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "marker", rename_all = "snake_case")]
-pub enum Marker {
-    /// The container stopped; its stream ended.
-    Ended,
-    /// The container started again; lines follow.
-    Restarted,
-    /// This viewer was too slow and lost this many lines.
-    Skipped { lines: u64 },
-    /// The engine could not be reached; the stream resumes when it is back.
-    Lost { reason: String },
-    /// The container was removed.
-    Removed,
-}
-
-/// One log item: a line or a marker, with the container it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogItem {
-    pub container: String,
-    /// Milliseconds since the Unix epoch (the engine's timestamp for lines).
-    pub at: i64,
-    #[serde(flatten)]
-    pub body: LogBody,
-}
-
-/// A line's content, or a marker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum LogBody {
-    Line {
-        stream: Stream,
-        text: String,
-        /// Bytes cut off the end of an over-long line.
-        #[serde(default, skip_serializing_if = "is_zero")]
-        cut: usize,
-    },
-    Marker(Marker),
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
 
 /// Settings of the hub.
 #[derive(Debug, Clone, Copy)]
@@ -95,59 +41,39 @@ impl Default for LogSettings {
     }
 }
 
-struct Upstream {
-    ring: VecDeque<LogItem>,
-    sender: broadcast::Sender<LogItem>,
-    viewers: usize,
-    /// Bumped on every join and leave; a linger timer only stops the stream it was armed for.
-    epoch: u64,
-}
-
-/// Counters for `/metrics`.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct LogCounters {
-    pub upstreams: usize,
-    pub viewers: usize,
-}
+const METRICS: FanoutMetrics = FanoutMetrics {
+    upstreams: "orbitr_log_upstreams",
+    viewers: "orbitr_log_viewers",
+    items_in: "orbitr_log_lines_in_total",
+    dropped: "orbitr_log_lines_dropped_total",
+};
 
 /// The shared log streams.
 #[derive(Clone)]
 pub struct LogHub {
     docker: DockerEngine,
-    settings: LogSettings,
-    streams: Arc<Mutex<HashMap<String, Upstream>>>,
+    fanout: Fanout<LogItem>,
+    ring: usize,
 }
 
 /// A viewer's subscription: the tail first, then live items. Dropping it leaves.
 pub struct Subscription {
     pub tail: Vec<LogItem>,
-    receiver: broadcast::Receiver<LogItem>,
-    hub: LogHub,
-    container: String,
+    viewer: Viewer<LogItem>,
 }
 
 impl Subscription {
     /// The next item; a [`Marker::Skipped`] when this viewer fell behind. `None` once the hub
     /// stopped the stream.
     pub async fn next(&mut self) -> Option<LogItem> {
-        match self.receiver.recv().await {
-            Ok(item) => Some(item),
-            Err(broadcast::error::RecvError::Lagged(lines)) => {
-                metrics::counter!("orbitr_log_lines_dropped_total").increment(lines);
-                Some(LogItem {
-                    container: self.container.clone(),
-                    at: crate::db::now_ms(),
-                    body: LogBody::Marker(Marker::Skipped { lines }),
-                })
-            }
-            Err(broadcast::error::RecvError::Closed) => None,
+        match self.viewer.recv().await? {
+            Received::Item(item) => Some(item),
+            Received::Lost(lines) => Some(LogItem {
+                container: self.viewer.key().to_owned(),
+                at: crate::db::now_ms(),
+                body: LogBody::Marker(Marker::Skipped { lines }),
+            }),
         }
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.hub.leave(&self.container);
     }
 }
 
@@ -186,112 +112,45 @@ impl LogHub {
     pub fn new(docker: DockerEngine, settings: LogSettings) -> Self {
         Self {
             docker,
-            settings,
-            streams: Arc::new(Mutex::new(HashMap::new())),
+            fanout: Fanout::new(
+                FanoutSettings {
+                    ring: settings.ring,
+                    queue: settings.queue,
+                    linger: settings.linger,
+                },
+                METRICS,
+            ),
+            ring: settings.ring,
         }
     }
 
     /// Streams open and viewers, for `/metrics`.
-    pub fn counters(&self) -> LogCounters {
-        self.streams.lock().map_or_else(
-            |_| LogCounters::default(),
-            |s| LogCounters {
-                upstreams: s.len(),
-                viewers: s.values().map(|u| u.viewers).sum(),
-            },
-        )
+    pub fn counters(&self) -> FanoutCounters {
+        self.fanout.counters()
     }
 
     /// Joins the stream of container `id` (its full id), starting it if needed; the tail holds
     /// up to `tail` recent items.
     pub fn subscribe(&self, id: &str, tail: usize) -> Subscription {
-        let mut streams = self
-            .streams
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let start = !streams.contains_key(id);
-        let upstream = streams.entry(id.to_owned()).or_insert_with(|| Upstream {
-            ring: VecDeque::with_capacity(self.settings.ring.min(1024)),
-            sender: broadcast::channel(self.settings.queue.max(16)).0,
-            viewers: 0,
-            epoch: 0,
-        });
-        upstream.viewers += 1;
-        upstream.epoch += 1;
-        metrics::gauge!("orbitr_log_viewers").increment(1.0);
-        // Taken under the lock, so nothing is both in the tail and in the queue.
-        let skip = upstream.ring.len().saturating_sub(tail);
-        let subscription = Subscription {
-            tail: upstream.ring.iter().skip(skip).cloned().collect(),
-            receiver: upstream.sender.subscribe(),
-            hub: self.clone(),
-            container: id.to_owned(),
-        };
-        drop(streams);
+        let (mut viewer, start) = self.fanout.join(id, tail);
         if start {
-            metrics::gauge!("orbitr_log_upstreams").increment(1.0);
             let hub = self.clone();
             let id = id.to_owned();
             tokio::spawn(async move { hub.follow(id).await });
         }
-        subscription
-    }
-
-    fn leave(&self, id: &str) {
-        let Ok(mut streams) = self.streams.lock() else {
-            return;
-        };
-        let Some(upstream) = streams.get_mut(id) else {
-            return;
-        };
-        upstream.viewers = upstream.viewers.saturating_sub(1);
-        upstream.epoch += 1;
-        metrics::gauge!("orbitr_log_viewers").decrement(1.0);
-        if upstream.viewers == 0 {
-            let epoch = upstream.epoch;
-            let hub = self.clone();
-            let id = id.to_owned();
-            let linger = self.settings.linger;
-            drop(streams);
-            tokio::spawn(async move {
-                tokio::time::sleep(linger).await;
-                hub.stop_if_idle(&id, epoch);
-            });
+        Subscription {
+            tail: std::mem::take(&mut viewer.tail),
+            viewer,
         }
     }
 
-    fn stop_if_idle(&self, id: &str, epoch: u64) {
-        let Ok(mut streams) = self.streams.lock() else {
-            return;
-        };
-        if streams
-            .get(id)
-            .is_some_and(|u| u.viewers == 0 && u.epoch == epoch)
-        {
-            streams.remove(id);
-            metrics::gauge!("orbitr_log_upstreams").decrement(1.0);
-        }
-    }
-
-    /// Whether the stream of `id` is still wanted.
     fn open(&self, id: &str) -> bool {
-        self.streams.lock().is_ok_and(|s| s.contains_key(id))
+        self.fanout.open(id)
     }
 
     fn publish(&self, item: LogItem) {
-        let Ok(mut streams) = self.streams.lock() else {
-            return;
-        };
-        let Some(upstream) = streams.get_mut(&item.container) else {
-            return;
-        };
-        if upstream.ring.len() >= self.settings.ring {
-            upstream.ring.pop_front();
-        }
-        upstream.ring.push_back(item.clone());
-        // No receiver (everyone left, lingering) is fine: the ring keeps it.
-        let _ = upstream.sender.send(item);
-        metrics::counter!("orbitr_log_lines_in_total").increment(1);
+        let key = item.container.clone();
+        self.fanout.publish(&key, item);
     }
 
     fn marker(&self, id: &str, marker: Marker) {
@@ -331,12 +190,14 @@ impl LogHub {
             if !first {
                 match &now {
                     None => {
-                        if !ended {
+                        // Only a run that was seen running ends; a container found stopped
+                        // shows its past lines and waits quietly.
+                        if !ended && run.is_some() {
                             self.marker(&id, Marker::Ended);
-                            ended = true;
                         }
+                        ended = true;
                         // Stopped: wait for it to start again (or go away), then look again.
-                        self.wait_started(&id).await;
+                        self.docker.wait_running(&id, || self.open(&id)).await;
                         continue;
                     }
                     Some(started) if ended || run.as_ref() != Some(started) => {
@@ -383,7 +244,7 @@ impl LogHub {
                 tail: if since > 0 {
                     "all".into()
                 } else if history {
-                    self.settings.ring.to_string()
+                    self.ring.to_string()
                 } else {
                     "0".into()
                 },
@@ -417,23 +278,6 @@ impl LogHub {
         }
         Ok(())
     }
-
-    /// Waits until the container runs again; false when it is gone or nobody wants it.
-    async fn wait_started(&self, id: &str) -> bool {
-        let mut changes = self.docker.containers().subscribe();
-        loop {
-            if !self.open(id) {
-                return false;
-            }
-            match self.docker.container_run(id).await {
-                Ok(Some(_)) => return true,
-                Err(DockerError::Api { status: 404, .. }) => return false,
-                _ => {}
-            }
-            // The live state's next change (or a second) before looking again.
-            let _ = tokio::time::timeout(Duration::from_secs(1), changes.recv()).await;
-        }
-    }
 }
 
 /// Splits a message into lines, keeping each line's timestamp prefix with it.
@@ -459,6 +303,24 @@ impl DockerEngine {
         } else {
             None
         })
+    }
+
+    /// Waits until the container runs again; false when it is gone or `wanted` says it no
+    /// longer is.
+    pub async fn wait_running(&self, id: &str, wanted: impl Fn() -> bool) -> bool {
+        let mut changes = self.containers().subscribe();
+        loop {
+            if !wanted() {
+                return false;
+            }
+            match self.container_run(id).await {
+                Ok(Some(_)) => return true,
+                Err(DockerError::Api { status: 404, .. }) => return false,
+                _ => {}
+            }
+            // The live state's next change (or a second) before looking again.
+            let _ = tokio::time::timeout(Duration::from_secs(1), changes.recv()).await;
+        }
     }
 
     /// Returns once the engine is connected (at once when it is).
@@ -513,18 +375,5 @@ mod tests {
             panic!("a line")
         };
         assert_eq!(text, "\u{fffd}\u{fffd}<script>\u{0}");
-    }
-
-    #[test]
-    fn items_serialize_flat() {
-        let item = LogItem {
-            container: "c".into(),
-            at: 5,
-            body: LogBody::Marker(Marker::Skipped { lines: 3 }),
-        };
-        assert_eq!(
-            serde_json::to_string(&item).expect("json"),
-            r#"{"container":"c","at":5,"marker":"skipped","lines":3}"#
-        );
     }
 }

@@ -97,25 +97,9 @@ async fn viewers_share_one_stream_and_late_joiners_get_the_tail() {
     }
 
     // A line written now reaches every viewer.
-    let exec = run
-        .docker()
-        .create_exec(
-            &id,
-            bollard::models::ExecConfig {
-                cmd: Some(vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "echo hello viewers > /proc/1/fd/1".into(),
-                ]),
-                ..Default::default()
-            },
-        )
+    testkit::docker::print_line(run.docker(), &id, "hello viewers", false)
         .await
-        .expect("exec");
-    run.docker()
-        .start_exec(&exec.id, None)
-        .await
-        .expect("start exec");
+        .expect("print a line");
     for sub in others.iter_mut().chain(std::iter::once(&mut first)) {
         read_until(sub, |i| text(i) == Some("hello viewers")).await;
     }

@@ -21,6 +21,10 @@ pub const REST: &[(Method, &str, Need)] = &[
     (Method::GET, "/api/v1/system", Need::SignedIn),
     (Method::GET, "/api/v1/me", Need::SignedIn),
     (Method::GET, "/api/v1/events", Need::SignedIn),
+    // Each container is checked for `container:logs` in its workspace once subscribed.
+    (Method::GET, "/api/v1/logs", Need::SignedIn),
+    // Each container is checked for `container:read` in its workspace once subscribed.
+    (Method::GET, "/api/v1/stats", Need::SignedIn),
     (Method::GET, "/api/v1/workspaces", Need::SignedIn),
     (
         Method::POST,

@@ -53,6 +53,10 @@ pub struct Settings {
     pub login_failures_per_address: u64,
     /// The window of the sign-in limits, in minutes.
     pub login_failure_window_mins: u64,
+    /// Recent log lines kept per watched container for viewers who join later.
+    pub log_ring_lines: u64,
+    /// Log lines a viewer may fall behind before it loses some (and is told how many).
+    pub log_viewer_queue: u64,
     /// Sign-in providers (`[oauth.<name>]`), in name order.
     pub oauth: Vec<engine::oauth::ProviderSettings>,
 }
@@ -158,6 +162,20 @@ pub const KEYS: &[Key] = &[
         default: "15",
         expected: "a whole number of minutes from 1 to 1440",
         about: "The window the sign-in limits count over.",
+    },
+    Key {
+        name: "log_ring_lines",
+        env: "ORBITR_LOG_RING_LINES",
+        default: "2000",
+        expected: "a whole number from 0 to 1000000",
+        about: "Recent log lines kept in memory per watched container, shown to viewers who open the logs later.",
+    },
+    Key {
+        name: "log_viewer_queue",
+        env: "ORBITR_LOG_VIEWER_QUEUE",
+        default: "4096",
+        expected: "a whole number from 16 to 1000000",
+        about: "Log lines a slow viewer may fall behind before it loses some; it is told how many.",
     },
     Key {
         name: "shutdown_grace_secs",
@@ -441,6 +459,8 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
     let login_failures_per_account = number("login_failures_per_account", 5, 1, 1000)?;
     let login_failures_per_address = number("login_failures_per_address", 20, 1, 100_000)?;
     let login_failure_window_mins = number("login_failure_window_mins", 15, 1, 1440)?;
+    let log_ring_lines = number("log_ring_lines", 2000, 0, 1_000_000)?;
+    let log_viewer_queue = number("log_viewer_queue", 4096, 16, 1_000_000)?;
 
     let public_url = match get("public_url") {
         Some((v, s)) => Some(public_origin(v).ok_or_else(|| bad("public_url", v, s, None))?),
@@ -462,6 +482,8 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         login_failures_per_account,
         login_failures_per_address,
         login_failure_window_mins,
+        log_ring_lines,
+        log_viewer_queue,
         oauth: Vec::new(),
     })
 }

@@ -116,7 +116,16 @@ impl Application {
             docker.clone(),
             registries.clone(),
         );
-        let logs = engine::logs::LogHub::new(docker.clone(), engine::logs::LogSettings::default());
+        let logs = engine::logs::LogHub::new(
+            docker.clone(),
+            engine::logs::LogSettings {
+                ring: usize::try_from(settings.log_ring_lines).unwrap_or(usize::MAX),
+                queue: usize::try_from(settings.log_viewer_queue).unwrap_or(usize::MAX),
+                ..engine::logs::LogSettings::default()
+            },
+        );
+        let stats =
+            engine::stats::StatsHub::new(docker.clone(), std::time::Duration::from_secs(30));
         let interrupted = stacks.load().await.context("loading stacks")?;
         if interrupted > 0 {
             tracing::warn!(
@@ -154,6 +163,7 @@ impl Application {
             registries,
             stacks,
             logs,
+            stats,
             login_limiter: LoginLimiter::new(LoginLimits {
                 per_account: usize::try_from(settings.login_failures_per_account)
                     .unwrap_or(usize::MAX),

@@ -199,6 +199,65 @@ fn ignore_missing(result: Result<(), bollard::errors::Error>) -> anyhow::Result<
     }
 }
 
+/// Runs `script` with `sh -c` inside a running container and waits for it to finish; its exit
+/// code. The exec is detached: the engine signals an attached exec whose client went away, so
+/// dropping an attached one early can kill it before it did anything.
+pub async fn exec(docker: &Docker, container: &str, script: &str) -> anyhow::Result<i64> {
+    let exec = docker
+        .create_exec(
+            container,
+            bollard::models::ExecConfig {
+                cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("creating an exec in {container}"))?;
+    docker
+        .start_exec(
+            &exec.id,
+            Some(bollard::exec::StartExecOptions {
+                detach: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .with_context(|| format!("starting an exec in {container}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let state = docker.inspect_exec(&exec.id).await?;
+        if state.running == Some(false) {
+            return Ok(state.exit_code.unwrap_or(-1));
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("`{script}` in {container} still runs after 30 s");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Writes `text` as one line to the container's standard output (`stderr` false) or error, as
+/// if its main process had printed it.
+pub async fn print_line(
+    docker: &Docker,
+    container: &str,
+    text: &str,
+    stderr: bool,
+) -> anyhow::Result<()> {
+    let quoted = format!("'{}'", text.replace('\'', "'\\''"));
+    let fd = if stderr { 2 } else { 1 };
+    let code = exec(
+        docker,
+        container,
+        &format!("echo {quoted} > /proc/1/fd/{fd}"),
+    )
+    .await?;
+    if code != 0 {
+        bail!("writing a line into {container} exited with {code}");
+    }
+    Ok(())
+}
+
 /// Builds the fixture image through the engine's build API from an in-memory tar of Debian's
 /// busybox-static, unless an image with the same content hash is already there.
 pub async fn fixture_image(docker: &Docker) -> anyhow::Result<String> {

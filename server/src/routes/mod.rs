@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod containers;
 pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod me;
 pub mod metrics;
@@ -168,6 +169,8 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
     // Every REST route, the live websocket included, passes the permission check.
     let api = api
         .route("/api/v1/events", get(events::subscribe))
+        .route("/api/v1/logs", get(feeds::logs))
+        .route("/api/v1/stats", get(feeds::stats))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::access::authorize,

@@ -15,7 +15,11 @@ use testkit::docker::TestRun;
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, new_client, spawn_app, wait_for};
 
 /// The extra routes outside the OpenAPI document that go through the REST route layer.
-const NON_OPENAPI_ROUTES: &[(&str, &str)] = &[("GET", "/api/v1/events")];
+const NON_OPENAPI_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/v1/events"),
+    ("GET", "/api/v1/logs"),
+    ("GET", "/api/v1/stats"),
+];
 
 #[test]
 fn every_server_function_declares_what_it_needs() {

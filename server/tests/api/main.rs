@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod containers;
 mod engine_faults;
+mod feeds;
 mod health;
 mod oauth;
 mod objects;

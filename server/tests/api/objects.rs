@@ -93,31 +93,10 @@ async fn volumes_and_networks_are_created_used_refused_in_use_and_removed() {
     let user = run.name("user");
     // The container writes into the volume; its size is read from disk.
     let id = container["id"].as_str().expect("id").to_owned();
-    let exec = run
-        .docker()
-        .create_exec(
-            &id,
-            bollard::models::ExecConfig {
-                cmd: Some(vec![
-                    "sh".into(),
-                    "-c".into(),
-                    "head -c 300000 /dev/zero > /data/blob".into(),
-                ]),
-                ..Default::default()
-            },
-        )
+    let code = testkit::docker::exec(run.docker(), &id, "head -c 300000 /dev/zero > /data/blob")
         .await
         .expect("exec");
-    run.docker()
-        .start_exec(
-            &exec.id,
-            Some(bollard::exec::StartExecOptions {
-                detach: true,
-                ..Default::default()
-            }),
-        )
-        .await
-        .expect("start exec");
+    assert_eq!(code, 0);
     let (size, _) = wait_for("the volume's size", Duration::from_secs(3), || async {
         let (_, sizes) = call(&app, op, Method::GET, "/api/v1/volumes/sizes", None).await;
         sizes[&volume].as_i64().filter(|s| *s >= 300_000)
