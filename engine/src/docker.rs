@@ -440,7 +440,13 @@ impl DockerEngine {
         let docker = self.client()?;
         let result = f(docker).await;
         record_call(op, result.is_ok());
-        result.map_err(|e| match e {
+        result.map_err(|e| self.error_of(op, e))
+    }
+
+    /// The engine's error as Orbitr's; a failure to reach the engine marks it unreachable at
+    /// once so the monitor starts reconnecting.
+    pub(crate) fn error_of(&self, op: &'static str, e: BollardError) -> DockerError {
+        match e {
             BollardError::DockerResponseServerError {
                 status_code,
                 message,
@@ -458,7 +464,7 @@ impl DockerEngine {
                 }
             }
             source => DockerError::Protocol { op, source },
-        })
+        }
     }
 
     /// Containers (running or not), volumes and networks labelled as owned by a workspace,

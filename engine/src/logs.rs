@@ -288,7 +288,85 @@ fn split_lines(message: &[u8]) -> Vec<&[u8]> {
         .collect()
 }
 
+/// Which part of a container's log to download.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogRange {
+    /// From this time (milliseconds since the epoch); the whole retained log when absent.
+    pub since: Option<i64>,
+    /// Up to this time (milliseconds since the epoch, included).
+    pub until: Option<i64>,
+    /// Each line starts with the engine's RFC 3339 timestamp.
+    pub timestamps: bool,
+}
+
+/// One line of a download: `[prefix | ][timestamp ]text`, newline-terminated.
+fn download_line(raw: &[u8], range: LogRange, prefix: Option<&str>) -> Option<String> {
+    let raw = String::from_utf8_lossy(raw);
+    let raw = raw.trim_end_matches(['\n', '\r']);
+    let (stamp, text) = raw.split_once(' ').unwrap_or((raw, ""));
+    let (at, _) = split_timestamp(raw);
+    if range.since.is_some_and(|s| at < s) || range.until.is_some_and(|u| at > u) {
+        return None;
+    }
+    let mut line = String::with_capacity(raw.len() + 24);
+    if let Some(prefix) = prefix {
+        line.push_str(prefix);
+        line.push_str(" | ");
+    }
+    if range.timestamps {
+        line.push_str(stamp);
+        line.push(' ');
+    }
+    line.push_str(text);
+    line.push('\n');
+    Some(line)
+}
+
 impl DockerEngine {
+    /// The container's retained log in `range` as text lines (prefixed with `prefix`, e.g. a
+    /// container name when several logs are joined), streamed from the engine as it reads it.
+    pub fn log_text(
+        &self,
+        id: &str,
+        range: LogRange,
+        prefix: Option<String>,
+    ) -> futures::stream::BoxStream<'static, Result<String, DockerError>> {
+        let docker = match self.client() {
+            Ok(docker) => docker,
+            Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
+        };
+        let seconds = |ms: i64| i32::try_from(ms.div_euclid(1000)).unwrap_or(i32::MAX);
+        let raw = docker.logs(
+            id,
+            Some(LogsOptions {
+                follow: false,
+                stdout: true,
+                stderr: true,
+                timestamps: true,
+                since: range.since.map_or(0, seconds),
+                // The engine's `until` is exclusive and in seconds: one more, then filter.
+                until: range.until.map_or(0, |ms| seconds(ms).saturating_add(1)),
+                tail: "all".into(),
+            }),
+        );
+        let engine = self.clone();
+        raw.filter_map(move |item| {
+            let out = match item {
+                Ok(output) => {
+                    let bytes = output.into_bytes();
+                    let lines: String = split_lines(&bytes)
+                        .into_iter()
+                        .filter_map(|l| download_line(l, range, prefix.as_deref()))
+                        .collect();
+                    (!lines.is_empty()).then_some(Ok(lines))
+                }
+                Err(e) => Some(Err(engine.error_of("containers.logs", e))),
+            };
+            std::future::ready(out)
+        })
+        .boxed()
+    }
+
     /// When the container's current run started, or `None` when it is not running.
     pub async fn container_run(&self, id: &str) -> Result<Option<String>, DockerError> {
         let key = id.to_owned();
@@ -362,6 +440,37 @@ mod tests {
         };
         assert_eq!(text.len(), MAX_LINE_BYTES);
         assert_eq!(cut, 1024 * 1024 - MAX_LINE_BYTES);
+    }
+
+    #[test]
+    fn a_download_line_keeps_what_was_asked_for() {
+        let raw = b"2026-11-24T06:01:08.5Z hello world\n";
+        let all = LogRange {
+            timestamps: true,
+            ..LogRange::default()
+        };
+        assert_eq!(
+            download_line(raw, all, Some("web-1")).as_deref(),
+            Some("web-1 | 2026-11-24T06:01:08.5Z hello world\n")
+        );
+        assert_eq!(
+            download_line(raw, LogRange::default(), None).as_deref(),
+            Some("hello world\n")
+        );
+        let at = 1_795_500_068_500;
+        for (since, until, kept) in [
+            (Some(at), None, true),
+            (Some(at + 1), None, false),
+            (None, Some(at), true),
+            (None, Some(at - 1), false),
+        ] {
+            let range = LogRange {
+                since,
+                until,
+                timestamps: false,
+            };
+            assert_eq!(download_line(raw, range, None).is_some(), kept, "{range:?}");
+        }
     }
 
     #[test]

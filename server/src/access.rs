@@ -60,6 +60,16 @@ pub const REST: &[(Method, &str, Need)] = &[
         Need::Owned("container", "read"),
     ),
     (
+        Method::GET,
+        "/api/v1/containers/{container}/logs",
+        Need::Owned("container", "logs"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/stacks/{stack}/logs",
+        Need::Owned("stack", "logs"),
+    ),
+    (
         Method::POST,
         "/api/v1/containers/{container}/{action}",
         Need::Owned("container", "operate"),

@@ -335,3 +335,31 @@ pub async fn put_policy(
         Err(e) => failed(e),
     }
 }
+
+/// The container's log (what the engine retains) as a text file, streamed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/containers/{container}/logs",
+    tag = "containers",
+    params(
+        ("container" = String, Path, description = "Container id, name or unambiguous id prefix"),
+        crate::routes::feeds::DownloadQuery,
+    ),
+    responses(
+        (status = 200, description = "The log as text/plain, streamed", content_type = "text/plain"),
+        (status = 404, description = "No such container, or not one the caller may see", body = ApiError),
+    )
+)]
+pub async fn download_logs(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(query): Query<crate::routes::feeds::DownloadQuery>,
+) -> Response {
+    match find_container(&state, &key) {
+        Ok(found) => {
+            let name = found.name.clone();
+            crate::routes::feeds::download(&state, vec![found], query.range(), &name)
+        }
+        Err(e) => failed(e),
+    }
+}

@@ -481,3 +481,76 @@ async fn serve<F: Feed>(mut socket: WebSocket, state: AppState, caller: Caller, 
         }
     }
 }
+
+/// Which part of the log to download.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// From this time, milliseconds since the epoch (default: the whole retained log).
+    pub since: Option<i64>,
+    /// Up to this time, milliseconds since the epoch.
+    pub until: Option<i64>,
+    /// Start each line with its timestamp (default true).
+    pub timestamps: Option<bool>,
+}
+
+impl DownloadQuery {
+    pub fn range(&self) -> engine::logs::LogRange {
+        engine::logs::LogRange {
+            since: self.since,
+            until: self.until,
+            timestamps: self.timestamps.unwrap_or(true),
+        }
+    }
+}
+
+/// A plain-text attachment streamed from the engine, one container after another (each line
+/// prefixed with its container's name when there are several). An engine failure midway ends
+/// the text with a line saying so.
+pub fn download(
+    state: &AppState,
+    containers: Vec<ContainerView>,
+    range: engine::logs::LogRange,
+    filename: &str,
+) -> Response {
+    use axum::response::IntoResponse;
+    let several = containers.len() > 1;
+    let docker = state.docker.clone();
+    let body = futures::stream::iter(containers).flat_map(move |c| {
+        docker
+            .log_text(&c.id, range, several.then(|| c.name.clone()))
+            .map(move |chunk| {
+                Ok::<_, std::convert::Infallible>(chunk.unwrap_or_else(|e| {
+                    format!(
+                        "-- the log of {} could not be read to the end: {e}\n",
+                        c.name
+                    )
+                }))
+            })
+    });
+    let safe: String = filename
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || "-_.".contains(ch) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (
+                http::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_owned(),
+            ),
+            (
+                http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}.log\""),
+            ),
+            (http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response()
+}

@@ -104,6 +104,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stacks::get_revision))
         .routes(routes!(stacks::list_deploys))
         .routes(routes!(stacks::get_deploy))
+        .routes(routes!(stacks::download_stack_logs))
+        .routes(routes!(containers::download_logs))
         .split_for_parts()
 }
 

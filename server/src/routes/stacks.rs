@@ -464,3 +464,34 @@ pub async fn adopt_project(
         Err(e) => failed(e),
     }
 }
+
+/// The logs of every container of the stack as one text file, each line prefixed with its
+/// container's name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stacks/{stack}/logs",
+    tag = "stacks",
+    params(
+        ("stack" = String, Path, description = "Stack id or name"),
+        crate::routes::feeds::DownloadQuery,
+    ),
+    responses(
+        (status = 200, description = "The logs as text/plain, streamed", content_type = "text/plain"),
+        (status = 404, description = "No such stack", body = ApiError),
+    )
+)]
+pub async fn download_stack_logs(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(query): Query<crate::routes::feeds::DownloadQuery>,
+) -> Response {
+    let row = match state.stacks.get(&key).await {
+        Ok(row) => row,
+        Err(e) => return failed(e),
+    };
+    let containers = state
+        .docker
+        .containers()
+        .filtered(|c| c.stack.as_deref() == Some(row.name.as_str()));
+    crate::routes::feeds::download(&state, containers, query.range(), &row.name)
+}

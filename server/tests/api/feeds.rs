@@ -190,6 +190,44 @@ async fn a_log_viewer_gets_the_tail_then_new_lines_and_other_workspaces_are_refu
     assert_eq!(f["type"], "refused");
     assert_eq!(f["container"], mine);
 
+    // The whole log downloads as text; the outsider gets nothing.
+    let download = |token: String, query: &'static str| {
+        let url = format!("{}/api/v1/containers/{mine}/logs{query}", app.address);
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("download");
+            let status = response.status().as_u16();
+            let disposition = response
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            (
+                status,
+                disposition,
+                response.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, disposition, text) = download(viewer.clone(), "?timestamps=false").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        disposition.as_deref(),
+        Some(format!("attachment; filename=\"{}.log\"", run.name("mine")).as_str())
+    );
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(lines, ["fresh <b>", "one", "two"]);
+    let (_, _, stamped) = download(viewer.clone(), "").await;
+    assert!(stamped.lines().all(|l| l.starts_with("20")), "{stamped}");
+    let (_, _, none) = download(viewer.clone(), "?since=4102444800000").await;
+    assert_eq!(none, "", "nothing after 2100");
+    let (status, _, _) = download(outsider.clone(), "").await;
+    assert!(status == 403 || status == 404, "{status}");
+
     // Nonsense is answered, not ignored.
     let mut bad = open(&app, "/api/v1/logs", &viewer, json!({ "tail": "lots" })).await;
     let f = frame(&mut bad).await;
@@ -206,6 +244,11 @@ async fn a_stack_log_feed_takes_in_containers_created_later() {
     let run = TestRun::new().expect("docker");
     let team = team(&app).await;
     let stack = run.name("shop");
+    app.state
+        .stacks
+        .create(&team.ws, &stack, "services: {}\n", "", &team.operator.0.id)
+        .await
+        .expect("a stack row for the containers");
     started(&app, &run, "web", &team.ws, Some(&stack), TALKER).await;
     let viewer = token(&app, &team.viewer.0).await;
     let mut socket = open(
@@ -229,6 +272,10 @@ async fn a_stack_log_feed_takes_in_containers_created_later() {
     )
     .await;
     let line = item(&mut socket, &mut seen, |i| i["text"] == "still working").await;
+    assert!(
+        !seen.items.iter().any(|i| i["text"] == "oops"),
+        "only stdout was asked for"
+    );
     assert_eq!(line["container"], worker);
     let member = seen
         .joined
@@ -237,6 +284,32 @@ async fn a_stack_log_feed_takes_in_containers_created_later() {
         .expect("the worker joined");
     assert_eq!(member["service"], "worker");
     assert!(seen.refused.is_empty());
+
+    // The stack's logs download as one file, each line with its container's name.
+
+    let text = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/stacks/{stack}/logs?timestamps=false",
+            app.address
+        ))
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .expect("download")
+        .text()
+        .await
+        .expect("text");
+    let worker_name = run.name("worker");
+    assert!(
+        text.lines()
+            .any(|l| l == format!("{worker_name} | still working")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l == format!("{} | one", run.name("web"))),
+        "{text}"
+    );
 }
 
 #[tokio::test]
