@@ -19,6 +19,12 @@ const INDENT: &str = "  ";
 /// Escapes text for HTML: the user's file is never markup.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
+
+/// Appends `text` escaped for HTML to `out`.
+pub fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -29,7 +35,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 fn span(class: &str, text: &str) -> String {

@@ -2,10 +2,13 @@
 
 pub mod editor;
 pub mod engine;
+pub mod feed;
 pub mod form;
 pub mod format;
 pub mod layout;
+pub mod logs;
 pub mod providers;
+pub mod stats;
 pub mod theme;
 pub mod toast;
 pub mod workspace;

@@ -17,9 +17,12 @@ use crate::api::workspaces::WorkspaceContext;
 use crate::components::engine::use_live;
 use crate::components::form::{FormError, last_error};
 use crate::components::format;
+use crate::components::logs::LogViewer;
+use crate::components::stats::{ContainerStats, percent, use_stats};
 use crate::components::toast::{ToastKind, use_toaster};
 use crate::components::workspace::use_workspaces;
 use crate::error::AppError;
+use engine::feeds::FeedRequest;
 
 /// Asks the user to confirm (always "no" outside a browser).
 pub(crate) fn confirmed(question: &str) -> bool {
@@ -165,6 +168,23 @@ pub fn ContainersPage() -> impl IntoView {
     let sort = RwSignal::new("name".to_owned());
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let busy = Busy::new();
+    // CPU and memory of the running containers, from the same stats feed as the charts.
+    let running = Memo::new(move |_| {
+        let mut ids: Vec<String> = live
+            .containers
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(ContainerView::is_up)
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        FeedRequest {
+            containers: ids,
+            ..FeedRequest::default()
+        }
+    });
+    let usage = use_stats(running.into());
 
     view! {
         <Title text="Containers"/>
@@ -243,7 +263,7 @@ pub fn ContainersPage() -> impl IntoView {
                                         "The Docker engine is unreachable: this is the last state Orbitr saw. It updates by itself when the engine is back."
                                     </p>
                                 })}
-                                <ContainerTable list=shown total=total names=names.clone() selected=selected busy=busy/>
+                                <ContainerTable list=shown total=total names=names.clone() selected=selected busy=busy usage=usage/>
                             }.into_any()
                         }
                     }
@@ -313,6 +333,7 @@ fn ContainerTable(
     names: HashMap<String, String>,
     selected: RwSignal<BTreeSet<String>>,
     busy: Busy,
+    usage: RwSignal<crate::components::stats::Usage>,
 ) -> impl IntoView {
     if list.is_empty() {
         let message = if total == 0 {
@@ -339,6 +360,15 @@ fn ContainerTable(
             let paused = c.state == "paused";
             let act_id = id.clone();
             let pending = Signal::derive(move || busy.label(&act_id));
+            let (cpu_id, mem_id) = (id.clone(), id.clone());
+            let cpu = move || {
+                usage.with(|u| u.latest(&cpu_id).map(|s| percent(s.cpu_percent)))
+                    .unwrap_or_default()
+            };
+            let memory = move || {
+                usage.with(|u| u.latest(&mem_id).map(|s| format::bytes(s.memory_bytes as i64)))
+                    .unwrap_or_default()
+            };
             let buttons = {
                 let (id1, n1, id2, n2) = (id.clone(), name.clone(), id.clone(), name.clone());
                 view! {
@@ -368,6 +398,8 @@ fn ContainerTable(
                     <td class="mono">{c.image.clone()}</td>
                     <td><StatePill state=c.state.clone() health=c.health.clone()/></td>
                     <td>{uptime(&c, now)}</td>
+                    <td class="num" data-test="container-cpu">{cpu}</td>
+                    <td class="num" data-test="container-memory">{memory}</td>
                     <td><PortLinks ports=c.ports.clone()/></td>
                     <td>{c.stack.clone().unwrap_or_default()}</td>
                     <td class:muted=c.workspace.is_none()>{workspace}</td>
@@ -381,7 +413,7 @@ fn ContainerTable(
             <thead>
                 <tr>
                     <th><span class="visually-hidden">"Select"</span></th>
-                    <th>"Name"</th><th>"Image"</th><th>"State"</th><th>"Uptime"</th>
+                    <th>"Name"</th><th>"Image"</th><th>"State"</th><th>"Uptime"</th><th>"CPU"</th><th>"Memory"</th>
                     <th>"Ports"</th><th>"Stack"</th><th>"Workspace"</th><th><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
@@ -414,6 +446,16 @@ pub fn ContainerPage() -> impl IntoView {
         now
     });
     let busy = Busy::new();
+    // Logs and usage stay connected while the details above are read again.
+    let live_panels = move || {
+        let key = id();
+        view! {
+            <ContainerStats container=key.clone()/>
+            <h2 class="section-title">"Logs"</h2>
+            <LogViewer request=FeedRequest { containers: vec![key.clone()], ..FeedRequest::default() }
+                download=format!("/api/v1/containers/{key}/logs")/>
+        }
+    };
     view! {
         <Title text="Container"/>
         <Transition fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:12rem"></div> }>
@@ -430,6 +472,7 @@ pub fn ContainerPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        {live_panels}
     }
 }
 

@@ -2,6 +2,9 @@
 //! its Compose editor. Diagnostics are computed in the browser, as the user types, by the same
 //! `compose` crate the server deploys with; deploy progress arrives over the live websocket.
 
+use crate::components::logs::LogViewer;
+use crate::components::stats::StackStats;
+use engine::feeds::FeedRequest;
 use std::collections::{BTreeMap, BTreeSet};
 
 use compose::diag::Diagnostic;
@@ -497,6 +500,8 @@ enum Tab {
     Env,
     Changes,
     History,
+    Logs,
+    Usage,
 }
 
 /// Per-service progress of an operation, from its events.
@@ -770,7 +775,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
         <Progress events=events/>
 
         <div class="tabs" role="tablist">
-            {[(Tab::Compose, "compose.yaml", "tab-compose"), (Tab::Env, ".env", "tab-env"), (Tab::Changes, "Changes", "tab-changes"), (Tab::History, "History", "tab-history")]
+            {[(Tab::Compose, "compose.yaml", "tab-compose"), (Tab::Env, ".env", "tab-env"), (Tab::Changes, "Changes", "tab-changes"), (Tab::History, "History", "tab-history"), (Tab::Logs, "Logs", "tab-logs"), (Tab::Usage, "Usage", "tab-usage")]
                 .into_iter()
                 .map(|(t, label, test)| view! {
                     <button type="button" role="tab" class="tab" data-test=test aria-selected=move || (tab.get() == t).to_string()
@@ -801,6 +806,11 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
             Tab::History => view! {
                 <History stack=stack_id.clone() revisions=revisions compose_text=compose_text version=deploys_version busy=busy server_diags=server_diags events_from=events_from can_deploy=can_deploy/>
             }.into_any(),
+            Tab::Logs => view! {
+                <LogViewer request=FeedRequest { stack: Some(stack_name.clone()), ..FeedRequest::default() }
+                    download=format!("/api/v1/stacks/{}/logs", stack_id) tags=true/>
+            }.into_any(),
+            Tab::Usage => view! { <StackStats stack=stack_name.clone()/> }.into_any(),
         }}
 
         <section class="panel">
