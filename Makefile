@@ -31,6 +31,7 @@ bench: build
 	./target/release/auth
 	./target/release/state
 	./target/release/deploy
+	./target/release/logs
 
 clean:
 	cargo clean

@@ -118,6 +118,22 @@ impl Server {
         }
     }
 
+    /// A new API token of the benchmark account (`scope`: `read` or `write`).
+    pub async fn api_token(&self, scope: &str) -> anyhow::Result<String> {
+        let created: serde_json::Value = self
+            .client
+            .post(format!("{}/api/create_api_token", self.base))
+            .header("origin", &self.base)
+            .form(&[("name", "bench"), ("scope", scope)])
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = created["secret"].as_str().unwrap_or_default().to_owned();
+        anyhow::ensure!(token.starts_with("orbitr_"), "no token: {created}");
+        Ok(token)
+    }
+
     /// Resident memory of the server process, in MiB.
     pub fn rss_mb(&self) -> anyhow::Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;

@@ -4,32 +4,14 @@
 
 use std::time::Duration;
 
-use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::CreateContainerOptions;
 use engine::docker::DockerEngine;
 use engine::logs::{LogBody, LogHub, LogItem, LogSettings, Marker, Stream, Subscription};
 use testkit::docker::TestRun;
 
 async fn start(run: &TestRun, name: &str, script: &str) -> String {
-    let docker = run.docker();
-    let id = docker
-        .create_container(
-            Some(CreateContainerOptions {
-                name: Some(run.name(name)),
-                ..Default::default()
-            }),
-            ContainerCreateBody {
-                image: Some(run.fixture_image().await.expect("fixture image")),
-                cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
-                labels: Some(run.labels()),
-                ..Default::default()
-            },
-        )
+    run.start_script(name, script, std::collections::HashMap::new())
         .await
-        .expect("create")
-        .id;
-    docker.start_container(&id, None).await.expect("start");
-    id
+        .expect("a container")
 }
 
 async fn engine() -> (DockerEngine, engine::docker::MonitorGuard) {

@@ -83,6 +83,40 @@ impl TestRun {
         fixture_image(&self.docker).await
     }
 
+    /// Creates and starts a container of the fixture image named [`Self::name`]`(name)` running
+    /// `script` with `sh -c`, with this run's label and `labels`; its id.
+    pub async fn start_script(
+        &self,
+        name: &str,
+        script: &str,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<String> {
+        let mut all = self.labels();
+        all.extend(labels);
+        let id = self
+            .docker
+            .create_container(
+                Some(bollard::query_parameters::CreateContainerOptions {
+                    name: Some(self.name(name)),
+                    ..Default::default()
+                }),
+                bollard::models::ContainerCreateBody {
+                    image: Some(self.fixture_image().await?),
+                    cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
+                    labels: Some(all),
+                    ..Default::default()
+                },
+            )
+            .await
+            .with_context(|| format!("creating {name}"))?
+            .id;
+        self.docker
+            .start_container(&id, None)
+            .await
+            .with_context(|| format!("starting {name}"))?;
+        Ok(id)
+    }
+
     /// Removes every container, network and volume carrying this run's label.
     pub async fn cleanup(&self) -> anyhow::Result<CleanupReport> {
         remove_labelled(&self.docker, &self.label_filter()).await

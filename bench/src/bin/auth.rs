@@ -60,17 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(&orbitr_binary()?, &[]).await?;
     let base = server.base.clone();
 
-    let created: serde_json::Value = server
-        .client
-        .post(format!("{base}/api/create_api_token"))
-        .header("origin", &base)
-        .form(&[("name", "bench"), ("scope", "read")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = created["secret"].as_str().unwrap_or_default().to_owned();
-    anyhow::ensure!(token.starts_with("orbitr_"), "no token: {created}");
+    let token = server.api_token("read").await?;
 
     let plain = reqwest::Client::builder()
         .no_proxy()

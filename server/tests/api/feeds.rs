@@ -22,8 +22,10 @@ async fn started(
     stack: Option<&str>,
     script: &str,
 ) -> String {
-    let mut labels = run.labels();
-    labels.insert(engine::docker::WORKSPACE_LABEL.to_owned(), ws.to_owned());
+    let mut labels = std::collections::HashMap::from([(
+        engine::docker::WORKSPACE_LABEL.to_owned(),
+        ws.to_owned(),
+    )]);
     if let Some(stack) = stack {
         labels.insert(
             engine::resources::PROJECT_LABEL.to_owned(),
@@ -31,24 +33,10 @@ async fn started(
         );
         labels.insert(engine::resources::SERVICE_LABEL.to_owned(), name.to_owned());
     }
-    let docker = run.docker();
-    let id = docker
-        .create_container(
-            Some(bollard::query_parameters::CreateContainerOptions {
-                name: Some(run.name(name)),
-                ..Default::default()
-            }),
-            bollard::models::ContainerCreateBody {
-                image: Some(run.fixture_image().await.expect("fixture image")),
-                cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
-                labels: Some(labels),
-                ..Default::default()
-            },
-        )
+    let id = run
+        .start_script(name, script, labels)
         .await
-        .expect("create")
-        .id;
-    docker.start_container(&id, None).await.expect("start");
+        .expect("a container");
     wait_for(
         "the container in the live state",
         Duration::from_secs(3),
