@@ -205,7 +205,7 @@ async fn an_admin_adopts_an_unmanaged_container_from_its_page() -> anyhow::Resul
     wait_state(&browser, &stray, "created").await?;
     let workspace = browser
         .js(&format!(
-            "return document.querySelector('[data-test=container-row][data-name=\"{stray}\"] td:nth-child(8)').textContent;"
+            "return document.querySelector('[data-test=container-row][data-name=\"{stray}\"] [data-test=container-workspace]').textContent;"
         ))
         .await?;
     assert_eq!(workspace, "Adopters");

@@ -325,8 +325,15 @@ pub struct Filter {
 enum Matcher {
     All,
     Text(String),
+    /// A checked pattern; compiled once per thread (a `RegExp` may not leave it).
     #[cfg(feature = "hydrate")]
-    Regex(js_sys::RegExp),
+    Regex(String),
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static COMPILED: std::cell::RefCell<Option<(String, js_sys::RegExp)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl Matcher {
@@ -353,7 +360,7 @@ impl Matcher {
                 if !message.is_empty() {
                     return Err(message);
                 }
-                return Ok(Self::Regex(js_sys::RegExp::new(&filter.text, "i")));
+                return Ok(Self::Regex(filter.text.clone()));
             }
         }
         Ok(Self::Text(filter.text.to_ascii_lowercase()))
@@ -364,7 +371,13 @@ impl Matcher {
             Self::All => true,
             Self::Text(needle) => text.to_ascii_lowercase().contains(needle.as_str()),
             #[cfg(feature = "hydrate")]
-            Self::Regex(re) => re.test(text),
+            Self::Regex(pattern) => COMPILED.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                if cell.as_ref().is_none_or(|(p, _)| p != pattern) {
+                    *cell = Some((pattern.clone(), js_sys::RegExp::new(pattern, "i")));
+                }
+                cell.as_ref().is_some_and(|(_, re)| re.test(text))
+            }),
         }
     }
 }
@@ -630,7 +643,7 @@ pub fn LogViewer(
     download: String,
     #[prop(optional)] tags: bool,
 ) -> impl IntoView {
-    let buffer = StoredValue::new_local(LogBuffer {
+    let buffer = StoredValue::new(LogBuffer {
         filter: Filter {
             stdout: true,
             stderr: true,

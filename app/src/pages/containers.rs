@@ -402,7 +402,7 @@ fn ContainerTable(
                     <td class="num" data-test="container-memory">{memory}</td>
                     <td><PortLinks ports=c.ports.clone()/></td>
                     <td>{c.stack.clone().unwrap_or_default()}</td>
-                    <td class:muted=c.workspace.is_none()>{workspace}</td>
+                    <td class:muted=c.workspace.is_none() data-test="container-workspace">{workspace}</td>
                     <td class="row-actions">{buttons}</td>
                 </tr>
             }
