@@ -109,6 +109,7 @@ async fn a_stack_log_shows_new_lines_at_once_filters_and_its_cpu_chart_moves() -
             .filter(|t| t.contains("needle in the log") && !t.contains("web is up")))
     })
     .await?;
+    browser.screenshot("stack-logs").await?;
     let count = browser
         .text("[data-test=log-count]")
         .await?
@@ -131,6 +132,26 @@ async fn a_stack_log_shows_new_lines_at_once_filters_and_its_cpu_chart_moves() -
         Ok(Some(samples().await?).filter(|n| *n > first))
     })
     .await?;
+    browser.screenshot("stack-usage").await?;
+
+    // The container page: usage charts and the container's own log.
+    browser
+        .client
+        .goto(&orbitr.url(&format!("/containers/{web}")))
+        .await?;
+    browser.wait_for("[data-test=log-viewer]").await?;
+    wait_until("the web container's lines", PATIENCE, || async {
+        Ok(lines().await?.filter(|t| t.contains("needle in the log")))
+    })
+    .await?;
+    wait_until("a CPU chart on the container page", PATIENCE, || async {
+        let n = browser
+            .js("const c = document.querySelector('[data-test=cpu-chart] svg'); return c ? Number(c.getAttribute('data-samples')) : 0;")
+            .await?;
+        Ok(n.as_i64().filter(|n| *n > 1))
+    })
+    .await?;
+    browser.screenshot("container-page").await?;
     browser.close().await?;
     Ok(())
 }

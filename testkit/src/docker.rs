@@ -84,7 +84,9 @@ impl TestRun {
     }
 
     /// Creates and starts a container of the fixture image named [`Self::name`]`(name)` running
-    /// `script` with `sh -c`, with this run's label and `labels`; its id.
+    /// `script` with `sh -c`, with this run's label and `labels`; its id. Its log is kept whole
+    /// up to 256 MB: an engine configured to rotate logs small (`max-size`) loses and repeats
+    /// lines for its followers across a rotation (Docker 20.10's json-file reader).
     pub async fn start_script(
         &self,
         name: &str,
@@ -104,6 +106,16 @@ impl TestRun {
                     image: Some(self.fixture_image().await?),
                     cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
                     labels: Some(all),
+                    host_config: Some(bollard::models::HostConfig {
+                        log_config: Some(bollard::models::HostConfigLogConfig {
+                            typ: Some("json-file".into()),
+                            config: Some(HashMap::from([
+                                ("max-size".to_owned(), "256m".to_owned()),
+                                ("max-file".to_owned(), "1".to_owned()),
+                            ])),
+                        }),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 },
             )

@@ -452,7 +452,7 @@ pub fn ContainerPage() -> impl IntoView {
         view! {
             <ContainerStats container=key.clone()/>
             <h2 class="section-title">"Logs"</h2>
-            <LogViewer request=FeedRequest { containers: vec![key.clone()], ..FeedRequest::default() }
+            <LogViewer request=FeedRequest { containers: vec![key.clone()], tail: Some(1000), ..FeedRequest::default() }
                 download=format!("/api/v1/containers/{key}/logs")/>
         }
     };

@@ -807,7 +807,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                 <History stack=stack_id.clone() revisions=revisions compose_text=compose_text version=deploys_version busy=busy server_diags=server_diags events_from=events_from can_deploy=can_deploy/>
             }.into_any(),
             Tab::Logs => view! {
-                <LogViewer request=FeedRequest { stack: Some(stack_name.clone()), ..FeedRequest::default() }
+                <LogViewer request=FeedRequest { stack: Some(stack_name.clone()), tail: Some(500), ..FeedRequest::default() }
                     download=format!("/api/v1/stacks/{}/logs", stack_id) tags=true/>
             }.into_any(),
             Tab::Usage => view! { <StackStats stack=stack_name.clone()/> }.into_any(),

@@ -94,7 +94,14 @@ struct Tally {
 async fn tally(mut socket: Socket, last: u64, limit: Duration) -> Tally {
     let mut t = Tally::default();
     let suffix = format!(" {last}");
-    while let Ok(frame) = next_frame(&mut socket, limit).await {
+    loop {
+        let frame = match next_frame(&mut socket, limit).await {
+            Ok(frame) => frame,
+            Err(e) => {
+                eprintln!("logs: a viewer stopped reading: {e}");
+                break;
+            }
+        };
         let now = Instant::now();
         let mut done = false;
         for item in frame["items"].as_array().into_iter().flatten() {
@@ -105,6 +112,8 @@ async fn tally(mut socket: Socket, last: u64, limit: Duration) -> Tally {
                 done |= text.ends_with(&suffix);
             } else if item["marker"] == "skipped" {
                 t.skipped += item["lines"].as_u64().unwrap_or(0);
+            } else if let Some(marker) = item["marker"].as_str() {
+                eprintln!("logs: marker {marker} {item}");
             }
         }
         if done {
@@ -211,11 +220,13 @@ async fn main() -> anyhow::Result<()> {
     // Fan-out: 100 viewers of one container.
     let id = container(&run, "fanout", &flood(FANOUT_LINES, 8)).await?;
     let rss_before = server.rss_mb()?;
+    // The earlier phases' streams still linger; this container's are the difference.
+    let streams_before = upstreams(&server).await?;
     let mut sockets = Vec::with_capacity(VIEWERS);
     for _ in 0..VIEWERS {
         sockets.push(viewer(&server, &token, &id).await?);
     }
-    let upstream_streams = upstreams(&server).await?;
+    let upstream_streams = upstreams(&server).await? - streams_before;
     let readers: Vec<_> = sockets
         .into_iter()
         .map(|s| tokio::spawn(tally(s, FANOUT_LINES - 1, Duration::from_secs(30))))
@@ -242,6 +253,7 @@ async fn main() -> anyhow::Result<()> {
             "orbitr_lines_per_s": round(orbitr_lines_per_s, 0),
             "docker_lines_per_s": round(docker_lines_per_s, 0),
             "throughput_ratio": round(orbitr_lines_per_s / docker_lines_per_s, 3),
+            "viewer_skipped": ws.skipped,
             "latency_p50_ms": round(latency_p50_ms, 1),
             "latency_p99_ms": round(latency_p99_ms, 1),
             "viewers": VIEWERS,
