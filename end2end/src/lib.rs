@@ -318,10 +318,10 @@ impl Browser {
         Ok(self.client.execute(script, vec![]).await?)
     }
 
-    /// Saves a PNG of the page as `<name>.png` in the folder `ORBITR_SCREENSHOTS` names, when
+    /// Saves a PNG of the page as `<name>.png` in the folder `E2E_SCREENSHOTS` names, when
     /// it is set (for looking at pages while developing; tests never depend on it).
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<()> {
-        if let Some(dir) = std::env::var_os("ORBITR_SCREENSHOTS") {
+        if let Some(dir) = std::env::var_os("E2E_SCREENSHOTS") {
             let png = self.client.screenshot().await?;
             std::fs::create_dir_all(&dir)?;
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)?;
