@@ -151,6 +151,9 @@ async fn a_stack_log_shows_new_lines_at_once_filters_and_its_cpu_chart_moves() -
         Ok(n.as_i64().filter(|n| *n > 1))
     })
     .await?;
+    browser
+        .js("document.querySelector('[data-test=container-stats]').scrollIntoView(); return true;")
+        .await?;
     browser.screenshot("container-page").await?;
     browser.close().await?;
     Ok(())

@@ -111,13 +111,28 @@ pub fn rate(v: Option<f64>) -> String {
     )
 }
 
-/// The SVG path of `points` (time in ms, value) in a `width`×`height` box ending at `now`,
-/// scaled to `top` (the value at the top edge).
-pub fn path(points: &[(i64, f64)], now: i64, top: f64, width: f64, height: f64) -> String {
+/// The time a chart spans: what there is, from half a minute up to [`WINDOW_MS`], so a chart
+/// opened on a fresh container is not a sliver at its right edge.
+pub fn span(points: &[(i64, f64)], now: i64) -> i64 {
+    points
+        .first()
+        .map_or(0, |(first, _)| now - first)
+        .clamp(30_000, WINDOW_MS)
+}
+
+/// The SVG path of `points` (time in ms, value) in a `width`×`height` box covering `span` ms
+/// up to `now`, scaled to `top` (the value at the top edge).
+pub fn path(
+    points: &[(i64, f64)],
+    (now, span): (i64, i64),
+    top: f64,
+    width: f64,
+    height: f64,
+) -> String {
     let top = if top > 0.0 { top } else { 1.0 };
     let mut d = String::new();
     for (at, v) in points {
-        let x = width - (now - at) as f64 / WINDOW_MS as f64 * width;
+        let x = width - (now - at) as f64 / span.max(1) as f64 * width;
         let y = height - (v / top).clamp(0.0, 1.0) * height;
         d.push_str(if d.is_empty() { "M" } else { " L" });
         d.push_str(&format!("{x:.1} {y:.1}"));
@@ -136,9 +151,9 @@ fn Chart(
     #[prop(into)] series: Signal<Vec<Series>>,
     /// Formats a value for the legend.
     show: fn(f64) -> String,
-    /// A fixed top (e.g. 100 % per CPU), else the largest value.
-    #[prop(into)]
-    top: Signal<Option<f64>>,
+    /// The smallest top of the scale (the scale follows the largest value above it, so small
+    /// figures still draw a visible line).
+    floor: f64,
 ) -> impl IntoView {
     const W: f64 = 300.0;
     const H: f64 = 80.0;
@@ -153,13 +168,18 @@ fn Chart(
             .iter()
             .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
             .fold(0.0_f64, f64::max);
-        let top = top.get().unwrap_or(largest * 1.2).max(largest);
+        let top = (largest * 1.25).max(floor);
+        let window = series
+            .iter()
+            .map(|(_, p)| span(p, now))
+            .max()
+            .unwrap_or(30_000);
         let count: usize = series.iter().map(|(_, p)| p.len()).sum();
         let lines = series
             .iter()
             .enumerate()
             .map(|(i, (_, points))| {
-                view! { <path class=format!("chart-line chart-{i}") d=path(points, now, top, W, H)/> }
+                view! { <path class=format!("chart-line chart-{i}") d=path(points, (now, window), top, W, H)/> }
             })
             .collect_view();
         let legend = series
@@ -170,19 +190,19 @@ fn Chart(
                 view! { <span class=format!("legend chart-{i}")>{format!("{label} {value}")}</span> }
             })
             .collect_view();
-        (lines, legend, count, show(top))
+        (lines, legend, count, show(top), format::duration(window))
     };
     view! {
         <figure class="chart" data-test=test>
             {move || {
-                let (lines, legend, count, top) = drawn();
+                let (lines, legend, count, top, window) = drawn();
                 view! {
                     <figcaption><strong>{title}</strong>" "{legend}</figcaption>
                     <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=title data-samples=count.to_string()>
                         <line class="chart-grid" x1="0" y1=H/2.0 x2=W y2=H/2.0/>
                         {lines}
                     </svg>
-                    <div class="chart-scale muted"><span>"5 min ago"</span><span>{format!("top {top}")}</span><span>"now"</span></div>
+                    <div class="chart-scale muted"><span>{format!("{window} ago")}</span><span>{format!("top {top}")}</span><span>"now"</span></div>
                 }
             }}
         </figure>
@@ -218,14 +238,12 @@ pub fn ContainerStats(container: String) -> impl IntoView {
     let id = move || usage.with(|u| u.samples.keys().next().cloned().unwrap_or_default());
     let latest = move || usage.with(|u| u.latest(&id()).cloned());
     let cpu = Signal::derive(move || vec![("CPU", series_of(usage, id(), |s| s.cpu_percent))]);
-    let cpu_top = Signal::derive(move || latest().map(|s| f64::from(s.cpus) * 100.0));
     let memory = Signal::derive(move || {
         vec![(
             "used",
             series_of(usage, id(), |s| Some(s.memory_bytes as f64)),
         )]
     });
-    let memory_top = Signal::derive(move || latest().map(|s| s.memory_limit as f64));
     let net = Signal::derive(move || {
         vec![
             ("in", series_of(usage, id(), |s| s.net_rx_per_s)),
@@ -247,10 +265,10 @@ pub fn ContainerStats(container: String) -> impl IntoView {
                 None => "Waiting for the first reading (only running containers have one)…".to_owned(),
             }}</p>
             <div class="charts">
-                <Chart title="CPU" test="cpu-chart" series=cpu show=|v| format!("{v:.1} %") top=cpu_top/>
-                <Chart title="Memory" test="memory-chart" series=memory show=|v| format::bytes(v as i64) top=memory_top/>
-                <Chart title="Network" test="net-chart" series=net show=|v| rate(Some(v)) top=Signal::stored(None)/>
-                <Chart title="Disk" test="disk-chart" series=disk show=|v| rate(Some(v)) top=Signal::stored(None)/>
+                <Chart title="CPU" test="cpu-chart" series=cpu show=|v| format!("{v:.1} %") floor=5.0/>
+                <Chart title="Memory" test="memory-chart" series=memory show=|v| format::bytes(v as i64) floor=1_048_576.0/>
+                <Chart title="Network" test="net-chart" series=net show=|v| rate(Some(v)) floor=1024.0/>
+                <Chart title="Disk" test="disk-chart" series=disk show=|v| rate(Some(v)) floor=1024.0/>
             </div>
         </section>
     }
@@ -344,7 +362,7 @@ pub fn StackStats(stack: String) -> impl IntoView {
                         <thead><tr><th>"Service"</th><th>"Containers"</th><th>"CPU"</th><th>"CPU, last 5 min"</th><th>"Memory"</th><th>"Network in / out"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| {
-                                let top = r.cpu_history.iter().map(|(_, v)| *v).fold(1.0_f64, f64::max) * 1.2;
+                                let top = (r.cpu_history.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max) * 1.25).max(5.0);
                                 view! {
                                     <tr data-test="service-usage" data-service=r.service.clone()>
                                         <td>{r.service.clone()}</td>
@@ -352,7 +370,7 @@ pub fn StackStats(stack: String) -> impl IntoView {
                                         <td data-test="service-cpu">{percent(r.cpu)}</td>
                                         <td>
                                             <svg class="sparkline" viewBox="0 0 120 24" preserveAspectRatio="none" data-test="cpu-chart" data-samples=r.cpu_history.len().to_string()>
-                                                <path class="chart-line chart-0" d=path(&r.cpu_history, now, top, 120.0, 24.0)/>
+                                                <path class="chart-line chart-0" d=path(&r.cpu_history, (now, span(&r.cpu_history, now)), top, 120.0, 24.0)/>
                                             </svg>
                                         </td>
                                         <td>{format::bytes(r.memory as i64)}</td>
@@ -438,11 +456,18 @@ mod tests {
     }
 
     #[test]
+    fn a_chart_spans_what_there_is_up_to_five_minutes() {
+        assert_eq!(span(&[(1_000, 1.0)], 6_000), 30_000);
+        assert_eq!(span(&[(0, 1.0)], 90_000), 90_000);
+        assert_eq!(span(&[(0, 1.0)], 900_000), WINDOW_MS);
+    }
+
+    #[test]
     fn a_chart_path_spans_the_window_and_is_clamped() {
         assert_eq!(
             path(
                 &[(0, 0.0), (WINDOW_MS, 200.0)],
-                WINDOW_MS,
+                (WINDOW_MS, WINDOW_MS),
                 100.0,
                 300.0,
                 80.0
