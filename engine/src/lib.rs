@@ -1,6 +1,7 @@
 //! Orbitr's server-side domain services. Without the `runtime` feature only the plain data types
 //! compile, so the browser build can share them.
 
+pub mod extensions;
 pub mod feeds;
 pub mod resources;
 pub mod system;

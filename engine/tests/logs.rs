@@ -210,3 +210,40 @@ async fn a_huge_line_is_cut_and_a_removed_container_ends_cleanly() {
     let end = read_until(&mut sub, |i| i.body == LogBody::Marker(Marker::Removed)).await;
     assert!(!end.is_empty());
 }
+
+#[tokio::test]
+async fn an_engine_cut_is_marked_and_the_stream_resumes_without_losing_lines() {
+    let run = TestRun::new().expect("docker");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut proxy = testkit::proxy::SocketProxy::new(dir.path().join("docker.sock"));
+    proxy.start().expect("proxy");
+    let engine = DockerEngine::new(Some(&proxy.docker_host()));
+    let _monitor = engine.spawn_monitor();
+    let mut syncs = engine.containers().subscribe_syncs();
+    syncs.wait_for(|n| *n > 0).await.expect("first read");
+    let hub = LogHub::new(engine.clone(), LogSettings::default());
+    let id = start(&run, "cut", "echo before; exec sleep 86400").await;
+    let mut sub = hub.subscribe(&id, 10);
+    read_until(&mut sub, |i| text(i) == Some("before")).await;
+
+    proxy.stop();
+    let lost = read_until(&mut sub, |i| {
+        matches!(i.body, LogBody::Marker(Marker::Lost { .. }))
+    })
+    .await;
+    assert!(!lost.is_empty());
+    // Written while Orbitr cannot reach the engine.
+    testkit::docker::print_line(run.docker(), &id, "during", false)
+        .await
+        .expect("print");
+    proxy.start().expect("proxy back");
+    let after = read_until(&mut sub, |i| text(i) == Some("during")).await;
+    assert!(
+        !after.iter().any(|i| text(i) == Some("before")),
+        "nothing is repeated: {after:?}"
+    );
+    testkit::docker::print_line(run.docker(), &id, "after", false)
+        .await
+        .expect("print");
+    read_until(&mut sub, |i| text(i) == Some("after")).await;
+}

@@ -19,6 +19,7 @@ use crate::api_error::{ApiError, from_app};
 /// the workspace from their `{workspace}` path segment.
 pub const REST: &[(Method, &str, Need)] = &[
     (Method::GET, "/api/v1/system", Need::SignedIn),
+    (Method::GET, "/api/v1/schemas/extension.json", Need::Anyone),
     (Method::GET, "/api/v1/me", Need::SignedIn),
     (Method::GET, "/api/v1/events", Need::SignedIn),
     // Each container is checked for `container:logs` in its workspace once subscribed.

@@ -60,6 +60,36 @@ pub enum Command {
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write and check extensions (marketplace apps).
+    #[command(subcommand)]
+    Ext(ExtCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExtCommand {
+    /// Write a new extension folder to start from (a manifest, a compose template, a README).
+    New {
+        /// The extension's id: lowercase letters, digits and dashes.
+        name: String,
+        /// Where to write it (default: ./NAME).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Check an extension folder: prints each problem as file:line:column and exits with 1
+    /// when there is an error.
+    Validate {
+        /// The extension folder.
+        dir: PathBuf,
+    },
+    /// Check the folder, then render its template with the inputs' defaults (and generated
+    /// secrets) and print the compose file an install would deploy.
+    Test {
+        /// The extension folder.
+        dir: PathBuf,
+        /// An input value, KEY=VALUE (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,3 +66,98 @@ pub async fn verify_audit(db: Database) -> ExitCode {
         }
     }
 }
+
+/// `orbitr ext …`: scaffold, validate and test-render extensions. Problems are printed as
+/// `file:line:column: severity: field: message`; exit code 1 when there is an error.
+pub fn extension(command: crate::cli::ExtCommand) -> ExitCode {
+    use crate::cli::ExtCommand;
+    use engine::extensions::package;
+    let print = |dir: &std::path::Path, diags: &[compose::diag::Diagnostic]| {
+        for d in diags {
+            let severity = if d.is_error() { "error" } else { "warning" };
+            let field = if d.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", d.path)
+            };
+            eprintln!(
+                "{}:{}:{}: {severity}: {field}{}",
+                dir.join(&d.file).display(),
+                d.line,
+                d.column,
+                d.message
+            );
+        }
+    };
+    match command {
+        ExtCommand::New { name, dir } => {
+            let dir = dir.unwrap_or_else(|| std::path::PathBuf::from(&name));
+            match package::scaffold(&dir, &name) {
+                Ok(()) => {
+                    println!(
+                        "wrote {} (orbitr.yaml, compose.yaml, README.md); check it with `orbitr ext validate {}`",
+                        dir.display(),
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("orbitr: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ExtCommand::Validate { dir } => {
+            let checked = package::check_dir(&dir);
+            print(&dir, &checked.diagnostics);
+            match (&checked.manifest, checked.has_errors()) {
+                (Some(m), false) => {
+                    println!(
+                        "ok: {} {} ({} input{})",
+                        m.id,
+                        m.version,
+                        m.inputs.len(),
+                        if m.inputs.len() == 1 { "" } else { "s" }
+                    );
+                    ExitCode::SUCCESS
+                }
+                _ => {
+                    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+                    eprintln!(
+                        "{} is not a valid extension: {errors} error(s)",
+                        dir.display()
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ExtCommand::Test { dir, set } => {
+            let checked = package::check_dir(&dir);
+            print(&dir, &checked.diagnostics);
+            let (Some(manifest), Some(template), false) =
+                (&checked.manifest, &checked.template, checked.has_errors())
+            else {
+                eprintln!("{} is not a valid extension", dir.display());
+                return ExitCode::FAILURE;
+            };
+            let mut values = std::collections::BTreeMap::new();
+            for pair in set {
+                let Some((key, value)) = pair.split_once('=') else {
+                    eprintln!("orbitr: --set {pair}: expected KEY=VALUE");
+                    return ExitCode::from(2);
+                };
+                values.insert(key.to_owned(), value.to_owned());
+            }
+            match package::render(manifest, template, &values) {
+                Ok((rendered, _)) => {
+                    print!("{rendered}");
+                    ExitCode::SUCCESS
+                }
+                Err(diags) => {
+                    print(&dir, &diags);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use app::AppState;
+use app::access::Need;
 use app::auth::{CurrentUser, TokenAuth, session_user};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -179,7 +180,9 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     if path.starts_with("/api/") {
         // Server functions check for themselves (setup and sign-in are open to everyone);
         // the REST API and the live websocket need a signed-in user.
-        if path.starts_with("/api/v1/") && !signed_in {
+        // Except the few REST routes declared open to anyone (e.g. the extension schema).
+        let public = crate::access::rest_need(req.method(), &path) == Some(Need::Anyone);
+        if path.starts_with("/api/v1/") && !signed_in && !public {
             return json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first");
         }
         return next.run(req).await;

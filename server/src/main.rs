@@ -68,6 +68,7 @@ fn main() -> ExitCode {
                 server::commands::create_admin(db, email, name, password)
             })
         }
+        Command::Ext(command) => server::commands::extension(command),
         Command::Audit(AuditCommand::Verify) => {
             with_database(&settings, server::commands::verify_audit)
         }

@@ -333,3 +333,46 @@ fn audit_verify_reports_an_intact_log_and_the_first_changed_record() {
         "{out}"
     );
 }
+
+#[test]
+fn ext_new_validate_and_test_work_as_an_author_uses_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (code, out, err) = run(orbitr(dir.path()).args(["ext", "new", "my-app"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("wrote my-app"), "{out}");
+    let (code, out, err) = run(orbitr(dir.path()).args(["ext", "validate", "my-app"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "ok: my-app 0.1.0 (1 input)");
+
+    // A mistake is named by file, line, column and field, and fails the command.
+    let manifest = dir.path().join("my-app/orbitr.yaml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::write(&manifest, text.replace("version: 0.1.0", "version: 0.1")).expect("write");
+    let (code, _, err) = run(orbitr(dir.path()).args(["ext", "validate", "my-app"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "my-app/orbitr.yaml:3:10: error: version: version \"0.1\" is not a semantic version"
+        ),
+        "{err}"
+    );
+    std::fs::write(&manifest, text).expect("write back");
+
+    // `test` prints the compose file an install would deploy, with the values given.
+    let (code, out, err) =
+        run(orbitr(dir.path()).args(["ext", "test", "my-app", "--set", "PORT=9999"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"9999:80\""), "{out}");
+    let (code, _, err) =
+        run(orbitr(dir.path()).args(["ext", "test", "my-app", "--set", "PORT=web"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("inputs.PORT: Web port: the value \"web\" is not a number"),
+        "{err}"
+    );
+
+    // Not over an existing folder.
+    let (code, _, err) = run(orbitr(dir.path()).args(["ext", "new", "my-app"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("exists and is not empty"), "{err}");
+}

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod containers;
 pub mod events;
+pub mod extensions;
 pub mod feeds;
 pub mod health;
 pub mod me;
@@ -105,6 +106,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stacks::list_deploys))
         .routes(routes!(stacks::get_deploy))
         .routes(routes!(stacks::download_stack_logs))
+        .routes(routes!(extensions::extension_schema))
         .routes(routes!(containers::download_logs))
         .split_for_parts()
 }

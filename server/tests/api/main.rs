@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod containers;
 mod engine_faults;
+mod extensions;
 mod feeds;
 mod health;
 mod oauth;

@@ -1,0 +1,17 @@
+//! Extensions: apps installed from a marketplace as Compose stacks. A folder holds
+//! `orbitr.yaml` (the [`manifest`]), a compose template and a README; the install form's values
+//! are checked by [`inputs`] (in the browser too); [`package`] reads and checks a whole folder.
+
+pub mod inputs;
+pub mod manifest;
+#[cfg(feature = "runtime")]
+pub mod package;
+
+/// Whether a path named in a manifest stays inside the extension folder: relative, no `..`,
+/// no backslashes or NUL.
+pub fn inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains(['\\', '\0'])
+        && !path.split('/').any(|part| part == "..")
+}
