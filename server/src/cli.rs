@@ -81,6 +81,17 @@ pub enum ExtCommand {
         /// The extension folder.
         dir: PathBuf,
     },
+    /// Convert another app store's entries into extension folders, reporting per app:
+    /// imported, imported with warnings, or refused and why.
+    Import {
+        /// The store's format (casaos).
+        #[arg(long = "from", value_name = "FORMAT")]
+        from: String,
+        /// The store (e.g. a clone of the CasaOS app store).
+        src: PathBuf,
+        /// Where to write one folder per app.
+        out: PathBuf,
+    },
     /// Check the folder, then render its template with the inputs' defaults (and generated
     /// secrets) and print the compose file an install would deploy.
     Test {

@@ -131,6 +131,40 @@ pub fn extension(command: crate::cli::ExtCommand) -> ExitCode {
                 }
             }
         }
+        ExtCommand::Import { from, src, out } => {
+            use engine::extensions::import::{FORMATS, Outcome, import_all, importer};
+            let Some(importer) = importer(&from) else {
+                eprintln!(
+                    "orbitr: --from {from}: unknown format (known: {})",
+                    FORMATS.join(", ")
+                );
+                return ExitCode::from(2);
+            };
+            match import_all(importer.as_ref(), &src, &out) {
+                Ok(report) => {
+                    for (label, id, outcome) in &report.apps {
+                        let id = id.as_deref().unwrap_or("-");
+                        match outcome {
+                            Outcome::Imported => println!("imported  {label} -> {id}"),
+                            Outcome::ImportedWithWarnings(w) => {
+                                println!("warnings  {label} -> {id}: {}", w.join("; "));
+                            }
+                            Outcome::Refused(why) => println!("refused   {label}: {why}"),
+                        }
+                    }
+                    let (clean, warned, refused) = report.counts();
+                    println!(
+                        "{} apps: {clean} imported, {warned} imported with warnings, {refused} refused",
+                        clean + warned + refused
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("orbitr: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ExtCommand::Test { dir, set } => {
             let checked = package::check_dir(&dir);
             print(&dir, &checked.diagnostics);

@@ -371,6 +371,12 @@ fn ext_new_validate_and_test_work_as_an_author_uses_them() {
         "{err}"
     );
 
+    // Importing from a format Orbitr does not know says which it knows.
+    let (code, _, err) =
+        run(orbitr(dir.path()).args(["ext", "import", "--from", "umbrel", "src", "out"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format (known: casaos)"), "{err}");
+
     // Not over an existing folder.
     let (code, _, err) = run(orbitr(dir.path()).args(["ext", "new", "my-app"]));
     assert_eq!(code, 1);

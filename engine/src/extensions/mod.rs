@@ -2,6 +2,8 @@
 //! `orbitr.yaml` (the [`manifest`]), a compose template and a README; the install form's values
 //! are checked by [`inputs`] (in the browser too); [`package`] reads and checks a whole folder.
 
+#[cfg(feature = "runtime")]
+pub mod import;
 pub mod inputs;
 pub mod manifest;
 #[cfg(feature = "runtime")]
