@@ -375,7 +375,10 @@ fn ext_new_validate_and_test_work_as_an_author_uses_them() {
     let (code, _, err) =
         run(orbitr(dir.path()).args(["ext", "import", "--from", "umbrel", "src", "out"]));
     assert_eq!(code, 2);
-    assert!(err.contains("unknown format (known: casaos, portainer)"), "{err}");
+    assert!(
+        err.contains("unknown format (known: casaos, portainer)"),
+        "{err}"
+    );
 
     // Not over an existing folder.
     let (code, _, err) = run(orbitr(dir.path()).args(["ext", "new", "my-app"]));
