@@ -182,7 +182,6 @@ pub fn LiveIndicator() -> impl IntoView {
 mod socket {
     use std::cell::Cell;
     use std::rc::Rc;
-    use std::time::Duration;
 
     use engine::system::LiveEvent;
     use leptos::prelude::*;
@@ -190,24 +189,17 @@ mod socket {
     use wasm_bindgen::closure::Closure;
 
     use super::{Live, SocketState};
+    use crate::components::feed::{retry_delay, websocket_url};
 
     /// Opens the websocket; when it closes, retries with a growing delay (up to 10 s).
     pub fn open(live: Live, failures: u32) {
-        let Some(window) = web_sys::window() else {
+        let retry = move |failures: u32| {
+            set_timeout(move || open(live, failures), retry_delay(failures));
+        };
+        let Some(url) = websocket_url("/api/v1/events") else {
             return;
         };
-        let location = window.location();
-        let scheme = if location.protocol().ok().as_deref() == Some("https:") {
-            "wss"
-        } else {
-            "ws"
-        };
-        let Ok(host) = location.host() else { return };
-        let retry = move |failures: u32| {
-            let delay = Duration::from_millis((250u64 << failures.min(5)).min(10_000));
-            set_timeout(move || open(live, failures), delay);
-        };
-        let Ok(ws) = web_sys::WebSocket::new(&format!("{scheme}://{host}/api/v1/events")) else {
+        let Ok(ws) = web_sys::WebSocket::new(&url) else {
             retry(failures + 1);
             return;
         };

@@ -4,6 +4,52 @@
 
 use leptos::prelude::*;
 
+/// A feed request as the JSON text the server reads (empty outside the browser).
+pub fn request_json(request: &engine::feeds::FeedRequest) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        serde_json::to_string(request).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = request;
+        String::new()
+    }
+}
+
+/// A frame from the server; an unreadable one is logged in the browser's console and skipped.
+pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    #[cfg(feature = "hydrate")]
+    {
+        serde_json::from_str(text)
+            .map_err(|e| leptos::logging::warn!("unreadable frame: {e}"))
+            .ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        None
+    }
+}
+
+/// The `ws://` or `wss://` URL of `path` on the host the page came from.
+#[cfg(feature = "hydrate")]
+pub fn websocket_url(path: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok().as_deref() == Some("https:") {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}{path}", location.host().ok()?))
+}
+
+/// How long to wait before reconnecting after `failures` failed attempts: 250 ms doubling, at
+/// most 10 s.
+pub fn retry_delay(failures: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((250u64 << failures.min(5)).min(10_000))
+}
+
 /// Whether the feed is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedState {
@@ -40,11 +86,9 @@ pub fn open_feed(
 
 #[cfg(feature = "hydrate")]
 mod client {
+    use leptos::prelude::*;
     use std::cell::{Cell, RefCell};
     use std::rc::Rc;
-    use std::time::Duration;
-
-    use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
@@ -105,18 +149,10 @@ mod client {
             if self.0.closed.get() {
                 return;
             }
-            let Some(window) = web_sys::window() else {
+            let Some(url) = super::websocket_url(self.0.path) else {
                 return;
             };
-            let location = window.location();
-            let scheme = if location.protocol().ok().as_deref() == Some("https:") {
-                "wss"
-            } else {
-                "ws"
-            };
-            let Ok(host) = location.host() else { return };
-            let Ok(ws) = web_sys::WebSocket::new(&format!("{scheme}://{host}{}", self.0.path))
-            else {
+            let Ok(ws) = web_sys::WebSocket::new(&url) else {
                 self.retry();
                 return;
             };
@@ -162,9 +198,8 @@ mod client {
             self.0.state.set(FeedState::Retrying);
             let failures = self.0.failures.get() + 1;
             self.0.failures.set(failures);
-            let delay = Duration::from_millis((250u64 << failures.min(5)).min(10_000));
             let socket = self.clone();
-            set_timeout(move || socket.connect(), delay);
+            set_timeout(move || socket.connect(), super::retry_delay(failures));
         }
     }
 }

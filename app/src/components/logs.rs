@@ -10,7 +10,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::components::editor::escape_into;
-use crate::components::feed::{FeedState, open_feed};
+use crate::components::feed::{FeedState, decode, open_feed, request_json};
 
 /// Lines kept in the browser; the oldest fifth goes when there are more.
 pub const MAX_ROWS: usize = 200_000;
@@ -679,9 +679,9 @@ pub fn LogViewer(
             if let Some(newest) = buffer.with_value(|b| b.newest) {
                 r.since = Some(newest + 1);
             }
-            serde_json_string(&r)
+            request_json(&r)
         },
-        move |text| match parse_frame(&text) {
+        move |text| match decode::<LogFrame>(&text) {
             Some(LogFrame::Joined { members }) => buffer.update_value(|b| b.join(members)),
             Some(LogFrame::Lines { items }) => {
                 let n = items.len();
@@ -917,32 +917,6 @@ pub fn LogViewer(
                 })}
             </div>
         </section>
-    }
-}
-
-fn serde_json_string(request: &FeedRequest) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        serde_json::to_string(request).unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = request;
-        String::new()
-    }
-}
-
-fn parse_frame(text: &str) -> Option<LogFrame> {
-    #[cfg(feature = "hydrate")]
-    {
-        serde_json::from_str(text)
-            .map_err(|e| leptos::logging::warn!("unreadable log frame: {e}"))
-            .ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        None
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use engine::feeds::{FeedMember, FeedRequest, StatsFrame, StatsSample};
 use leptos::prelude::*;
 
-use crate::components::feed::open_feed;
+use crate::components::feed::{decode, open_feed, request_json};
 use crate::components::format;
 
 /// The window the charts show.
@@ -52,8 +52,8 @@ pub fn use_stats(request: Signal<FeedRequest>) -> RwSignal<Usage> {
     let usage = RwSignal::new(Usage::default());
     let (_, send) = open_feed(
         "/api/v1/stats",
-        move || to_json(&request.get_untracked()),
-        move |text| match parse(&text) {
+        move || request_json(&request.get_untracked()),
+        move |text| match decode::<StatsFrame>(&text) {
             Some(StatsFrame::Joined { members }) => usage.update(|u| {
                 for m in members {
                     u.members.insert(m.container.clone(), m);
@@ -67,35 +67,11 @@ pub fn use_stats(request: Signal<FeedRequest>) -> RwSignal<Usage> {
         let now = request.get();
         if previous.as_ref().is_some_and(|p| *p != now) {
             usage.set(Usage::default());
-            send.run(to_json(&now));
+            send.run(request_json(&now));
         }
         now
     });
     usage
-}
-
-fn to_json(request: &FeedRequest) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        serde_json::to_string(request).unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = request;
-        String::new()
-    }
-}
-
-fn parse(text: &str) -> Option<StatsFrame> {
-    #[cfg(feature = "hydrate")]
-    {
-        serde_json::from_str(text).ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        None
-    }
 }
 
 /// `12.3 %`, or `—` before the first rate.
