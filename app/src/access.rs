@@ -277,6 +277,74 @@ mod server {
             Need::Platform("object", "adopt"),
         ),
         (
+            <api::marketplace::SearchExtensions as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::GetExtension as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::ListSources as ServerFn>::PATH,
+            Need::Platform("extension_source", "manage"),
+        ),
+        (
+            <api::marketplace::AddSource as ServerFn>::PATH,
+            Need::Platform("extension_source", "manage"),
+        ),
+        (
+            <api::marketplace::SyncSource as ServerFn>::PATH,
+            Need::Platform("extension_source", "manage"),
+        ),
+        (
+            <api::marketplace::RemoveSource as ServerFn>::PATH,
+            Need::Platform("extension_source", "manage"),
+        ),
+        (
+            <api::marketplace::PlanInstall as ServerFn>::PATH,
+            Need::Workspace("extension", "read"),
+        ),
+        (
+            <api::marketplace::InstallExtension as ServerFn>::PATH,
+            Need::Workspace("extension", "install"),
+        ),
+        (
+            <api::marketplace::ListApps as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::AppUpdatePreview as ServerFn>::PATH,
+            Need::Workspace("extension", "read"),
+        ),
+        (
+            <api::marketplace::UpdateApp as ServerFn>::PATH,
+            Need::Workspace("extension", "install"),
+        ),
+        (
+            <api::marketplace::UninstallApp as ServerFn>::PATH,
+            Need::Workspace("extension", "install"),
+        ),
+        (
+            <api::marketplace::ApproveApp as ServerFn>::PATH,
+            Need::Platform("extension", "approve"),
+        ),
+        (
+            <api::marketplace::ListReviews as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::SaveReview as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::DeleteReview as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
+            <api::marketplace::VoteReview as ServerFn>::PATH,
+            Need::SignedIn,
+        ),
+        (
             <api::system::GetSystemInfo as ServerFn>::PATH,
             Need::SignedIn,
         ),

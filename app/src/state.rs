@@ -54,6 +54,8 @@ pub struct AppState {
     pub stats: engine::stats::StatsHub,
     /// Compose stacks: files, revisions and deploys.
     pub stacks: engine::stacks::Stacks,
+    /// The marketplace: extension sources, catalog, installed apps, reviews.
+    pub marketplace: engine::marketplace::Marketplace,
     /// Unmanaged Docker objects adopted into workspaces.
     pub adoptions: engine::adoptions::Adoptions,
     pub auth: AuthConfig,

@@ -35,6 +35,8 @@ pub mod live;
 #[cfg(feature = "runtime")]
 pub mod logs;
 #[cfg(feature = "runtime")]
+pub mod marketplace;
+#[cfg(feature = "runtime")]
 pub mod oauth;
 #[cfg(feature = "runtime")]
 pub mod objects;

@@ -21,6 +21,105 @@ pub const REST: &[(Method, &str, Need)] = &[
     (Method::GET, "/api/v1/system", Need::SignedIn),
     (Method::GET, "/api/v1/schemas/extension.json", Need::Anyone),
     (Method::GET, "/api/v1/me", Need::SignedIn),
+    // The marketplace: reading the catalog and reviewing are open to every signed-in user;
+    // a review is always the caller's own.
+    (Method::GET, "/api/v1/extensions", Need::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/extensions/{extension}",
+        Need::SignedIn,
+    ),
+    (
+        Method::GET,
+        "/api/v1/extensions/{extension}/reviews",
+        Need::SignedIn,
+    ),
+    (
+        Method::PUT,
+        "/api/v1/extensions/{extension}/reviews",
+        Need::SignedIn,
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/extensions/{extension}/reviews",
+        Need::SignedIn,
+    ),
+    (
+        Method::PUT,
+        "/api/v1/extensions/{extension}/reviews/{author}/helpful",
+        Need::SignedIn,
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/extensions/{extension}/reviews/{author}/helpful",
+        Need::SignedIn,
+    ),
+    (
+        Method::GET,
+        "/api/v1/extension-sources",
+        Need::Platform("extension_source", "manage"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/extension-sources",
+        Need::Platform("extension_source", "manage"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/extension-sources/{source}/sync",
+        Need::Platform("extension_source", "manage"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/extension-sources/{source}",
+        Need::Platform("extension_source", "manage"),
+    ),
+    (Method::GET, "/api/v1/apps", Need::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/apps/awaiting-approval",
+        Need::Platform("extension", "approve"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/apps",
+        Need::Workspace("extension", "read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/apps",
+        Need::Workspace("extension", "install"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/apps/plan",
+        Need::Workspace("extension", "read"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/apps/{app}",
+        Need::Workspace("extension", "read"),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/workspaces/{workspace}/apps/{app}",
+        Need::Workspace("extension", "install"),
+    ),
+    (
+        Method::GET,
+        "/api/v1/workspaces/{workspace}/apps/{app}/update",
+        Need::Workspace("extension", "read"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/apps/{app}/update",
+        Need::Workspace("extension", "install"),
+    ),
+    (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/apps/{app}/approve",
+        Need::Platform("extension", "approve"),
+    ),
     (Method::GET, "/api/v1/events", Need::SignedIn),
     // Each container is checked for `container:logs` in its workspace once subscribed.
     (Method::GET, "/api/v1/logs", Need::SignedIn),

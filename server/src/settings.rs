@@ -57,6 +57,10 @@ pub struct Settings {
     pub log_ring_lines: u64,
     /// Log lines a viewer may fall behind before it loses some (and is told how many).
     pub log_viewer_queue: u64,
+    /// The official extension catalog (`None`: no built-in marketplace source).
+    pub extensions_dir: Option<PathBuf>,
+    /// Minutes between syncs of every marketplace source (0: only on demand).
+    pub marketplace_sync_mins: u64,
     /// Sign-in providers (`[oauth.<name>]`), in name order.
     pub oauth: Vec<engine::oauth::ProviderSettings>,
 }
@@ -176,6 +180,20 @@ pub const KEYS: &[Key] = &[
         default: "4096",
         expected: "a whole number from 16 to 1000000",
         about: "Log lines a slow viewer may fall behind before it loses some; it is told how many.",
+    },
+    Key {
+        name: "extensions_dir",
+        env: "ORBITR_EXTENSIONS_DIR",
+        default: "extensions/ next to the binary, else the source tree's, else ./extensions",
+        expected: "a folder path, or empty for none",
+        about: "The official extension catalog, listed in the marketplace as the source `Official`.",
+    },
+    Key {
+        name: "marketplace_sync_mins",
+        env: "ORBITR_MARKETPLACE_SYNC_MINS",
+        default: "360",
+        expected: "a whole number of minutes from 0 to 10080",
+        about: "How often every marketplace source is synced again; 0 syncs only when an admin asks.",
     },
     Key {
         name: "shutdown_grace_secs",
@@ -461,6 +479,18 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
     let login_failure_window_mins = number("login_failure_window_mins", 15, 1, 1440)?;
     let log_ring_lines = number("log_ring_lines", 2000, 0, 1_000_000)?;
     let log_viewer_queue = number("log_viewer_queue", 4096, 16, 1_000_000)?;
+    let marketplace_sync_mins = number("marketplace_sync_mins", 360, 0, 10_080)?;
+    let extensions_dir = match get("extensions_dir") {
+        Some(("", _)) => None,
+        Some((v, s)) => {
+            let dir = cwd.join(v);
+            if !dir.is_dir() {
+                return Err(bad("extensions_dir", v, s, None));
+            }
+            Some(dir)
+        }
+        None => default_extensions_dir(cwd),
+    };
 
     let public_url = match get("public_url") {
         Some((v, s)) => Some(public_origin(v).ok_or_else(|| bad("public_url", v, s, None))?),
@@ -484,6 +514,8 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         login_failure_window_mins,
         log_ring_lines,
         log_viewer_queue,
+        extensions_dir,
+        marketplace_sync_mins,
         oauth: Vec::new(),
     })
 }
@@ -523,6 +555,28 @@ fn default_site_dir(cwd: &Path) -> PathBuf {
         }
     }
     cwd.join("target/site")
+}
+
+/// `extensions/` beside the binary (an installed layout), else in the source tree the binary
+/// was built in (`target/<profile>/`, or `target/<profile>/deps/` for tests), else under the
+/// working directory.
+fn default_extensions_dir(cwd: &Path) -> Option<PathBuf> {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let mut candidates = Vec::new();
+    if let Some(dir) = exe_dir {
+        candidates.extend([
+            dir.join("extensions"),
+            dir.join("../../extensions"),
+            dir.join("../../../extensions"),
+        ]);
+    }
+    candidates.push(cwd.join("extensions"));
+    candidates
+        .into_iter()
+        .find(|c| c.join("postgres/orbitr.yaml").is_file())
+        .and_then(|c| c.canonicalize().ok())
 }
 
 impl Settings {

@@ -109,7 +109,7 @@ impl Application {
         let policies = engine::policies::Policies::new(db.clone());
         let vault =
             engine::vault::Vault::open(&settings.data_dir).context("opening the secrets key")?;
-        let registries = engine::registries::Registries::new(db.clone(), vault);
+        let registries = engine::registries::Registries::new(db.clone(), vault.clone());
         let stacks = engine::stacks::Stacks::new(
             db.clone(),
             &settings.data_dir,
@@ -127,6 +127,23 @@ impl Application {
         let stats =
             engine::stats::StatsHub::new(docker.clone(), std::time::Duration::from_secs(30));
         let interrupted = stacks.load().await.context("loading stacks")?;
+        let marketplace = engine::marketplace::Marketplace::new(
+            db.clone(),
+            vault,
+            stacks.clone(),
+            docker.clone(),
+            &settings.data_dir,
+            settings.extensions_dir.clone(),
+            engine::marketplace::FetchLimits::default(),
+        );
+        match marketplace.start().await {
+            Ok(failures) => {
+                for (source, error) in failures {
+                    tracing::warn!(source, error, "a marketplace source could not be synced");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the marketplace catalog could not be loaded"),
+        }
         if interrupted > 0 {
             tracing::warn!(
                 interrupted,
@@ -162,6 +179,7 @@ impl Application {
             adoptions,
             registries,
             stacks,
+            marketplace,
             logs,
             stats,
             login_limiter: LoginLimiter::new(LoginLimits {
@@ -184,6 +202,34 @@ impl Application {
             let providers = state.providers.clone();
             async move { providers.discover_all().await }
         });
+        if settings.marketplace_sync_mins > 0 {
+            let marketplace = state.marketplace.clone();
+            let mut stop = state.shutdown.clone();
+            let every = Duration::from_secs(settings.marketplace_sync_mins * 60);
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(every) => {}
+                        _ = stop.changed() => break,
+                    }
+                    for (source, result) in marketplace.sync_all().await {
+                        match result {
+                            Ok(r) => tracing::info!(
+                                source,
+                                extensions = r.extensions,
+                                invalid = r.invalid,
+                                "marketplace source synced"
+                            ),
+                            Err(error) => tracing::warn!(
+                                source,
+                                error,
+                                "a marketplace source could not be synced"
+                            ),
+                        }
+                    }
+                }
+            });
+        }
         let router = crate::routes::router(state.clone(), sessions, &settings);
         tracing::info!(
             address = %listener.local_addr()?,

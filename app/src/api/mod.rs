@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod containers;
+pub mod marketplace;
 pub mod oauth;
 pub mod objects;
 pub mod registries;

@@ -6,8 +6,12 @@
 pub mod import;
 pub mod inputs;
 pub mod manifest;
+pub mod market;
 #[cfg(feature = "runtime")]
 pub mod package;
+#[cfg(feature = "runtime")]
+pub mod readme;
+pub mod resolve;
 
 /// Whether a path named in a manifest stays inside the extension folder: relative, no `..`,
 /// no backslashes or NUL.

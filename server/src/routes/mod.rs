@@ -7,6 +7,7 @@ pub mod events;
 pub mod extensions;
 pub mod feeds;
 pub mod health;
+pub mod marketplace;
 pub mod me;
 pub mod metrics;
 pub mod objects;
@@ -47,7 +48,9 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "images", description = "Images (shared by every workspace)"),
         (name = "networks", description = "Networks"),
         (name = "volumes", description = "Volumes"),
-        (name = "stacks", description = "Compose stacks: files, revisions, deploys and other operations")
+        (name = "stacks", description = "Compose stacks: files, revisions, deploys and other operations"),
+        (name = "extensions", description = "The extension manifest's schema"),
+        (name = "marketplace", description = "The extension catalog and its sources, installed apps, reviews")
     )
 )]
 pub struct ApiDoc;
@@ -107,6 +110,27 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stacks::get_deploy))
         .routes(routes!(stacks::download_stack_logs))
         .routes(routes!(extensions::extension_schema))
+        .routes(routes!(marketplace::search))
+        .routes(routes!(marketplace::get_extension))
+        .routes(routes!(
+            marketplace::list_reviews,
+            marketplace::save_review,
+            marketplace::delete_review
+        ))
+        .routes(routes!(
+            marketplace::mark_helpful,
+            marketplace::unmark_helpful
+        ))
+        .routes(routes!(marketplace::list_sources, marketplace::add_source))
+        .routes(routes!(marketplace::sync_source))
+        .routes(routes!(marketplace::remove_source))
+        .routes(routes!(marketplace::list_all_apps))
+        .routes(routes!(marketplace::awaiting_approval))
+        .routes(routes!(marketplace::list_apps, marketplace::install))
+        .routes(routes!(marketplace::plan))
+        .routes(routes!(marketplace::get_app, marketplace::uninstall))
+        .routes(routes!(marketplace::update_preview, marketplace::update))
+        .routes(routes!(marketplace::approve))
         .routes(routes!(containers::download_logs))
         .split_for_parts()
 }

@@ -406,6 +406,35 @@ fn server_fn_args(
             ("name", "no-such-project".into()),
             ("compose", String::new()),
         ],
+        // Marketplace: unknown extensions, sources and apps, invalid forms; nothing changes.
+        "search_extensions" => vec![("query[sort]", "name".into())],
+        "get_extension" | "list_reviews" => vec![("id", "redis".into())],
+        "list_sources" | "list_apps" => vec![],
+        "add_source" => vec![
+            ("form[name]", format!("Matrix {n}")),
+            ("form[kind]", "zip".into()),
+            ("form[location]", "nowhere".into()),
+        ],
+        "sync_source" | "remove_source" | "delete_review" => vec![("id", "nope".into())],
+        "plan_install" | "install_extension" => vec![
+            ("workspace", ws.into()),
+            ("form[extension]", "nope".into()),
+            ("form[stack]", "Not A Name".into()),
+        ],
+        "app_update_preview" | "update_app" | "approve_app" => {
+            vec![("workspace", ws.into()), ("app", "nope".into())]
+        }
+        "uninstall_app" => vec![
+            ("workspace", ws.into()),
+            ("app", "nope".into()),
+            ("volumes", "false".into()),
+        ],
+        "save_review" => vec![("id", "nope".into()), ("form[rating]", "0".into())],
+        "vote_review" => vec![
+            ("id", "nope".into()),
+            ("author", "nobody".into()),
+            ("helpful", "true".into()),
+        ],
         "list_audit" => vec![("query[action]", "auth.".into())],
         "list_workspace_audit" => vec![("workspace", ws.into()), ("query[action]", "auth.".into())],
         "list_sessions"
@@ -567,7 +596,11 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             path = path
                 .replace("{image}", "sha256:0000000000000000")
                 .replace("{number}", "1")
-                .replace("{deploy}", "no-such-operation");
+                .replace("{deploy}", "no-such-operation")
+                .replace("{extension}", "redis")
+                .replace("{author}", "nobody")
+                .replace("{source}", "nope")
+                .replace("{app}", "nope");
             let mut request = client_of(&world, who)
                 .request(method.clone(), app.url(&path))
                 .header("origin", &app.address);

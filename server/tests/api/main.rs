@@ -12,6 +12,7 @@ mod engine_faults;
 mod extensions;
 mod feeds;
 mod health;
+mod marketplace;
 mod oauth;
 mod objects;
 mod pages;

@@ -17,7 +17,7 @@ use crate::containers::{Socket, call, connect, next_push, team};
 use crate::helpers::{TestApp, new_client, spawn_app, wait_for};
 
 /// A stack name unique to this run; its Compose project is removed when the run ends.
-fn stack_name(run: &mut TestRun, what: &str) -> String {
+pub fn stack_name(run: &mut TestRun, what: &str) -> String {
     let name = format!("{}-{what}", run.id());
     run.also_remove(format!("{PROJECT_LABEL}={name}"));
     name
@@ -146,7 +146,7 @@ async fn deploy_pushes(socket: &mut Socket, stack: &str, others: &mut Vec<Value>
 }
 
 /// (action, result, target) of the audit records whose action starts with `prefix`.
-async fn audited(app: &TestApp, prefix: &str) -> Vec<(String, String, String)> {
+pub async fn audited(app: &TestApp, prefix: &str) -> Vec<(String, String, String)> {
     app.state
         .audit
         .recent(500)
@@ -158,7 +158,7 @@ async fn audited(app: &TestApp, prefix: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn has(records: &[(String, String, String)], action: &str, result: &str) -> bool {
+pub fn has(records: &[(String, String, String)], action: &str, result: &str) -> bool {
     records.iter().any(|(a, r, _)| a == action && r == result)
 }
 
