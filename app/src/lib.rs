@@ -24,6 +24,7 @@ use crate::pages::containers::{ContainerPage, ContainersPage, NewContainerPage};
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::invite::InvitePage;
 use crate::pages::login::LoginPage;
+use crate::pages::marketplace::{ExtensionPage, InstalledAppsPage, MarketplacePage};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::objects::{ImagePage, ImagesPage, NetworksPage, VolumesPage};
 use crate::pages::profile::ProfilePage;
@@ -66,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/stacks") view=StacksPage/>
                     <Route path=path!("/stacks/new") view=NewStackPage/>
                     <Route path=path!("/stacks/:id") view=StackPage/>
+                    <Route path=path!("/marketplace") view=MarketplacePage/>
+                    <Route path=path!("/marketplace/:id") view=ExtensionPage/>
+                    <Route path=path!("/apps") view=InstalledAppsPage/>
                     <Route path=path!("/containers") view=ContainersPage/>
                     <Route path=path!("/containers/new") view=NewContainerPage/>
                     <Route path=path!("/containers/:id") view=ContainerPage/>

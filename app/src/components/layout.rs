@@ -44,6 +44,26 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> impl IntoView {
                     </A>
                 </li>
                 <li>
+                    <A href="/marketplace">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <path d="M4 9h16l-1.5 11h-13z"/>
+                            <path d="M8.5 9V7a3.5 3.5 0 0 1 7 0v2"/>
+                        </svg>
+                        <span>"Marketplace"</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/apps">
+                        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+                            <rect x="4" y="4" width="7" height="7" rx="1.5"/>
+                            <rect x="13" y="4" width="7" height="7" rx="1.5"/>
+                            <rect x="4" y="13" width="7" height="7" rx="1.5"/>
+                            <path d="M16.5 13.5v6M13.5 16.5h6"/>
+                        </svg>
+                        <span>"Apps"</span>
+                    </A>
+                </li>
+                <li>
                     <A href="/containers">
                         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                             <path d="M12 2.8 20 7.2v9.6L12 21.2 4 16.8V7.2z"/>

@@ -5,6 +5,7 @@ pub mod containers;
 pub mod dashboard;
 pub mod invite;
 pub mod login;
+pub mod marketplace;
 pub mod not_found;
 pub mod objects;
 pub mod policy;

@@ -916,7 +916,7 @@ fn run_operation(
 
 /// The current (or last) operation: one row per service with its latest step.
 #[component]
-fn Progress(events: Memo<Vec<DeployEvent>>) -> impl IntoView {
+pub(crate) fn Progress(events: Memo<Vec<DeployEvent>>) -> impl IntoView {
     move || {
         let list = events.get();
         if list.is_empty() {
