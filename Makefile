@@ -32,6 +32,7 @@ bench: build
 	./target/release/state
 	./target/release/deploy
 	./target/release/logs
+	./target/release/marketplace
 
 clean:
 	cargo clean

@@ -309,6 +309,10 @@ mod server {
             Need::Workspace("extension", "install"),
         ),
         (
+            <api::marketplace::InstallFromGit as ServerFn>::PATH,
+            Need::Platform("extension_source", "manage"),
+        ),
+        (
             <api::marketplace::ListApps as ServerFn>::PATH,
             Need::SignedIn,
         ),

@@ -1335,6 +1335,84 @@ impl Marketplace {
         self.launch(launches, who.policy, who.actor).await
     }
 
+    /// Installs straight from a git repository (platform admins): the repository becomes a
+    /// source (or its existing source is synced again) and the extension is installed from it;
+    /// `form.extension` may be left empty when the repository holds one extension.
+    pub async fn install_from_git(
+        &self,
+        workspace: &str,
+        url: &str,
+        reference: Option<&str>,
+        form: &InstallForm,
+        who: Installer<'_>,
+    ) -> Result<Working<InstallStarted>, MarketError> {
+        if !who.admin {
+            return Err(MarketError::Conflict(
+                "only platform admins install from a git URL".into(),
+            ));
+        }
+        let url = url.trim();
+        let reference = reference.map(str::trim).filter(|r| !r.is_empty());
+        let existing =
+            self.sources().await?.into_iter().find(|s| {
+                s.kind == "git" && s.location == url && s.reference.as_deref() == reference
+            });
+        let source = match existing {
+            Some(s) => {
+                self.sync(&s.id).await?;
+                s.id
+            }
+            None => {
+                let name = match reference {
+                    Some(r) => format!("{url} @ {r}"),
+                    None => url.to_owned(),
+                };
+                let source = NewSource {
+                    name: name.chars().take(64).collect(),
+                    kind: "git".into(),
+                    location: url.to_owned(),
+                    reference: reference.map(str::to_owned),
+                };
+                self.add_source(&source, who.actor).await?.0.id
+            }
+        };
+        let extension = if form.extension.trim().is_empty() {
+            let page = self
+                .search(&SearchQuery {
+                    source: Some(source.clone()),
+                    limit: Some(2),
+                    ..SearchQuery::default()
+                })
+                .await?;
+            match page.items.as_slice() {
+                [one] => one.id.clone(),
+                [] => {
+                    return Err(invalid(
+                        "url",
+                        format!("{url} holds no extension that can be installed"),
+                    ));
+                }
+                _ => {
+                    return Err(invalid(
+                        "extension",
+                        format!(
+                            "{url} holds {} extensions; name the one to install",
+                            page.total
+                        ),
+                    ));
+                }
+            }
+        } else {
+            form.extension.clone()
+        };
+        let form = InstallForm {
+            extension,
+            source: Some(source),
+            ..form.clone()
+        };
+        self.install(workspace, &form, who).await
+    }
+
     async fn check_stack_free(&self, stack: &str) -> Result<(), MarketError> {
         // A failed install's record gives its name back.
         on_pool!(&self.db, |pool| {

@@ -96,6 +96,11 @@ pub const REST: &[(Method, &str, Need)] = &[
         Need::Workspace("extension", "read"),
     ),
     (
+        Method::POST,
+        "/api/v1/workspaces/{workspace}/apps/from-git",
+        Need::Platform("extension_source", "manage"),
+    ),
+    (
         Method::GET,
         "/api/v1/workspaces/{workspace}/apps/{app}",
         Need::Workspace("extension", "read"),

@@ -93,13 +93,22 @@ pub enum ExtCommand {
         out: PathBuf,
     },
     /// Check the folder, then render its template with the inputs' defaults (and generated
-    /// secrets) and print the compose file an install would deploy.
+    /// secrets) and print the compose file an install would deploy. With `--deploy`, install it
+    /// for real into a throwaway workspace (its own temporary database), wait until its
+    /// containers run (and are healthy, when they have a health check), report, and uninstall
+    /// it with its volumes.
     Test {
         /// The extension folder.
         dir: PathBuf,
         /// An input value, KEY=VALUE (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Install, wait healthy, report and uninstall, against the Docker engine.
+        #[arg(long)]
+        deploy: bool,
+        /// How long to wait for the containers to run and be healthy, in seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
     },
 }
 

@@ -69,7 +69,7 @@ pub async fn verify_audit(db: Database) -> ExitCode {
 
 /// `orbitr ext …`: scaffold, validate and test-render extensions. Problems are printed as
 /// `file:line:column: severity: field: message`; exit code 1 when there is an error.
-pub fn extension(command: crate::cli::ExtCommand) -> ExitCode {
+pub fn extension(command: crate::cli::ExtCommand, docker_host: Option<&str>) -> ExitCode {
     use crate::cli::ExtCommand;
     use engine::extensions::package;
     let print = |dir: &std::path::Path, diags: &[compose::diag::Diagnostic]| {
@@ -165,7 +165,12 @@ pub fn extension(command: crate::cli::ExtCommand) -> ExitCode {
                 }
             }
         }
-        ExtCommand::Test { dir, set } => {
+        ExtCommand::Test {
+            dir,
+            set,
+            deploy,
+            timeout,
+        } => {
             let checked = package::check_dir(&dir);
             print(&dir, &checked.diagnostics);
             let (Some(manifest), Some(template), false) =
@@ -183,6 +188,32 @@ pub fn extension(command: crate::cli::ExtCommand) -> ExitCode {
                 values.insert(key.to_owned(), value.to_owned());
             }
             match package::render(manifest, template, &values) {
+                Ok(_) if deploy => {
+                    let runtime = match tokio::runtime::Runtime::new() {
+                        Ok(r) => r,
+                        Err(e) => {
+                            eprintln!("orbitr: {e}");
+                            return ExitCode::FAILURE;
+                        }
+                    };
+                    let timeout = std::time::Duration::from_secs(timeout);
+                    match runtime.block_on(crate::ext_deploy::deploy_test(
+                        &dir,
+                        manifest,
+                        values,
+                        docker_host,
+                        timeout,
+                    )) {
+                        Ok(report) => {
+                            print!("{report}");
+                            ExitCode::SUCCESS
+                        }
+                        Err(e) => {
+                            eprintln!("orbitr: {e:#}");
+                            ExitCode::FAILURE
+                        }
+                    }
+                }
                 Ok((rendered, _)) => {
                     print!("{rendered}");
                     ExitCode::SUCCESS

@@ -4,6 +4,7 @@ pub mod access;
 pub mod api_error;
 pub mod cli;
 pub mod commands;
+pub mod ext_deploy;
 pub mod gate;
 pub mod http;
 pub mod oauth_settings;

@@ -68,7 +68,9 @@ fn main() -> ExitCode {
                 server::commands::create_admin(db, email, name, password)
             })
         }
-        Command::Ext(command) => server::commands::extension(command),
+        Command::Ext(command) => {
+            server::commands::extension(command, settings.docker_host.as_deref())
+        }
         Command::Audit(AuditCommand::Verify) => {
             with_database(&settings, server::commands::verify_audit)
         }

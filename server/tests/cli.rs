@@ -385,3 +385,56 @@ fn ext_new_validate_and_test_work_as_an_author_uses_them() {
     assert_eq!(code, 1);
     assert!(err.contains("exists and is not empty"), "{err}");
 }
+
+/// `orbitr ext test --deploy` installs for real, reports the running services and leaves
+/// nothing behind; an image that cannot be pulled fails with the reason, also leaving nothing.
+#[tokio::test]
+async fn ext_test_deploy_installs_reports_and_uninstalls() {
+    let test_run = testkit::docker::TestRun::new().expect("docker");
+    let image = test_run.fixture_image().await.expect("fixture image");
+    let dir = tempfile::tempdir().expect("tempdir");
+    testkit::extensions::write_extension(
+        dir.path(),
+        "db",
+        &testkit::extensions::db(&image, test_run.id()),
+    )
+    .expect("extension");
+    testkit::extensions::write_extension(
+        dir.path(),
+        "missing",
+        &testkit::extensions::missing(test_run.id()),
+    )
+    .expect("extension");
+
+    let (code, out, err) = run(orbitr(dir.path()).args(["ext", "test", "db", "--deploy"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("installed fixture-db 1.0.0 as ext-test-fixture-db-"),
+        "{out}"
+    );
+    assert!(out.contains("db (orbitr-fixture:"), "{out}");
+    assert!(out.contains("): running"), "{out}");
+    assert!(out.contains("uninstalled; nothing left"), "{out}");
+
+    let (code, out, err) = run(orbitr(dir.path()).args(["ext", "test", "missing", "--deploy"]));
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        err.contains("installing fixture-missing 1.0.0 failed"),
+        "{err}"
+    );
+
+    // Nothing of either is left: no container, no volume with this run's label.
+    let left = test_run
+        .docker()
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            filters: Some(std::collections::HashMap::from([(
+                "label".to_owned(),
+                vec![test_run.label_filter()],
+            )])),
+            ..Default::default()
+        }))
+        .await
+        .expect("containers");
+    assert!(left.is_empty(), "{left:?}");
+}

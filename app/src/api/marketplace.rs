@@ -4,8 +4,8 @@
 //! stack deploys whose progress arrives over the live websocket.
 
 use engine::extensions::market::{
-    AppView, ExtensionDetail, InstallForm, InstallPlan, InstallStarted, NewSource, ReviewForm,
-    Reviews, SearchPage, SearchQuery, SourceView, SyncReport, UpdatePreview,
+    AppView, ExtensionDetail, GitInstallForm, InstallForm, InstallPlan, InstallStarted, NewSource,
+    ReviewForm, Reviews, SearchPage, SearchQuery, SourceView, SyncReport, UpdatePreview,
 };
 use leptos::prelude::*;
 
@@ -245,6 +245,54 @@ pub async fn install_extension(
                     "extension:{} stack:{}",
                     form.extension,
                     form.stack.trim()
+                )),
+                result,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Installs straight from a git repository (platform admins): it becomes a source.
+#[server(endpoint = "install_from_git")]
+pub async fn install_from_git(
+    workspace: String,
+    form: GitInstallForm,
+) -> Result<InstallStarted, AppError> {
+    crate::auth::reply(
+        async {
+            let mut ctx = crate::auth::RequestCtx::authorize::<InstallFromGit>(None).await?;
+            ctx.workspace = Some(workspace.clone());
+            let actor = ctx.actor();
+            let mut policy = None;
+            let who = installer(
+                &ctx.state,
+                ctx.user.as_ref(),
+                ctx.token.as_ref(),
+                &workspace,
+                &actor,
+                &mut policy,
+            )
+            .await?;
+            let result = ctx
+                .state
+                .marketplace
+                .install_from_git(
+                    &workspace,
+                    &form.url,
+                    form.reference.as_deref(),
+                    &form.install,
+                    who,
+                )
+                .await
+                .map(|w| w.value);
+            ctx.audited(
+                "extension.install_git",
+                Some(format!(
+                    "{} stack:{}",
+                    form.url.trim(),
+                    form.install.stack.trim()
                 )),
                 result,
             )

@@ -142,6 +142,19 @@ pub struct InstallForm {
     pub inputs: BTreeMap<String, String>,
 }
 
+/// Body of installing straight from a git repository (platform admins).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GitInstallForm {
+    /// An https://, http:// or git:// URL.
+    pub url: String,
+    /// A branch or tag (default: the repository's default branch).
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The install itself; `extension` may be empty when the repository holds one.
+    #[serde(flatten)]
+    pub install: InstallForm,
+}
+
 /// One step of an install plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PlanStep {

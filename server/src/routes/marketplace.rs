@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use engine::extensions::market::{
-    AppView, ExtensionDetail, InstallForm, InstallPlan, InstallStarted, NewSource, ReviewForm,
-    Reviews, SearchPage, SearchQuery, SourceView, SyncReport, UninstallForm, UpdatePreview,
+    AppView, ExtensionDetail, GitInstallForm, InstallForm, InstallPlan, InstallStarted, NewSource,
+    ReviewForm, Reviews, SearchPage, SearchQuery, SourceView, SyncReport, UninstallForm,
+    UpdatePreview,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -46,6 +47,27 @@ pub struct SourceQuery {
 pub struct WaitQuery {
     #[serde(default)]
     pub wait: bool,
+}
+
+/// The apps of a started install (or approval), refreshed once it ended when `wait` asks.
+async fn started(
+    state: &AppState,
+    working: engine::marketplace::Working<InstallStarted>,
+    wait: bool,
+    status: StatusCode,
+) -> Response {
+    let mut started = working.value;
+    if wait {
+        let _ = working.done.await;
+        for app in &mut started.apps {
+            match state.marketplace.app_view(&app.id).await {
+                Ok(v) => *app = v,
+                // A requirement of a failed install is gone.
+                Err(_) => app.status = "removed".into(),
+            }
+        }
+    }
+    (status, Json(started)).into_response()
 }
 
 /// Searches the catalog: words (prefixes match), a category, a source, a sort.
@@ -494,22 +516,75 @@ pub async fn install(
             &result.as_ref().map(|_| ()),
         )
         .await;
-    let working = match result {
+    match result {
+        Ok(w) => started(&state, w, wait.wait, StatusCode::CREATED).await,
+        Err(e) => failed(e),
+    }
+}
+
+/// Installs straight from a git repository (platform admins): the repository becomes a source
+/// (or its source is synced again) and the extension is installed from it like any other.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workspaces/{workspace}/apps/from-git",
+    tag = "marketplace",
+    params(("workspace" = String, Path, description = "Workspace id"), WaitQuery),
+    request_body = GitInstallForm,
+    responses(
+        (status = 201, description = "Started (or, with wait, ended)", body = InstallStarted),
+        (status = 400, description = "The URL is refused or cannot be cloned", body = ApiError),
+    )
+)]
+pub async fn install_from_git(
+    State(state): State<AppState>,
+    Extension(audit): Extension<AuditCtx>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    Path(workspace): Path<String>,
+    Query(wait): Query<WaitQuery>,
+    Json(form): Json<GitInstallForm>,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    let mut policy = None;
+    let who = match installer(
+        &state,
+        Some(&user),
+        token.as_ref(),
+        &workspace,
+        &audit.actor,
+        &mut policy,
+    )
+    .await
+    {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let mut started = working.value;
-    if wait.wait {
-        let _ = working.done.await;
-        for app in &mut started.apps {
-            match state.marketplace.app_view(&app.id).await {
-                Ok(v) => *app = v,
-                // A requirement of a failed install is gone.
-                Err(_) => app.status = "removed".into(),
-            }
-        }
+    let result = state
+        .marketplace
+        .install_from_git(
+            &workspace,
+            &form.url,
+            form.reference.as_deref(),
+            &form.install,
+            who,
+        )
+        .await;
+    audit
+        .outcome(
+            &state,
+            "extension.install_git",
+            Some(format!(
+                "{} stack:{}",
+                form.url.trim(),
+                form.install.stack.trim()
+            )),
+            &result.as_ref().map(|_| ()),
+        )
+        .await;
+    match result {
+        Ok(w) => started(&state, w, wait.wait, StatusCode::CREATED).await,
+        Err(e) => failed(e),
     }
-    (StatusCode::CREATED, Json(started)).into_response()
 }
 
 /// One app of the workspace.
@@ -707,18 +782,7 @@ pub async fn approve(
         )
         .await;
     match result {
-        Ok(w) => {
-            let mut started = w.value;
-            if wait.wait {
-                let _ = w.done.await;
-                for app in &mut started.apps {
-                    if let Ok(v) = state.marketplace.app_view(&app.id).await {
-                        *app = v;
-                    }
-                }
-            }
-            (StatusCode::OK, Json(started)).into_response()
-        }
+        Ok(w) => started(&state, w, wait.wait, StatusCode::OK).await,
         Err(e) => failed(e),
     }
 }

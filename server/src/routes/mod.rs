@@ -128,6 +128,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(marketplace::awaiting_approval))
         .routes(routes!(marketplace::list_apps, marketplace::install))
         .routes(routes!(marketplace::plan))
+        .routes(routes!(marketplace::install_from_git))
         .routes(routes!(marketplace::get_app, marketplace::uninstall))
         .routes(routes!(marketplace::update_preview, marketplace::update))
         .routes(routes!(marketplace::approve))

@@ -421,6 +421,12 @@ fn server_fn_args(
             ("form[extension]", "nope".into()),
             ("form[stack]", "Not A Name".into()),
         ],
+        "install_from_git" => vec![
+            ("workspace", ws.into()),
+            ("form[url]", "ftp://nowhere".into()),
+            ("form[extension]", String::new()),
+            ("form[stack]", "Not A Name".into()),
+        ],
         "app_update_preview" | "update_app" | "approve_app" => {
             vec![("workspace", ws.into()), ("app", "nope".into())]
         }

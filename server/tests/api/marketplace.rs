@@ -1055,3 +1055,68 @@ async fn reviews_are_one_per_user_editable_with_helpful_votes() {
     assert!(has(&records, "extension.review", "ok"));
     assert!(has(&records, "extension.review_vote", "failed"));
 }
+
+#[tokio::test]
+async fn an_admin_installs_straight_from_a_git_url() {
+    let app = spawn_app().await;
+    let mut run = TestRun::new().expect("docker");
+    let image = run.fixture_image().await.expect("fixture image");
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_catalog(dir.path(), &image, run.id(), "1.0.0").expect("catalog");
+    let server = git_server(dir.path()).await;
+    let team = team(&app).await;
+    let ws = team.ws.clone();
+    let stack = stack_name(&mut run, "git");
+    let path = format!("/api/v1/workspaces/{ws}/apps/from-git?wait=true");
+    let body = |extension: &str| json!({ "url": server.url, "reference": "main", "extension": extension, "stack": stack });
+
+    let (status, _) = call(
+        &app,
+        &team.operator.1,
+        Method::POST,
+        &path,
+        Some(body("fixture-db")),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Several extensions in the repository: which one must be said.
+    let (status, answer) = call(&app, &app.client, Method::POST, &path, Some(body(""))).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("extension:"),
+        "{answer}"
+    );
+    let (status, started) = call(
+        &app,
+        &app.client,
+        Method::POST,
+        &path,
+        Some(body("fixture-db")),
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["apps"][0]["status"], "installed", "{started}");
+    // The repository is a source now, listed once however often it is used.
+    let (_, sources) = app.get_json("/api/v1/extension-sources").await;
+    let git: Vec<&Value> = sources
+        .as_array()
+        .expect("sources")
+        .iter()
+        .filter(|s| s["kind"] == "git")
+        .collect();
+    assert_eq!(git.len(), 1, "{sources}");
+    let (status, _) = call(
+        &app,
+        &app.client,
+        Method::DELETE,
+        &format!("/api/v1/workspaces/{ws}/apps/{stack}?volumes=true"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let records = audited(&app, "extension.install_git").await;
+    assert!(has(&records, "extension.install_git", "ok"), "{records:?}");
+}
