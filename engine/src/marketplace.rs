@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 
 use crate::db::{Database, DbError, now_ms};
 use crate::docker::DockerEngine;
+use crate::extensions::catalog::{Catalog, Row as CatalogRow};
 use crate::extensions::inputs::check_values;
 use crate::extensions::manifest::{self, InputKind, MANIFEST_FILE, Manifest};
 use crate::extensions::market::{
@@ -240,7 +241,8 @@ pub struct Marketplace {
     cache: PathBuf,
     builtin: Option<PathBuf>,
     limits: FetchLimits,
-    facets: Arc<RwLock<Vec<(String, u64)>>>,
+    /// The catalog in memory, for searching (rebuilt after each sync).
+    catalog: Arc<RwLock<Arc<Catalog>>>,
     syncing: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -264,7 +266,7 @@ impl Marketplace {
             cache: data_dir.join("marketplace"),
             builtin,
             limits,
-            facets: Arc::new(RwLock::new(Vec::new())),
+            catalog: Arc::new(RwLock::new(Arc::new(Catalog::default()))),
             syncing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -304,7 +306,7 @@ impl Marketplace {
                 failures.push((source.name, e.to_string()));
             }
         }
-        self.refresh_facets().await?;
+        self.refresh_catalog().await?;
         Ok(failures)
     }
 
@@ -435,7 +437,7 @@ impl Marketplace {
         }
         self.delete_source_rows(&source.id).await?;
         let _ = tokio::fs::remove_dir_all(self.cache.join(&source.id)).await;
-        self.refresh_facets().await?;
+        self.refresh_catalog().await?;
         Ok(source)
     }
 
@@ -503,7 +505,7 @@ impl Marketplace {
         };
         let invalid = scanned.iter().filter(|s| s.errors.is_some()).count();
         self.store(&source.id, &scanned).await?;
-        self.refresh_facets().await?;
+        self.refresh_catalog().await?;
         Ok(SyncReport {
             source: source.name,
             extensions: u32::try_from(scanned.len()).unwrap_or(u32::MAX),
@@ -767,140 +769,150 @@ impl Marketplace {
         Ok(())
     }
 
-    async fn refresh_facets(&self) -> Result<(), MarketError> {
-        let rows: Vec<(String,)> = on_pool!(&self.db, |pool| {
-            sqlx::query_as("SELECT categories FROM extension_entries WHERE errors IS NULL")
-                .fetch_all(pool)
-                .await?
+    /// Rebuilds the in-memory catalog from the database.
+    async fn refresh_catalog(&self) -> Result<(), MarketError> {
+        type LoadTuple = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            String,
+        );
+        let rowid = match self.db {
+            Database::Sqlite(_) => "e.rowid",
+            Database::Postgres(_) => "CAST(0 AS BIGINT)",
+        };
+        let sql = format!(
+            "SELECT {rowid}, e.source_id, s.name, e.ext_id, e.name, e.version, e.summary, e.categories, e.icon, e.errors, e.updated_at, e.description \
+             FROM extension_entries e JOIN extension_sources s ON s.id = e.source_id"
+        );
+        let rows: Vec<LoadTuple> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&sql).fetch_all(pool).await?
         });
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for (cats,) in rows {
-            for c in cats.split(',').filter(|c| !c.is_empty()) {
-                *counts.entry(c.to_owned()).or_default() += 1;
-            }
+        let rows = rows
+            .into_iter()
+            .map(|t| CatalogRow {
+                rowid: t.0,
+                card: card((
+                    t.1, t.2, t.3, t.4, t.5, t.6, t.7, t.8, t.9, t.10, 0, None, 0,
+                )),
+                description: t.11,
+            })
+            .collect();
+        let mut catalog = Catalog::new(rows);
+        let (installs, ratings) = self.stats().await?;
+        catalog.set_stats(&installs, &ratings);
+        if let Ok(mut c) = self.catalog.write() {
+            *c = Arc::new(catalog);
         }
-        if let Ok(mut f) = self.facets.write() {
-            *f = counts.into_iter().collect();
+        Ok(())
+    }
+
+    /// Install counts and (average, count) of ratings, by extension id.
+    #[allow(clippy::type_complexity)]
+    async fn stats(
+        &self,
+    ) -> Result<(HashMap<String, i64>, HashMap<String, (f64, i64)>), MarketError> {
+        let (installs, ratings): (Vec<(String, i64)>, Vec<(String, f64, i64)>) = on_pool!(
+            &self.db,
+            |pool| {
+                let installs = sqlx::query_as("SELECT ext_id, installs FROM extension_counts")
+                    .fetch_all(pool)
+                    .await?;
+                let ratings = sqlx::query_as(
+                    "SELECT ext_id, CAST(AVG(rating) AS DOUBLE PRECISION), COUNT(*) FROM extension_reviews GROUP BY ext_id",
+                )
+                .fetch_all(pool)
+                .await?;
+                (installs, ratings)
+            }
+        );
+        Ok((
+            installs.into_iter().collect(),
+            ratings.into_iter().map(|(k, a, n)| (k, (a, n))).collect(),
+        ))
+    }
+
+    /// Refreshes install counts and ratings in the in-memory catalog.
+    async fn refresh_stats(&self) -> Result<(), MarketError> {
+        let (installs, ratings) = self.stats().await?;
+        if let Ok(mut c) = self.catalog.write() {
+            // Entries are shared with searches under way: update a copy.
+            let mut next = Catalog::clone(c.as_ref());
+            next.set_stats(&installs, &ratings);
+            *c = Arc::new(next);
         }
         Ok(())
     }
 
     // ----- catalog -----
 
-    /// Searches the catalog.
+    /// Searches the catalog: the full-text index finds the entries matching the words, the
+    /// in-memory catalog filters, ranks and pages them.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, MarketError> {
-        let sqlite = matches!(self.db, Database::Sqlite(_));
         let words = words_of(query.q.as_deref().unwrap_or(""));
-        let mut binds: Vec<String> = Vec::new();
-        let mut conds: Vec<String> = Vec::new();
-        let mut from = "extension_entries e".to_owned();
-        let mut rank = String::new();
-        if !words.is_empty() {
-            binds.push(if sqlite {
-                words
+        let catalog = self
+            .catalog
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_default();
+        let matched = if words.is_empty() {
+            None
+        } else {
+            Some(self.matching(&words, &catalog).await?)
+        };
+        catalog
+            .query(query, matched, &words)
+            .map_err(|m| invalid("sort", m))
+    }
+
+    /// Positions in `catalog` of the entries whose text has every word (as a prefix), from the
+    /// database's full-text index, in one row.
+    async fn matching(
+        &self,
+        words: &[String],
+        catalog: &Catalog,
+    ) -> Result<Vec<usize>, MarketError> {
+        match &self.db {
+            Database::Sqlite(pool) => {
+                let q = words
                     .iter()
                     .map(|w| format!("\"{w}\"*"))
                     .collect::<Vec<_>>()
-                    .join(" ")
-            } else {
-                words
+                    .join(" ");
+                let (ids,): (Option<String>,) = sqlx::query_as(
+                    "SELECT group_concat(rowid) FROM extension_search WHERE extension_search MATCH $1",
+                )
+                .bind(q)
+                .fetch_one(pool)
+                .await?;
+                let ids = ids.unwrap_or_default();
+                Ok(catalog.by_rowids(ids.split(',').filter_map(|r| r.parse().ok())))
+            }
+            Database::Postgres(pool) => {
+                let q = words
                     .iter()
                     .map(|w| format!("{w}:*"))
                     .collect::<Vec<_>>()
-                    .join(" & ")
-            });
-            if sqlite {
-                from =
-                    "extension_search JOIN extension_entries e ON e.rowid = extension_search.rowid"
-                        .into();
-                conds.push("extension_search MATCH $1".into());
-                rank = "bm25(extension_search, 10.0, 4.0, 2.0, 1.0)".into();
-            } else {
-                conds.push("e.search @@ to_tsquery('simple', $1)".into());
-                rank = "ts_rank(e.search, to_tsquery('simple', $1)) DESC".into();
-            }
-        }
-        if let Some(cat) = query
-            .category
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            binds.push(format!("%,{},%", cat.to_lowercase()));
-            conds.push(format!("e.categories LIKE ${}", binds.len()));
-        }
-        if let Some(source) = query.source.as_deref().filter(|s| !s.is_empty()) {
-            binds.push(source.to_owned());
-            conds.push(format!("e.source_id = ${}", binds.len()));
-        }
-        if !query.invalid.unwrap_or(false) {
-            conds.push("e.errors IS NULL".into());
-        }
-        let sort = query.sort.as_deref().unwrap_or(if words.is_empty() {
-            "name"
-        } else {
-            "relevance"
-        });
-        // The count binds only what the conditions use.
-        let cond_binds = binds.len();
-        let order = match sort {
-            "relevance" if !rank.is_empty() => {
-                // A name or id starting with the first word comes first, then text relevance.
-                binds.push(format!("{}%", words[0]));
-                let n = binds.len();
-                format!(
-                    "(CASE WHEN LOWER(e.name) LIKE ${n} OR e.ext_id LIKE ${n} THEN 0 ELSE 1 END), {rank}, LOWER(e.name)"
+                    .join(" & ");
+                let (keys,): (Option<String>,) = sqlx::query_as(
+                    "SELECT string_agg(source_id || chr(31) || ext_id, chr(30)) FROM extension_entries \
+                     WHERE search @@ to_tsquery('simple', $1)",
                 )
+                .bind(q)
+                .fetch_one(pool)
+                .await?;
+                let keys = keys.unwrap_or_default();
+                Ok(catalog.by_keys(keys.split('\u{1e}').filter_map(|k| k.split_once('\u{1f}'))))
             }
-            "relevance" | "name" => "LOWER(e.name), e.ext_id".into(),
-            "updated" => "e.updated_at DESC, LOWER(e.name)".into(),
-            "installs" => "COALESCE(c.installs, 0) DESC, LOWER(e.name)".into(),
-            "rating" => {
-                "COALESCE(r.average, 0) DESC, COALESCE(r.reviews, 0) DESC, LOWER(e.name)".into()
-            }
-            other => {
-                return Err(invalid(
-                    "sort",
-                    format!(
-                        "{other:?} is not one of {}",
-                        crate::extensions::market::SORTS.join(", ")
-                    ),
-                ));
-            }
-        };
-        let filter = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
-        let limit = query.limit.unwrap_or(48).clamp(1, 200);
-        let offset = query.offset.unwrap_or(0);
-        let sql = format!(
-            "{CARD_SELECT} FROM {from} {CARD_JOINS} {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
-        let (rows, total): (Vec<CardTuple>, i64) = on_pool!(&self.db, |pool| {
-            let mut q = sqlx::query_as(&sql);
-            for b in &binds {
-                q = q.bind(b);
-            }
-            let rows = q.fetch_all(pool).await?;
-            let total = if offset == 0 && rows.len() < limit as usize {
-                rows.len() as i64
-            } else {
-                let mut c = sqlx::query_as::<_, (i64,)>(&count_sql);
-                for b in &binds[..cond_binds] {
-                    c = c.bind(b);
-                }
-                c.fetch_one(pool).await?.0
-            };
-            (rows, total)
-        });
-        Ok(SearchPage {
-            total: u64::try_from(total).unwrap_or(0),
-            items: rows.into_iter().map(card).collect(),
-            categories: self.facets.read().map(|f| f.clone()).unwrap_or_default(),
-        })
+        }
     }
 
     /// The entry of `ext_id` in `source`, or in the first source that has it (valid ones
@@ -1532,15 +1544,16 @@ impl Marketplace {
             l.values = values;
             rendered.push(compose);
         }
-        let mut created: Vec<(String, Option<crate::stacks::StackRow>)> = Vec::new();
+        // (app id, whether its row was there before — an approved install —, its stack)
+        let mut created: Vec<(String, bool, crate::stacks::StackRow)> = Vec::new();
         let mut failure = None;
         for (l, compose) in launches.iter().zip(&rendered) {
-            let exists = self.app(&l.app.id).await.is_ok();
+            let existed = self.app(&l.app.id).await.is_ok();
             let step = async {
-                if exists {
+                if existed {
                     on_pool!(&self.db, |pool| {
                         sqlx::query(
-                            "UPDATE extension_installs SET status = 'installing', inputs = $1, updated_at = $2 WHERE id = $3",
+                            "UPDATE extension_installs SET status = 'installing', inputs = $1, error = NULL, updated_at = $2 WHERE id = $3",
                         )
                         .bind(&l.app.inputs)
                         .bind(now_ms())
@@ -1558,22 +1571,32 @@ impl Marketplace {
             }
             .await;
             match step {
-                Ok(stack) => created.push((l.app.id.clone(), Some(stack))),
+                Ok(stack) => created.push((l.app.id.clone(), existed, stack)),
                 Err(e) => {
-                    if !exists {
-                        let _ = self.delete_app(&l.app.id).await;
-                    }
-                    failure = Some(e);
+                    failure = Some((l.app.id.clone(), existed, e));
                     break;
                 }
             }
         }
-        if let Some(e) = failure {
-            for (app, stack) in created.iter().rev() {
+        if let Some((failed_app, failed_existed, e)) = failure {
+            // Undo: stacks deleted; an approved install waits for approval again, with why.
+            let reason = e.to_string();
+            let undo = created
+                .iter()
+                .rev()
+                .map(|(app, existed, stack)| (app.clone(), *existed, Some(stack)))
+                .chain(std::iter::once((failed_app, failed_existed, None)));
+            for (app, existed, stack) in undo {
                 if let Some(stack) = stack {
                     let _ = self.stacks.delete(stack).await;
                 }
-                let _ = self.delete_app(app).await;
+                if existed {
+                    let _ = self
+                        .set_status(&app, "awaiting_approval", Some(&reason))
+                        .await;
+                } else {
+                    let _ = self.delete_app(&app).await;
+                }
             }
             return Err(e);
         }
@@ -1588,7 +1611,7 @@ impl Marketplace {
         let order: Vec<(AppRow, crate::stacks::StackRow)> = launches
             .into_iter()
             .zip(created)
-            .filter_map(|(l, (_, s))| s.map(|s| (l.app, s)))
+            .map(|(l, (_, _, stack))| (l.app, stack))
             .collect();
         tokio::spawn(async move {
             let result = this.deploy_in_turn(&order, policy.as_ref(), &actor).await;
@@ -1633,6 +1656,7 @@ impl Marketplace {
                 .map(|_| ())
             });
         }
+        let _ = self.refresh_stats().await;
         Ok(())
     }
 
@@ -2047,7 +2071,7 @@ impl Marketplace {
             .execute(pool)
             .await?;
         });
-        Ok(())
+        self.refresh_stats().await
     }
 
     /// Deletes `user`'s review (and its votes).
@@ -2063,7 +2087,7 @@ impl Marketplace {
         if done == 0 {
             return Err(MarketError::NotFound("review".into()));
         }
-        Ok(())
+        self.refresh_stats().await
     }
 
     /// Marks (or unmarks) a review helpful; nobody votes for their own.

@@ -43,7 +43,9 @@ CREATE VIRTUAL TABLE extension_search USING fts5 (
     summary,
     categories,
     description,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    -- Prefix indexes: searches match word beginnings as you type.
+    prefix = '2 3 4'
 );
 
 CREATE TABLE extension_installs (

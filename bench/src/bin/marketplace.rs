@@ -171,6 +171,26 @@ async fn main() -> anyhow::Result<()> {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         hits += page["total"].as_u64().context("total")?;
     }
+    // What any authenticated request costs on this path (HTTP, session, JSON), for comparison.
+    let mut plain = Vec::with_capacity(QUERIES);
+    for _ in 0..QUERIES {
+        let t = Instant::now();
+        server
+            .client
+            .get(format!("{}/api/v1/me", server.base))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        plain.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let plain_p99 = percentile(&mut plain, 99.0);
+    let plain_p50 = percentile(&mut plain, 50.0);
+    let mut slowest: Vec<(f64, &String)> = times.iter().copied().zip(&queries).collect();
+    slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ms, q) in slowest.iter().take(5) {
+        eprintln!("marketplace: slow search {ms:.2} ms: {q}");
+    }
     let search_p50 = percentile(&mut times, 50.0);
     let search_p99 = percentile(&mut times, 99.0);
 
@@ -238,6 +258,8 @@ async fn main() -> anyhow::Result<()> {
             "page_ttfb_p99_ms": round(ttfb_p99, 2),
             "server_rss_mb": round(rss, 1),
             "reference_linear_scan_p99_ms": round(scan_p99, 2),
+            "reference_get_me_p50_ms": round(plain_p50, 2),
+            "reference_get_me_p99_ms": round(plain_p99, 2),
             "goals": { "sync_s": 10, "search_p99_ms": 5 },
         })
     );

@@ -3,6 +3,8 @@
 //! are checked by [`inputs`] (in the browser too); [`package`] reads and checks a whole folder.
 
 #[cfg(feature = "runtime")]
+pub mod catalog;
+#[cfg(feature = "runtime")]
 pub mod import;
 pub mod inputs;
 pub mod manifest;

@@ -785,15 +785,15 @@ async fn a_failed_install_leaves_nothing_behind_and_says_why() {
     let (_dir, _) = fixture_source(&app, &run, "1.0.0").await;
     let team = team(&app).await;
     let ws = team.ws.clone();
-    for (extension, what) in [("fixture-missing", "gone"), ("redis", "official")] {
+    // The official Redis asks for a host port: a free one, whatever else runs here.
+    let redis_inputs = json!({ "HOST_PORT": free_port().to_string() });
+    for (extension, what, inputs) in [
+        ("fixture-missing", "gone", json!({})),
+        ("redis", "official", redis_inputs),
+    ] {
         let stack = stack_name(&mut run, what);
-        let (status, started) = install(
-            &app,
-            &app.client,
-            &ws,
-            json!({ "extension": extension, "stack": stack }),
-        )
-        .await;
+        let form = json!({ "extension": extension, "stack": stack, "inputs": inputs });
+        let (status, started) = install(&app, &app.client, &ws, form.clone()).await;
         assert_eq!(status, 201, "{started}");
         let failed = &started["apps"][0];
         assert_eq!(failed["status"], "failed", "{started}");
@@ -830,13 +830,7 @@ async fn a_failed_install_leaves_nothing_behind_and_says_why() {
         )
         .await;
         assert_eq!(view["status"], "failed");
-        let (status, again) = install(
-            &app,
-            &app.client,
-            &ws,
-            json!({ "extension": extension, "stack": stack }),
-        )
-        .await;
+        let (status, again) = install(&app, &app.client, &ws, form.clone()).await;
         assert_eq!(status, 201, "{again}");
         let (status, _) = call(
             &app,
