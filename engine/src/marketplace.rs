@@ -166,9 +166,12 @@ struct AppRow {
     created_at: i64,
     created_by: String,
     approved_by: Option<String>,
+    /// The template the app was requested (or last updated) with: an approval deploys what was
+    /// approved, even if its source changed since.
+    template: String,
 }
 
-const APP_COLUMNS: &str = "id, workspace_id, stack_name, ext_id, source_id, version, inputs, manifest, status, error, required_by, created_at, created_by, approved_by";
+const APP_COLUMNS: &str = "id, workspace_id, stack_name, ext_id, source_id, version, inputs, manifest, status, error, required_by, created_at, created_by, approved_by, template";
 
 type AppTuple = (
     String,
@@ -185,6 +188,7 @@ type AppTuple = (
     i64,
     String,
     Option<String>,
+    String,
 );
 
 fn app_row(t: AppTuple) -> AppRow {
@@ -203,6 +207,7 @@ fn app_row(t: AppTuple) -> AppRow {
         created_at: t.11,
         created_by: t.12,
         approved_by: t.13,
+        template: t.14,
     }
 }
 
@@ -229,6 +234,16 @@ struct Launch {
     manifest: Manifest,
     template: String,
     values: BTreeMap<String, String>,
+}
+
+/// One app of an install being deployed in turn.
+struct Deploying {
+    app: AppRow,
+    stack: crate::stacks::StackRow,
+    /// The rules its deploy is checked against (`None`: a platform admin's install).
+    policy: Option<SecurityPolicy>,
+    /// Its stack name had volumes before (an uninstall kept them): a failure leaves them.
+    kept_volumes: bool,
 }
 
 /// The marketplace service.
@@ -429,6 +444,7 @@ impl Marketplace {
 
     /// Removes a source and its entries (apps installed from it stay). The built-in one stays.
     pub async fn remove_source(&self, key: &str) -> Result<SourceView, MarketError> {
+        let _one_at_a_time = self.syncing.lock().await;
         let source = self.source(key).await?;
         if source.kind == "builtin" {
             return Err(MarketError::Conflict(
@@ -562,6 +578,8 @@ impl Marketplace {
         cmd.env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ALLOW_PROTOCOL", "http:https:git")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            // No user configuration either (filters such as LFS, hooks, credential helpers).
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .args([
                 "-c",
                 "core.symlinks=false",
@@ -1302,7 +1320,7 @@ impl Marketplace {
                     ))
                 })?
             };
-            self.check_stack_free(&stack).await?;
+            self.check_stack_free(workspace, &stack).await?;
             launches.push(Launch {
                 app: AppRow {
                     id: if is_root {
@@ -1323,6 +1341,7 @@ impl Marketplace {
                     created_at: now_ms(),
                     created_by: who.actor.to_owned(),
                     approved_by: None,
+                    template: entry.template.clone(),
                 },
                 manifest,
                 template: entry.template.clone(),
@@ -1332,9 +1351,20 @@ impl Marketplace {
         check_ports(&root_manifest, &values)?;
         if needs_approval {
             let mut apps = Vec::new();
+            let mut inserted: Vec<String> = Vec::new();
             for l in &mut launches {
-                l.app.inputs = self.seal_values(&l.app.id, &l.values)?;
-                self.insert_app(&l.app).await?;
+                let step = async {
+                    l.app.inputs = self.seal_values(&l.app.id, &l.values)?;
+                    self.insert_app(&l.app).await
+                }
+                .await;
+                if let Err(e) = step {
+                    for id in &inserted {
+                        let _ = self.delete_app(id).await;
+                    }
+                    return Err(e);
+                }
+                inserted.push(l.app.id.clone());
                 apps.push(self.view(&l.app).await?);
             }
             let (tx, done) = oneshot::channel();
@@ -1344,7 +1374,7 @@ impl Marketplace {
                 done,
             });
         }
-        self.launch(launches, who.policy, who.actor).await
+        self.launch(launches, who.policy, false, who.actor).await
     }
 
     /// Installs straight from a git repository (platform admins): the repository becomes a
@@ -1425,16 +1455,19 @@ impl Marketplace {
         self.install(workspace, &form, who).await
     }
 
-    async fn check_stack_free(&self, stack: &str) -> Result<(), MarketError> {
-        // A failed install's record gives its name back.
-        on_pool!(&self.db, |pool| {
-            sqlx::query(
-                "DELETE FROM extension_installs WHERE stack_name = $1 AND status = 'failed'",
-            )
-            .bind(stack)
-            .execute(pool)
-            .await?;
-        });
+    async fn check_stack_free(&self, workspace: &str, stack: &str) -> Result<(), MarketError> {
+        // A failed install's record (in this workspace, its cleanup finished) gives its name back.
+        if self.stacks.get(stack).await.is_err() {
+            on_pool!(&self.db, |pool| {
+                sqlx::query(
+                    "DELETE FROM extension_installs WHERE stack_name = $1 AND status = 'failed' AND workspace_id = $2",
+                )
+                .bind(stack)
+                .bind(workspace)
+                .execute(pool)
+                .await?;
+            });
+        }
         if self.app(stack).await.is_ok() || self.stacks.get(stack).await.is_ok() {
             return Err(MarketError::Stack(StackError::NameTaken(stack.to_owned())));
         }
@@ -1463,7 +1496,7 @@ impl Marketplace {
         on_pool!(&self.db, |pool| {
             sqlx::query(&format!(
                 "INSERT INTO extension_installs ({APP_COLUMNS}, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $12)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $12)"
             ))
             .bind(&a.id)
             .bind(&a.workspace)
@@ -1479,6 +1512,7 @@ impl Marketplace {
             .bind(a.created_at)
             .bind(&a.created_by)
             .bind(&a.approved_by)
+            .bind(&a.template)
             .execute(pool)
             .await?;
         });
@@ -1505,6 +1539,31 @@ impl Marketplace {
         Ok(())
     }
 
+    /// Moves an app from status `from` to `to`, or says it is busy: two operations on one app
+    /// never both go ahead.
+    async fn claim(&self, row: &AppRow, from: &str, to: &str) -> Result<(), MarketError> {
+        let done = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE extension_installs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            )
+            .bind(to)
+            .bind(now_ms())
+            .bind(&row.id)
+            .bind(from)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(MarketError::Conflict(format!(
+                "{} is busy with another operation; try again when it ends",
+                row.stack
+            )))
+        }
+    }
+
     async fn delete_app(&self, app: &str) -> Result<(), MarketError> {
         on_pool!(&self.db, |pool| {
             sqlx::query("DELETE FROM extension_installs WHERE id = $1")
@@ -1521,13 +1580,23 @@ impl Marketplace {
         &self,
         mut launches: Vec<Launch>,
         policy: Option<&SecurityPolicy>,
+        grant: bool,
         actor: &str,
     ) -> Result<Working<InstallStarted>, MarketError> {
         let mut rendered = Vec::new();
+        // Each app's rules: the workspace's policy, widened by what an approval granted.
+        let mut policies = Vec::new();
         for l in &mut launches {
+            let policy = policy.map(|p| {
+                if grant {
+                    granted(p, &l.manifest.permissions)
+                } else {
+                    p.clone()
+                }
+            });
             let (compose, values) =
                 render(&l.manifest, &l.template, &l.values).map_err(MarketError::Diagnostics)?;
-            if let Some(policy) = policy {
+            if let Some(policy) = &policy {
                 let loaded = load(&l.manifest.template, &compose, &Options::default());
                 if let Some(project) = &loaded.project {
                     let refused: Vec<Diagnostic> = check_project(project, policy)
@@ -1543,7 +1612,17 @@ impl Marketplace {
             l.app.inputs = self.seal_values(&l.app.id, &values)?;
             l.values = values;
             rendered.push(compose);
+            policies.push(policy);
         }
+        // Volumes a stack name already has (kept by an uninstall): a failed install leaves them.
+        let volumes = self.docker.volumes();
+        let kept: Vec<bool> = launches
+            .iter()
+            .map(|l| {
+                let prefix = format!("{}_", l.app.stack);
+                volumes.iter().any(|v| v.name.starts_with(&prefix))
+            })
+            .collect();
         // (app id, whether its row was there before — an approved install —, its stack)
         let mut created: Vec<(String, bool, crate::stacks::StackRow)> = Vec::new();
         let mut failure = None;
@@ -1606,15 +1685,20 @@ impl Marketplace {
         }
         let (tx, done) = oneshot::channel();
         let this = self.clone();
-        let policy = policy.cloned();
         let actor = actor.to_owned();
-        let order: Vec<(AppRow, crate::stacks::StackRow)> = launches
+        let order: Vec<Deploying> = launches
             .into_iter()
             .zip(created)
-            .map(|(l, (_, _, stack))| (l.app, stack))
+            .zip(policies.into_iter().zip(kept))
+            .map(|((l, (_, _, stack)), (policy, kept_volumes))| Deploying {
+                app: l.app,
+                stack,
+                policy,
+                kept_volumes,
+            })
             .collect();
         tokio::spawn(async move {
-            let result = this.deploy_in_turn(&order, policy.as_ref(), &actor).await;
+            let result = this.deploy_in_turn(&order, &actor).await;
             let _ = tx.send(result);
         });
         Ok(Working {
@@ -1623,24 +1707,25 @@ impl Marketplace {
         })
     }
 
-    async fn deploy_in_turn(
-        &self,
-        order: &[(AppRow, crate::stacks::StackRow)],
-        policy: Option<&SecurityPolicy>,
-        actor: &str,
-    ) -> Result<(), String> {
-        for (app, stack) in order {
-            if let Err(reason) = self.deploy_once(stack, None, policy, actor).await {
+    async fn deploy_in_turn(&self, order: &[Deploying], actor: &str) -> Result<(), String> {
+        for d in order {
+            let app = &d.app;
+            if let Err(reason) = self
+                .deploy_once(&d.stack, None, d.policy.as_ref(), actor)
+                .await
+            {
                 let why = format!("installing {} {} failed: {reason}", app.ext_id, app.version);
-                // Leave nothing: every stack of this install goes, with its volumes.
-                for (other, stack) in order.iter().rev() {
-                    let _ = self.take_down(stack, true, actor).await;
-                    let _ = self.stacks.delete(stack).await;
-                    if other.required_by.is_some() {
-                        let _ = self.delete_app(&other.id).await;
+                // Leave nothing: every stack of this install goes, with the volumes it made.
+                for other in order.iter().rev() {
+                    let _ = self
+                        .take_down(&other.stack, !other.kept_volumes, actor)
+                        .await;
+                    let _ = self.stacks.delete(&other.stack).await;
+                    if other.app.required_by.is_some() {
+                        let _ = self.delete_app(&other.app.id).await;
                     }
                 }
-                let root = order.last().map(|(a, _)| a.id.clone()).unwrap_or_default();
+                let root = order.last().map(|d| d.app.id.clone()).unwrap_or_default();
                 let _ = self.set_status(&root, "failed", Some(&why)).await;
                 return Err(why);
             }
@@ -1735,12 +1820,27 @@ impl Marketplace {
         &self,
         app: &str,
         actor: &str,
+        policy: &SecurityPolicy,
     ) -> Result<Working<InstallStarted>, MarketError> {
         let root = self.app(app).await?;
-        if root.status != "awaiting_approval" || root.required_by.is_some() {
+        // Claimed once: a second approval (a double click) finds it no longer waiting.
+        let claimed = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE extension_installs SET status = 'installing', approved_by = $1, updated_at = $2 \
+                 WHERE id = $3 AND status = 'awaiting_approval' AND required_by IS NULL",
+            )
+            .bind(actor)
+            .bind(now_ms())
+            .bind(&root.id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if claimed != 1 {
             return Err(MarketError::Conflict(format!(
                 "{} is {}, not awaiting approval",
-                root.stack, root.status
+                root.stack,
+                root.status.replace('_', " ")
             )));
         }
         let mut rows: Vec<AppRow> = self
@@ -1749,14 +1849,26 @@ impl Marketplace {
             .into_iter()
             .filter(|r| r.required_by.as_deref() == Some(root.id.as_str()))
             .collect();
-        rows.push(root.clone());
+        rows.push(root);
         let mut launches = Vec::new();
         for row in rows {
-            let entry = self.entry(&row.ext_id, Some(&row.source)).await?;
-            let manifest = manifest::parse(&row.manifest).0.ok_or_else(|| {
-                MarketError::Conflict(format!("{}'s manifest no longer reads", row.ext_id))
-            })?;
-            let values = self.open_values(&row)?;
+            let prepared = manifest::parse(&row.manifest)
+                .0
+                .ok_or_else(|| {
+                    MarketError::Conflict(format!("{}'s manifest no longer reads", row.ext_id))
+                })
+                .and_then(|m| Ok((m, self.open_values(&row)?)));
+            let (manifest, values) = match prepared {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = self
+                        .set_status(app, "awaiting_approval", Some(&e.to_string()))
+                        .await;
+                    return Err(e);
+                }
+            };
+            // What was requested and approved, even if the source changed since.
+            let template = row.template.clone();
             on_pool!(&self.db, |pool| {
                 sqlx::query("UPDATE extension_installs SET approved_by = $1 WHERE id = $2")
                     .bind(actor)
@@ -1764,14 +1876,6 @@ impl Marketplace {
                     .execute(pool)
                     .await?;
             });
-            let template = if entry.version == row.version {
-                entry.template
-            } else {
-                return Err(MarketError::Conflict(format!(
-                    "{} {} is no longer in its source (it now has {}); install it again",
-                    row.ext_id, row.version, entry.version
-                )));
-            };
             launches.push(Launch {
                 app: row,
                 manifest,
@@ -1779,7 +1883,8 @@ impl Marketplace {
                 values,
             });
         }
-        self.launch(launches, None, actor).await
+        // The workspace's policy still holds, widened by exactly the access the admin approved.
+        self.launch(launches, Some(policy), true, actor).await
     }
 
     /// What updating an app to its source's version changes.
@@ -1871,7 +1976,15 @@ impl Marketplace {
         let (compose, mut kept) =
             render(&manifest, &entry.template, &values).map_err(MarketError::Diagnostics)?;
         kept.extend(generated);
-        if let Some(policy) = who.policy {
+        // An approved app keeps the access it was granted, as long as it asks for no more.
+        let policy: Option<SecurityPolicy> = who.policy.map(|p| {
+            if row.approved_by.is_some() && manifest.permissions == old.permissions {
+                granted(p, &manifest.permissions)
+            } else {
+                p.clone()
+            }
+        });
+        if let Some(policy) = &policy {
             let loaded = load(&manifest.template, &compose, &Options::default());
             if let Some(project) = &loaded.project {
                 let refused: Vec<Diagnostic> = check_project(project, policy)
@@ -1885,12 +1998,15 @@ impl Marketplace {
         }
         let stack = self.stacks.get(&row.stack).await?;
         let previous = stack.deployed_revision;
-        self.stacks.save(&stack, &compose, "", who.actor).await?;
-        self.set_status(&row.id, "updating", None).await?;
+        self.claim(&row, "installed", "updating").await?;
+        if let Err(e) = self.stacks.save(&stack, &compose, "", who.actor).await {
+            let _ = self.set_status(&row.id, "installed", None).await;
+            return Err(e.into());
+        }
         let sealed = self.seal_values(&row.id, &kept)?;
         let (tx, done) = oneshot::channel();
         let this = self.clone();
-        let policy = who.policy.cloned();
+        let template = entry.template.clone();
         let actor = who.actor.to_owned();
         let (to_version, to_manifest) = (entry.version.clone(), entry.manifest_text.clone());
         let row_for_task = row.clone();
@@ -1903,13 +2019,14 @@ impl Marketplace {
                 Ok(()) => {
                     let saved = on_pool!(&this.db, |pool| {
                         sqlx::query(
-                            "UPDATE extension_installs SET version = $1, manifest = $2, inputs = $3, status = 'installed', error = NULL, updated_at = $4 WHERE id = $5",
+                            "UPDATE extension_installs SET version = $1, manifest = $2, inputs = $3, template = $6, status = 'installed', error = NULL, updated_at = $4 WHERE id = $5",
                         )
                         .bind(&to_version)
                         .bind(&to_manifest)
                         .bind(&sealed)
                         .bind(now_ms())
                         .bind(&row.id)
+                        .bind(&template)
                         .execute(pool)
                         .await
                         .map(|_| ())
@@ -1948,13 +2065,22 @@ impl Marketplace {
         let row = self.app(app).await?;
         let view = self.view(&row).await?;
         match row.status.as_str() {
-            "installing" | "updating" => {
+            "installing" | "updating" | "removing" => {
                 return Err(MarketError::Conflict(format!(
                     "{} is {}; wait until it ends",
                     row.stack, row.status
                 )));
             }
             "awaiting_approval" | "failed" => {
+                // A failure whose cleanup did not finish: finish it now.
+                if row.status == "failed"
+                    && let Ok(stack) = self.stacks.get(&row.stack).await
+                {
+                    self.take_down(&stack, volumes, actor)
+                        .await
+                        .map_err(MarketError::Conflict)?;
+                    self.stacks.delete(&stack).await?;
+                }
                 for dep in self
                     .app_rows(Some(std::slice::from_ref(&row.workspace)))
                     .await?
@@ -1965,7 +2091,22 @@ impl Marketplace {
                         self.delete_app(&dep.id).await?;
                     }
                 }
-                self.delete_app(&row.id).await?;
+                // Only while it still waits (or failed): an approval may have just started it.
+                let gone = on_pool!(&self.db, |pool| {
+                    sqlx::query(
+                        "DELETE FROM extension_installs WHERE id = $1 AND status IN ('awaiting_approval', 'failed')",
+                    )
+                    .bind(&row.id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+                });
+                if gone != 1 {
+                    return Err(MarketError::Conflict(format!(
+                        "{} has just started; uninstall it once it has",
+                        row.stack
+                    )));
+                }
                 return Ok(view);
             }
             _ => {}
@@ -1991,11 +2132,22 @@ impl Marketplace {
                 if needed_by.len() == 1 { "it" } else { "them" }
             )));
         }
-        if let Ok(stack) = self.stacks.get(&row.stack).await {
-            self.take_down(&stack, volumes, actor)
-                .await
-                .map_err(MarketError::Conflict)?;
-            self.stacks.delete(&stack).await?;
+        self.claim(&row, "installed", "removing").await?;
+        let removed = async {
+            if let Ok(stack) = self.stacks.get(&row.stack).await {
+                self.take_down(&stack, volumes, actor)
+                    .await
+                    .map_err(MarketError::Conflict)?;
+                self.stacks.delete(&stack).await?;
+            }
+            Ok::<_, MarketError>(())
+        }
+        .await;
+        if let Err(e) = removed {
+            let _ = self
+                .set_status(&row.id, "installed", Some(&e.to_string()))
+                .await;
+            return Err(e);
         }
         self.delete_app(&row.id).await?;
         Ok(view)
@@ -2194,10 +2346,31 @@ fn errors_json(s: &Scanned) -> Option<String> {
         .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "[]".into()))
 }
 
-/// Whether version `a` is newer than `b` (semver; text order when either is not semver).
+/// The workspace's `policy` widened by exactly the host access an admin approved.
+pub fn granted(
+    policy: &SecurityPolicy,
+    p: &crate::extensions::manifest::Permissions,
+) -> SecurityPolicy {
+    let mut out = policy.clone();
+    out.allow_privileged |= p.privileged;
+    out.allow_docker_socket |= p.docker_socket;
+    out.allow_devices |= !p.devices.is_empty();
+    if !p.host_paths.is_empty() {
+        if !out.allow_bind_mounts {
+            out.allow_bind_mounts = true;
+            out.bind_roots = p.host_paths.clone();
+        } else if !out.bind_roots.is_empty() {
+            out.bind_roots.extend(p.host_paths.iter().cloned());
+        }
+    }
+    out
+}
+
+/// Whether version `a` is newer than `b` by semver precedence (build metadata ignored); never
+/// when either is not semver.
 pub fn newer(a: &str, b: &str) -> bool {
     match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => a > b,
+        (Ok(a), Ok(b)) => a.cmp_precedence(&b) == std::cmp::Ordering::Greater,
         _ => false,
     }
 }
@@ -2267,6 +2440,16 @@ pub fn check_location(
     }
     if kind != "folder" && (location.len() > 2048 || location.chars().any(char::is_whitespace)) {
         return Err(invalid("location", "not a URL"));
+    }
+    let authority = location.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if kind != "folder" && authority.contains('@') {
+        // It would show in the source's name, its errors and the audit log.
+        return Err(invalid(
+            "location",
+            "a URL with a user name or password is not accepted; use a public URL",
+        ));
     }
     if let Some(r) = reference {
         if kind != "git" {
@@ -2553,11 +2736,48 @@ mod tests {
     }
 
     #[test]
+    fn an_approval_widens_the_policy_by_exactly_what_was_declared() {
+        use crate::extensions::manifest::Permissions;
+        let strict = SecurityPolicy {
+            allow_bind_mounts: false,
+            ..SecurityPolicy::default()
+        };
+        let asked = Permissions {
+            host_paths: vec!["/srv/media".into()],
+            ..Permissions::default()
+        };
+        let g = granted(&strict, &asked);
+        assert!(g.allow_bind_mounts && g.bind_roots == ["/srv/media"]);
+        assert!(!g.allow_privileged && !g.allow_docker_socket && !g.allow_devices);
+        let roots = SecurityPolicy {
+            allow_bind_mounts: true,
+            bind_roots: vec!["/data".into()],
+            ..SecurityPolicy::default()
+        };
+        assert_eq!(granted(&roots, &asked).bind_roots, ["/data", "/srv/media"]);
+        let socket = Permissions {
+            docker_socket: true,
+            ..Permissions::default()
+        };
+        let g = granted(&strict, &socket);
+        assert!(g.allow_docker_socket && !g.allow_bind_mounts && !g.allow_privileged);
+    }
+
+    #[test]
+    fn credentials_in_source_urls_are_refused() {
+        let e = check_location("git", "https://user:token@example.com/r.git", None)
+            .expect_err("refused");
+        assert!(e.to_string().contains("user name or password"), "{e}");
+        assert!(check_location("http", "https://example.com/a@b/index.json", None).is_ok());
+    }
+
+    #[test]
     fn newer_compares_semver() {
         assert!(newer("1.10.0", "1.9.0"));
         assert!(!newer("1.0.0", "1.0.0"));
         assert!(!newer("1.0.0-rc.1", "1.0.0"));
         assert!(!newer("x", "1.0.0"));
+        assert!(!newer("1.0.0+b2", "1.0.0+b1"));
     }
 
     fn write(dir: &Path, files: &[(&str, &str)]) {

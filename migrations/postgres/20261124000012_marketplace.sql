@@ -56,7 +56,9 @@ CREATE TABLE extension_installs (
     inputs       TEXT NOT NULL,
     -- The installed version's orbitr.yaml.
     manifest     TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN ('awaiting_approval', 'installing', 'installed', 'updating', 'failed')),
+    -- And its compose template: an approval deploys what was approved.
+    template     TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('awaiting_approval', 'installing', 'installed', 'updating', 'removing', 'failed')),
     error        TEXT,
     -- The app this one was installed for (a requirement).
     required_by  TEXT,

@@ -400,10 +400,11 @@ pub async fn approve_app(workspace: String, app: String) -> Result<InstallStarte
             let mut ctx = crate::auth::RequestCtx::authorize::<ApproveApp>(None).await?;
             let found = app_in(&ctx.state, &workspace, &app).await?;
             ctx.workspace = Some(workspace.clone());
+            let policy = ctx.state.policies.get(&workspace).await?;
             let result = ctx
                 .state
                 .marketplace
-                .approve(&app, &ctx.actor())
+                .approve(&app, &ctx.actor(), &policy)
                 .await
                 .map(|w| w.value);
             ctx.audited(

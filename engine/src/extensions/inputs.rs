@@ -8,6 +8,10 @@ use super::manifest::{Input, InputKind};
 /// Why a value does not fit its input (completes "the value …"/"the default …").
 pub fn check_value(input: &Input, value: &str) -> Result<(), String> {
     let value = value.trim();
+    // Values land in a YAML file: only a text input may span lines.
+    if input.kind != InputKind::Text && value.chars().any(char::is_control) {
+        return Err("has a line break or another control character".into());
+    }
     match input.kind {
         InputKind::Number | InputKind::Port => {
             let n: f64 = value
@@ -173,6 +177,27 @@ mod tests {
             }],
             generate: None,
         }
+    }
+
+    #[test]
+    fn only_a_text_input_spans_lines() {
+        let mut input = Input {
+            key: "TITLE".into(),
+            label: "Title".into(),
+            description: String::new(),
+            kind: InputKind::String,
+            required: None,
+            default: None,
+            min: None,
+            max: None,
+            options: Vec::new(),
+            generate: None,
+        };
+        let injected = "x\n    privileged: true";
+        assert!(check_value(&input, injected).is_err());
+        assert!(check_value(&input, "tab\there").is_err());
+        input.kind = InputKind::Text;
+        assert!(check_value(&input, injected).is_ok());
     }
 
     #[test]

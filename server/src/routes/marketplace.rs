@@ -772,7 +772,14 @@ pub async fn approve(
         Ok(f) => f,
         Err(e) => return failed(e),
     };
-    let result = state.marketplace.approve(&found.id, &audit.actor).await;
+    let policy = match state.policies.get(&workspace).await {
+        Ok(p) => p,
+        Err(e) => return failed(e),
+    };
+    let result = state
+        .marketplace
+        .approve(&found.id, &audit.actor, &policy)
+        .await;
     audit
         .outcome(
             &state,

@@ -913,6 +913,16 @@ async fn host_access_waits_for_a_platform_admin_to_approve_it() {
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["apps"][0]["status"], "installed", "{approved}");
     assert!(approved["apps"][0]["approved_by"].as_str().is_some());
+    // Approved once: a second approval finds nothing waiting.
+    let (status, again) = call(
+        &app,
+        &app.client,
+        Method::POST,
+        &format!("/api/v1/workspaces/{ws}/apps/{stack}/approve"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{again}");
     let container = run
         .docker()
         .inspect_container(&format!("{stack}-tool-1"), None)
