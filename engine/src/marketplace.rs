@@ -703,87 +703,56 @@ impl Marketplace {
             _ => now,
         };
         const INSERT: &str = "INSERT INTO extension_entries (source_id, ext_id, version, name, summary, description, categories, icon, manifest, template, readme, changelog, errors, updated_at) ";
-        match &self.db {
-            Database::Sqlite(pool) => {
-                let mut tx = pool.begin().await?;
+        // SQLite keeps its full-text index itself; PostgreSQL's is a column of the entries.
+        let sqlite = matches!(self.db, Database::Sqlite(_));
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin().await?;
+            if sqlite {
                 sqlx::query("DELETE FROM extension_search WHERE rowid IN (SELECT rowid FROM extension_entries WHERE source_id = $1)")
                     .bind(source)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM extension_entries WHERE source_id = $1")
-                    .bind(source)
-                    .execute(&mut *tx)
-                    .await?;
-                for chunk in scanned.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(INSERT);
-                    q.push_values(chunk, |mut b, s| {
-                        b.push_bind(source)
-                            .push_bind(&s.ext_id)
-                            .push_bind(&s.version)
-                            .push_bind(&s.name)
-                            .push_bind(&s.summary)
-                            .push_bind(&s.description)
-                            .push_bind(&s.categories)
-                            .push_bind(&s.icon)
-                            .push_bind(&s.manifest)
-                            .push_bind(&s.template)
-                            .push_bind(&s.readme)
-                            .push_bind(&s.changelog)
-                            .push_bind(errors_json(s))
-                            .push_bind(updated(s));
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
+            }
+            sqlx::query("DELETE FROM extension_entries WHERE source_id = $1")
+                .bind(source)
+                .execute(&mut *tx)
+                .await?;
+            for chunk in scanned.chunks(500) {
+                let mut q = sqlx::QueryBuilder::new(INSERT);
+                q.push_values(chunk, |mut b, s| {
+                    b.push_bind(source)
+                        .push_bind(&s.ext_id)
+                        .push_bind(&s.version)
+                        .push_bind(&s.name)
+                        .push_bind(&s.summary)
+                        .push_bind(&s.description)
+                        .push_bind(&s.categories)
+                        .push_bind(&s.icon)
+                        .push_bind(&s.manifest)
+                        .push_bind(&s.template)
+                        .push_bind(&s.readme)
+                        .push_bind(&s.changelog)
+                        .push_bind(errors_json(s))
+                        .push_bind(updated(s));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            if sqlite {
                 sqlx::query("INSERT INTO extension_search (rowid, name, summary, categories, description) \
                              SELECT rowid, name, summary, categories, description FROM extension_entries WHERE source_id = $1")
                     .bind(source)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "UPDATE extension_sources SET synced_at = $1, sync_error = NULL WHERE id = $2",
-                )
-                .bind(now)
-                .bind(source)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
             }
-            Database::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("DELETE FROM extension_entries WHERE source_id = $1")
-                    .bind(source)
-                    .execute(&mut *tx)
-                    .await?;
-                for chunk in scanned.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(INSERT);
-                    q.push_values(chunk, |mut b, s| {
-                        b.push_bind(source)
-                            .push_bind(&s.ext_id)
-                            .push_bind(&s.version)
-                            .push_bind(&s.name)
-                            .push_bind(&s.summary)
-                            .push_bind(&s.description)
-                            .push_bind(&s.categories)
-                            .push_bind(&s.icon)
-                            .push_bind(&s.manifest)
-                            .push_bind(&s.template)
-                            .push_bind(&s.readme)
-                            .push_bind(&s.changelog)
-                            .push_bind(errors_json(s))
-                            .push_bind(updated(s));
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-                sqlx::query(
-                    "UPDATE extension_sources SET synced_at = $1, sync_error = NULL WHERE id = $2",
-                )
-                .bind(now)
-                .bind(source)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-            }
-        }
+            sqlx::query(
+                "UPDATE extension_sources SET synced_at = $1, sync_error = NULL WHERE id = $2",
+            )
+            .bind(now)
+            .bind(source)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
         Ok(())
     }
 

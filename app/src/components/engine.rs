@@ -49,6 +49,21 @@ pub struct Objects {
 }
 
 impl Live {
+    /// One stack's operation events (tracked), from position `from` of [`Live::deploys`] on:
+    /// earlier ones belong to operations shown elsewhere.
+    pub fn stack_events(self, stack_id: String, from: Signal<usize>) -> Memo<Vec<DeployEvent>> {
+        Memo::new(move |_| {
+            let from = from.get();
+            self.deploys.with(|all| {
+                all.iter()
+                    .skip(from.min(all.len()))
+                    .filter(|(s, _)| *s == stack_id)
+                    .map(|(_, e)| e.clone())
+                    .collect()
+            })
+        })
+    }
+
     /// The pushed images, networks and volumes (tracked), each naming the containers using it.
     pub fn objects(&self) -> Objects {
         let containers = self.containers.get().unwrap_or_default();

@@ -11,7 +11,7 @@ use engine::extensions::market::{
     AppView, ExtensionCard, ExtensionDetail, InstallForm, InstallPlan, InstallStarted, NewSource,
     ReviewForm, SearchQuery, UpdatePreview,
 };
-use engine::resources::{DeployEvent, DeployPhase};
+use engine::resources::DeployPhase;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -21,7 +21,7 @@ use crate::api::marketplace::{
     list_apps, list_reviews, list_sources, plan_install, remove_source, save_review,
     search_extensions, sync_source, uninstall_app, update_app, vote_review,
 };
-use crate::components::engine::{Live, use_live};
+use crate::components::engine::use_live;
 use crate::components::format;
 use crate::components::toast::{ToastKind, use_toaster};
 use crate::components::workspace::use_workspaces;
@@ -364,19 +364,6 @@ fn input_error(input: &Input, value: &str) -> Option<String> {
         .map(|m| format!("the value {m}"))
 }
 
-/// The events of one stack from `from` on.
-fn stack_events(live: Live, stack_id: String, from: usize) -> Memo<Vec<DeployEvent>> {
-    Memo::new(move |_| {
-        live.deploys.with(|all| {
-            all.iter()
-                .skip(from.min(all.len()))
-                .filter(|(s, _)| *s == stack_id)
-                .map(|(_, e)| e.clone())
-                .collect()
-        })
-    })
-}
-
 #[component]
 fn InstallPanel(
     manifest: Manifest,
@@ -613,7 +600,7 @@ fn InstallProgress(started: RwSignal<Option<(InstallStarted, usize)>>) -> impl I
                             <p class="banner banner-warn" data-test="awaiting-approval">{format!("{title}: waiting for a platform admin to approve its host access.")}</p>
                         }.into_any(),
                         (_, Some(stack_id)) => {
-                            let events = stack_events(live, stack_id, from);
+                            let events = live.stack_events(stack_id, Signal::stored(from));
                             let finished = Memo::new(move |_| events.with(|e| e.iter().rev().find(|x| x.phase == DeployPhase::Finished).map(|x| x.message.clone())));
                             view! {
                                 <h3>{title}</h3>

@@ -568,17 +568,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
     // Live events of this stack from now on (earlier ones belong to operations already shown
     // in the history).
     let events_from = RwSignal::new(live.deploys.with_untracked(Vec::len));
-    let id_for_events = stack_id.clone();
-    let events = Memo::new(move |_| {
-        let from = events_from.get();
-        live.deploys.with(|all| {
-            all.iter()
-                .skip(from.min(all.len()))
-                .filter(|(s, _)| *s == id_for_events)
-                .map(|(_, e)| e.clone())
-                .collect::<Vec<_>>()
-        })
-    });
+    let events = live.stack_events(stack_id.clone(), events_from.into());
     let can_deploy = Signal::derive(move || {
         workspaces
             .data
