@@ -12,9 +12,12 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 site="$target_dir/site"
 stage="$target_dir/site-stage"
 
+# A release bundle drops the function-name and producer sections (3.5 KB brotli): a panic still
+# prints its message and place, and dev builds keep the names for stack traces.
 case "$profile" in
-  release) cargo_profile="wasm-release"; wasm_dir="wasm-release" ;;
-  dev) cargo_profile="dev"; wasm_dir="debug" ;;
+  release) cargo_profile="wasm-release"; wasm_dir="wasm-release"
+    bindgen_flags=(--remove-name-section --remove-producers-section) ;;
+  dev) cargo_profile="dev"; wasm_dir="debug"; bindgen_flags=() ;;
   *) echo "usage: $0 dev|release" >&2; exit 2 ;;
 esac
 
@@ -23,7 +26,7 @@ cargo build --manifest-path "$root/Cargo.toml" -p frontend --lib \
 
 rm -rf "$stage"
 mkdir -p "$stage/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$stage/pkg" --out-name orbitr \
+wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" --out-dir "$stage/pkg" --out-name orbitr \
   "$target_dir/$WASM_TARGET/$wasm_dir/frontend.wasm"
 cat "$root"/style/*.css > "$stage/pkg/orbitr.css"
 

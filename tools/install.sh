@@ -37,13 +37,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
 fi
 # The OpenID Connect provider the sign-in tests run against (a Python program from PyPI), in
 # its own virtualenv so nothing touches the system Python.
-oidc_venv="$here/../.tools/oidc-mock"
-oidc_stamp="$oidc_venv/.requirements"
-if ! cmp -s "$here/oidc-mock.requirements.txt" "$oidc_stamp" 2>/dev/null || [ ! -x "$oidc_venv/bin/oidc-provider-mock" ]; then
-  log "oidc-provider-mock (tools/oidc-mock.requirements.txt)"
-  rm -rf "$oidc_venv"
-  python3 -m venv "$oidc_venv"
-  "$oidc_venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/oidc-mock.requirements.txt"
-  cp "$here/oidc-mock.requirements.txt" "$oidc_stamp"
-fi
+# shellcheck source=venv.sh
+. "$here/venv.sh"
+install_venv oidc-mock oidc-provider-mock
 log "tools ready"

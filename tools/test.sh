@@ -13,6 +13,9 @@ else
   run_tests() { cargo test --no-fail-fast "$@"; }
 fi
 
+step "test-only tools"
+bash tools/test-tools.sh
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

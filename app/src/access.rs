@@ -35,10 +35,10 @@ impl Need {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::*;
+pub use ssr::*;
 
 #[cfg(feature = "ssr")]
-mod server {
+mod ssr {
     use engine::access::{PLATFORM, READING_ACTIONS};
     use engine::accounts::User;
     use engine::tokens::TokenInfo;
@@ -454,6 +454,10 @@ mod server {
         let user = user.ok_or(AppError::Unauthorized)?;
         if let Some(token) = token {
             if token.scope == engine::tokens::Scope::Read && !READING_ACTIONS.contains(&action) {
+                return Err(AppError::Forbidden);
+            }
+            // A metrics token reads `/metrics`, which the gate serves itself, and nothing else.
+            if token.scope == engine::tokens::Scope::Metrics {
                 return Err(AppError::Forbidden);
             }
             if token

@@ -112,6 +112,14 @@ impl RequestCtx {
     pub async fn authorize<F: leptos::server_fn::ServerFn>(
         workspace: Option<&str>,
     ) -> Result<Self, AppError> {
+        Self::authorize_for::<F>(workspace, workspace.map(|w| format!("workspace:{w}"))).await
+    }
+
+    /// [`Self::authorize`], with the object asked for named in a refusal's audit record.
+    async fn authorize_for<F: leptos::server_fn::ServerFn>(
+        workspace: Option<&str>,
+        target: Option<String>,
+    ) -> Result<Self, AppError> {
         let mut ctx = Self::read()?;
         let Some(need) = crate::access::server_fn_need(F::PATH) else {
             tracing::error!(
@@ -133,7 +141,7 @@ impl RequestCtx {
             if crate::access::audits_denial(need, &e) {
                 ctx.audit(
                     &need.label(),
-                    None,
+                    target,
                     Outcome::Denied,
                     Some(format!("requires {}", need.label())),
                 )
@@ -156,7 +164,7 @@ impl RequestCtx {
             Self::read()?.require_user()?;
             return Err(AppError::NotFound(object.into()));
         };
-        match Self::authorize::<F>(owner.as_deref()).await {
+        match Self::authorize_for::<F>(owner.as_deref(), Some(format!("{object}:{key}"))).await {
             Err(AppError::Forbidden) => {
                 let ctx = Self::read()?;
                 let sees = crate::access::check(
@@ -311,6 +319,47 @@ impl RequestCtx {
         }
     }
 
+    /// Audits work that goes on after the answer (an install, update or uninstall): a refusal
+    /// at once, else the record is written when the work ends, with how it ended — the answer
+    /// only says it started. Hands on the work's first value.
+    pub async fn audited_work<T, E>(
+        &self,
+        action: &str,
+        target: Option<String>,
+        result: Result<engine::marketplace::Working<T>, E>,
+    ) -> Result<T, AppError>
+    where
+        E: std::fmt::Display + Into<AppError>,
+    {
+        match result {
+            Ok(work) => {
+                let entry = self.entry(self.actor(), action, target, None);
+                // Nobody waits for the end here: the record is written when it comes.
+                drop(audit_when_done(&self.state, entry, work.done));
+                Ok(work.value)
+            }
+            Err(e) => self.audited(action, target, Err::<T, E>(e)).await,
+        }
+    }
+
+    fn entry(
+        &self,
+        actor: String,
+        action: &str,
+        target: Option<String>,
+        reason: Option<String>,
+    ) -> Entry {
+        Entry {
+            actor,
+            workspace: self.workspace.clone(),
+            action: action.to_owned(),
+            target,
+            reason,
+            request_id: self.request_id.clone(),
+            source_ip: Some(self.address.clone()),
+        }
+    }
+
     /// [`Self::audit`] with an explicit actor (sign-in attempts name the account tried).
     pub async fn audit_as(
         &self,
@@ -320,15 +369,7 @@ impl RequestCtx {
         outcome: Outcome,
         reason: Option<String>,
     ) {
-        let entry = Entry {
-            actor,
-            workspace: self.workspace.clone(),
-            action: action.to_owned(),
-            target,
-            reason,
-            request_id: self.request_id.clone(),
-            source_ip: Some(self.address.clone()),
-        };
+        let entry = self.entry(actor, action, target, reason);
         if let Err(e) = self.state.audit.record(&entry, outcome).await {
             tracing::error!(error = %e, action, "could not write the audit record");
         }
@@ -338,6 +379,34 @@ impl RequestCtx {
     pub fn mark_has_users(&self) {
         self.state.auth.has_users.store(true, Ordering::SeqCst);
     }
+}
+
+/// Writes `entry` once the work behind `done` ends: ok, or failed with the reason (also when
+/// Orbitr stops first). The returned receiver answers with the same end, for a caller that waits.
+pub fn audit_when_done(
+    state: &AppState,
+    mut entry: Entry,
+    done: tokio::sync::oneshot::Receiver<Result<(), String>>,
+) -> tokio::sync::oneshot::Receiver<Result<(), String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let audit = state.audit.clone();
+    tokio::spawn(async move {
+        let ended = done
+            .await
+            .unwrap_or_else(|_| Err("it did not finish: Orbitr stopped first".to_owned()));
+        let outcome = match &ended {
+            Ok(()) => Outcome::Ok,
+            Err(reason) => {
+                entry.reason = Some(reason.clone());
+                Outcome::Failed
+            }
+        };
+        if let Err(e) = audit.record(&entry, outcome).await {
+            tracing::error!(error = %e, action = entry.action, "could not write the audit record");
+        }
+        let _ = tx.send(ended);
+    });
+    rx
 }
 
 /// Sets the response status from the error, so clients and logs see 400/401/409/… rather

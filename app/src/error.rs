@@ -1,6 +1,24 @@
 //! The error type every server function returns: safe to show, never an internal detail.
+//!
+//! # Error policy
+//!
+//! - Each engine service has its own error enum saying what went wrong in its words
+//!   (`StackError::NameTaken`, `TokenError::NotFound`, …). It converts into [`AppError`] in one
+//!   `From` impl beside the server functions of that resource; REST routes map the same
+//!   `AppError` to their status and body, so both doors answer a failure alike.
+//! - What the caller did wrong becomes `Invalid` (naming the field), `NotFound`, `Conflict`,
+//!   `Diagnostics` (naming line and column), `Forbidden` or `Unauthorized`, with a message that
+//!   is safe to show and never carries a secret.
+//! - What the server did wrong becomes `Internal` and is logged at `error` with its cause, once,
+//!   where it is converted; the caller reads only that the server log has the details.
+//! - Storage failures go through one conversion, `From<DbError>`: an unreachable database is
+//!   `DatabaseUnavailable` (nothing was changed, try again), any other query failure `Internal`.
+//!   A service error's `Db(e)` case converts with `e.into()`, never with its own copy of that
+//!   rule. In the engine, `?` on a query lands in that case through one macro,
+//!   [`engine::query_error_is_db`], instead of a hand-written `From<sqlx::Error>` per service.
+//! - The Docker engine's errors go through `From<DockerError>`: unreachable is
+//!   `DockerUnavailable`, a refusal is `Docker` with the engine's own message and status.
 
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +28,14 @@ pub enum AppError {
     /// The Docker engine cannot be reached.
     #[error("The Docker engine at {host} is unreachable: {reason}")]
     DockerUnavailable { host: String, reason: String },
-    /// The Docker engine refused the request; its own message.
+    /// The Docker engine refused the request; its own message, and the status it answered
+    /// with (a request it found wrong, something missing or in the way, or a failure of its own).
     #[error("The Docker engine refused the request: {message}")]
-    Docker { message: String },
+    Docker {
+        message: String,
+        #[serde(default)]
+        status: u16,
+    },
     /// A form field is not acceptable; `field` names it.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
@@ -61,10 +84,40 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
             Self::DockerUnavailable { .. } | Self::DatabaseUnavailable => 503,
+            // The engine's own judgement of the request, passed on; its failures are 502.
+            Self::Docker { status: 400, .. } => 400,
+            Self::Docker { status: 404, .. } => 404,
+            Self::Docker {
+                status: 403 | 409, ..
+            } => 409,
             Self::Docker { .. } => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
     }
+}
+
+/// How a person reads a field name with an entry index, as the server names it for programs:
+/// `ports[0]` is "port 1", `bind_roots[2]` is "bind root 3"; a name without one is unchanged.
+pub fn entry_label(field: &str) -> String {
+    let Some((list, rest)) = field.split_once('[') else {
+        return field.to_owned();
+    };
+    let Some(index) = rest.strip_suffix(']').and_then(|i| i.parse::<usize>().ok()) else {
+        return field.to_owned();
+    };
+    let list = list.rsplit('.').next().unwrap_or(list);
+    let one = match list {
+        "env" => "variable".to_owned(),
+        "allowed_capabilities" => "capability".to_owned(),
+        "allowed_host_settings" => "host setting".to_owned(),
+        other => other
+            .strip_suffix("ies")
+            .map(|stem| format!("{stem}y"))
+            .or_else(|| other.strip_suffix('s').map(str::to_owned))
+            .unwrap_or_else(|| other.to_owned())
+            .replace('_', " "),
+    };
+    format!("{one} {}", index + 1)
 }
 
 fn first_error(diags: &[compose::diag::Diagnostic]) -> String {
@@ -77,10 +130,34 @@ fn first_error(diags: &[compose::diag::Diagnostic]) -> String {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::codec::TextJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // Raised on the server before the function runs: the caller's arguments.
+            ServerFnErrorErr::Args(message) => Self::Invalid {
+                field: "arguments".into(),
+                message: format!("the arguments cannot be read: {message}"),
+            },
+            ServerFnErrorErr::MissingArg(name) => Self::Invalid {
+                field: name,
+                message: "this argument is missing".into(),
+            },
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::db::DbError> for AppError {
+    fn from(e: engine::db::DbError) -> Self {
+        if e.is_unavailable() {
+            tracing::error!(error = ?e, "database unavailable");
+            Self::DatabaseUnavailable
+        } else {
+            tracing::error!(error = ?e, "database query failed");
+            Self::Internal
+        }
     }
 }
 
@@ -106,10 +183,7 @@ impl From<engine::accounts::AccountError> for AppError {
                 message: m,
             },
             AccountError::InvalidCredentials => Self::InvalidCredentials,
-            AccountError::Db(e) if e.is_unavailable() => {
-                tracing::error!(error = ?e, "database unavailable");
-                Self::DatabaseUnavailable
-            }
+            AccountError::Db(e) => e.into(),
             other => {
                 tracing::error!(error = ?other, "account operation failed");
                 Self::Internal
@@ -124,11 +198,28 @@ impl From<engine::docker::DockerError> for AppError {
         use engine::docker::DockerError;
         match e {
             DockerError::Unavailable { host, reason } => Self::DockerUnavailable { host, reason },
-            DockerError::Api { message, .. } => Self::Docker { message },
+            DockerError::Api {
+                message, status, ..
+            } => Self::Docker { message, status },
             other => {
                 tracing::error!(error = ?other, "Docker call failed");
                 Self::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entry_label;
+
+    #[test]
+    fn entries_are_counted_from_one_in_words() {
+        assert_eq!(entry_label("ports[0]"), "port 1");
+        assert_eq!(entry_label("bind_roots[2]"), "bind root 3");
+        assert_eq!(entry_label("env[1]"), "variable 2");
+        assert_eq!(entry_label("allowed_capabilities[0]"), "capability 1");
+        assert_eq!(entry_label("name"), "name");
+        assert_eq!(entry_label("odd[x]"), "odd[x]");
     }
 }

@@ -15,6 +15,7 @@ use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::dialog::{DialogHost, provide_dialog};
 use crate::components::engine::{EngineBanner, provide_engine_status};
 use crate::components::layout::{Sidebar, TopBar};
 use crate::components::toast::{ToastHost, provide_toaster};
@@ -42,6 +43,7 @@ pub use crate::state::{AppState, AuthConfig, SiteAssets, shell};
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toaster();
+    provide_dialog();
     // Lets browser tests (and curious people) know the page is interactive.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
@@ -56,7 +58,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Orbitr".to_owned() } else { format!("{page} · Orbitr") }/>
         <Router>
-            <Routes fallback=|| view! { <NotFoundPage/> }>
+            // An address that leads nowhere still gets the frame, so the way on is one click away.
+            <Routes fallback=|| view! { <Frame><NotFoundPage/></Frame> }>
                 <Route path=path!("/setup") view=SetupPage/>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/invite/:code") view=InvitePage/>
@@ -86,12 +89,19 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
         <ToastHost/>
+        <DialogHost/>
     }
+}
+
+/// The frame of signed-in pages around the routed page.
+#[component]
+fn MainLayout() -> impl IntoView {
+    view! { <Frame><Outlet/></Frame> }
 }
 
 /// The frame of signed-in pages: sidebar, top bar, engine banner, the page, live updates.
 #[component]
-fn MainLayout() -> impl IntoView {
+fn Frame(children: Children) -> impl IntoView {
     provide_engine_status();
     provide_workspaces();
     let nav_open = RwSignal::new(false);
@@ -118,7 +128,7 @@ fn MainLayout() -> impl IntoView {
                             </section>
                         }
                     }>
-                        <Outlet/>
+                        {children()}
                     </ErrorBoundary>
                 </main>
             </div>

@@ -2,6 +2,7 @@
 
 pub mod diag;
 pub mod dotenv;
+pub mod fields;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -1480,7 +1480,10 @@ impl Reader<'_, '_, '_> {
     }
 
     fn network(&mut self, path: &str, node: &Node) -> NetworkDef {
-        let mut def = NetworkDef::default();
+        let mut def = NetworkDef {
+            pos: node.pos,
+            ..NetworkDef::default()
+        };
         for (k, v) in node.entries().unwrap_or_default() {
             let p = join_key(path, &k.name);
             match k.name.as_str() {
@@ -1511,7 +1514,10 @@ impl Reader<'_, '_, '_> {
     }
 
     fn volume(&mut self, path: &str, node: &Node) -> VolumeDef {
-        let mut def = VolumeDef::default();
+        let mut def = VolumeDef {
+            pos: node.pos,
+            ..VolumeDef::default()
+        };
         for (k, v) in node.entries().unwrap_or_default() {
             let p = join_key(path, &k.name);
             match k.name.as_str() {
@@ -1555,20 +1561,7 @@ impl Reader<'_, '_, '_> {
         let mut has_networks = false;
         for (k, v) in node.entries().unwrap_or_default() {
             let p = join_key(&at, &k.name);
-            s.positions.insert(k.name.clone(), v.pos);
-            match &v.value {
-                Value::Seq(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        s.positions.insert(join_index(&k.name, i), item.pos);
-                    }
-                }
-                Value::Map(entries) => {
-                    for (ek, ev) in entries {
-                        s.positions.insert(join_key(&k.name, &ek.name), ev.pos);
-                    }
-                }
-                _ => {}
-            }
+            record_positions(&mut s.positions, k.name.clone(), v);
             match k.name.as_str() {
                 // An empty image (an unset variable, usually) is no image, as in Compose.
                 "image" => s.image = self.text(&p, v).filter(|i| !i.is_empty()),
@@ -2069,6 +2062,25 @@ impl Reader<'_, '_, '_> {
                 .or(s.mem_reservation);
         }
     }
+}
+
+/// Where `node` and everything written inside it is, by path relative to the service
+/// (`volumes[1].bind.propagation`): for diagnostics, and so the policy sees every field written.
+fn record_positions(into: &mut BTreeMap<String, Pos>, path: String, node: &Node) {
+    match &node.value {
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                record_positions(into, join_index(&path, i), item);
+            }
+        }
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                record_positions(into, join_key(&path, &k.name), v);
+            }
+        }
+        _ => {}
+    }
+    into.insert(path, node.pos);
 }
 
 fn external(r: &mut Reader, path: &str, node: &Node) -> bool {

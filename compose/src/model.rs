@@ -253,6 +253,9 @@ pub struct NetworkDef {
     pub enable_ipv6: bool,
     pub subnets: Vec<String>,
     pub labels: BTreeMap<String, String>,
+    /// Where it is defined, for diagnostics.
+    #[serde(skip)]
+    pub pos: Pos,
 }
 
 /// A top-level volume.
@@ -263,6 +266,9 @@ pub struct VolumeDef {
     pub driver: Option<String>,
     pub driver_opts: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
+    /// Where it is defined, for diagnostics.
+    #[serde(skip)]
+    pub pos: Pos,
 }
 
 /// A top-level secret or config.

@@ -30,6 +30,13 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Whether a WebDriver command failed because its element was replaced in the page (a live
+/// update redrew it) after it was found.
+fn redrawn(e: &fantoccini::error::CmdError) -> bool {
+    let text = e.to_string();
+    text.contains("stale element") || text.contains("does not belong to the document")
+}
+
 /// Polls `check` every 50 ms until it yields `Some`, failing after `limit` with `what`.
 pub async fn wait_until<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> anyhow::Result<T>
 where
@@ -159,10 +166,29 @@ impl Orbitr {
 }
 
 /// Headless Chromium driven through chromedriver (both Debian packages).
+///
+/// Every step (waits, clicks, typing, scripts, the end) reads the browser's console through the
+/// WebDriver session and fails on any error or wasm panic logged since the last step: a page that
+/// throws is broken for its user even when the assertion passed. A test that provokes a refused
+/// request says so with [`Browser::expect_console`], for that request alone.
 pub struct Browser {
     pub client: Client,
+    /// chromedriver's own address and this session, for reading the console log.
+    /// chromedriver's address of this session (its log and Chrome DevTools commands).
+    session_url: String,
+    /// Fragments of console errors the test expects, each allowed once.
+    expected: std::sync::Mutex<Vec<String>>,
+    /// Fragments of console errors of pages that are not Orbitr's (a sign-in provider's).
+    foreign: std::sync::Mutex<Vec<String>>,
     _driver: Process,
     _profile: tempfile::TempDir,
+}
+
+/// One console entry as chromedriver reports it.
+#[derive(Debug, serde::Deserialize)]
+struct LogEntry {
+    level: String,
+    message: String,
 }
 
 impl Browser {
@@ -204,22 +230,122 @@ impl Browser {
                 ]
             }),
         );
+        caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .context("opening a browser session")?;
+        let session = client
+            .session_id()
+            .await?
+            .context("chromedriver gave no session id")?;
         Ok(Self {
             client,
+            session_url: format!("http://127.0.0.1:{port}/session/{session}"),
+            expected: std::sync::Mutex::new(Vec::new()),
+            foreign: std::sync::Mutex::new(Vec::new()),
             _driver: driver,
             _profile: profile,
         })
     }
 
+    /// Lets pages write to and read the clipboard without asking (a person would have answered
+    /// the browser's prompt).
+    pub async fn allow_clipboard(&self) -> anyhow::Result<()> {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/goog/cdp/execute", self.session_url))
+            .json(&json!({
+                "cmd": "Browser.grantPermissions",
+                "params": { "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] }
+            }))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            answer.status().is_success(),
+            "granting clipboard access: {}",
+            answer.text().await?
+        );
+        Ok(())
+    }
+
+    /// Allows one console error containing `fragment` (a request the test means to be refused,
+    /// e.g. `"status of 401"`): it is consumed by the first error it matches.
+    pub fn expect_console(&self, fragment: &str) {
+        if let Ok(mut expected) = self.expected.lock() {
+            expected.push(fragment.to_owned());
+        }
+    }
+
+    /// Allows every console error containing `fragment`: for pages that are not Orbitr's (a
+    /// sign-in provider's own page), whose console is theirs.
+    pub fn ignore_console(&self, fragment: &str) {
+        if let Ok(mut foreign) = self.foreign.lock()
+            && !foreign.iter().any(|f| f == fragment)
+        {
+            foreign.push(fragment.to_owned());
+        }
+    }
+
+    /// Fails when the console logged an error (or the wasm panicked) since the last check,
+    /// other than those announced with [`Browser::expect_console`].
+    pub async fn check_console(&self) -> anyhow::Result<()> {
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/se/log", self.session_url))
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .context("reading the browser console")?
+            .json()
+            .await?;
+        let entries: Vec<LogEntry> = serde_json::from_value(answer["value"].clone())
+            .with_context(|| format!("the console log as chromedriver sent it: {answer}"))?;
+        let mut errors = Vec::new();
+        for entry in entries {
+            let panicked =
+                entry.message.contains("panicked at") || entry.message.contains("RuntimeError");
+            if entry.level != "SEVERE" && !panicked {
+                continue;
+            }
+            let foreign = self
+                .foreign
+                .lock()
+                .map_err(|_| anyhow::anyhow!("console exceptions poisoned"))?
+                .iter()
+                .any(|f| entry.message.contains(f.as_str()));
+            if foreign {
+                continue;
+            }
+            let mut expected = self
+                .expected
+                .lock()
+                .map_err(|_| anyhow::anyhow!("console expectations poisoned"))?;
+            match expected
+                .iter()
+                .position(|f| entry.message.contains(f.as_str()))
+            {
+                Some(i) if !panicked => {
+                    expected.remove(i);
+                }
+                _ => errors.push(entry.message),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            bail!("the browser console shows errors:\n{}", errors.join("\n"))
+        }
+    }
+
     /// Text of the first element matching `css`, if there is one.
     pub async fn text(&self, css: &str) -> anyhow::Result<Option<String>> {
+        // An element redrawn between finding and reading it is read again by the next look.
         match self.client.find(Locator::Css(css)).await {
-            Ok(el) => Ok(Some(el.text().await?)),
+            Ok(el) => match el.text().await {
+                Ok(text) => Ok(Some(text)),
+                Err(e) if redrawn(&e) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
             Err(e) if e.is_no_such_element() => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -232,10 +358,13 @@ impl Browser {
 
     /// Waits until an element matching `css` exists.
     pub async fn wait_for(&self, css: &str) -> anyhow::Result<()> {
-        wait_until(&format!("an element matching {css}"), PATIENCE, || async {
+        let waited = wait_until(&format!("an element matching {css}"), PATIENCE, || async {
             Ok(self.exists(css).await?.then_some(()))
         })
-        .await
+        .await;
+        // A page that threw explains a missing element better than the timeout does.
+        self.check_console().await?;
+        waited
     }
 
     /// Waits until the page is hydrated and its live connection is open.
@@ -256,19 +385,32 @@ impl Browser {
             .await?;
         input.clear().await?;
         input.send_keys(text).await?;
-        Ok(())
+        self.check_console().await
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`. A list redrawn by a live update between finding
+    /// the element and clicking it replaces the element with an equal one: that one is clicked,
+    /// as a user's second try would.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
-        self.client.find(Locator::Css(css)).await?.click().await?;
-        Ok(())
+        let mut tries = 0;
+        loop {
+            let clicked = self.client.find(Locator::Css(css)).await?.click().await;
+            match clicked {
+                Ok(()) => break,
+                Err(e) if redrawn(&e) && tries < 5 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.check_console().await
     }
 
     /// First run: opens Orbitr, is sent to the setup page, creates the admin and lands on the
     /// dashboard signed in.
     pub async fn set_up_admin(&self, orbitr: &Orbitr) -> anyhow::Result<()> {
-        self.client.goto(&orbitr.url("/")).await?;
+        self.goto(&orbitr.url("/")).await?;
         self.wait_for("[data-test=setup-form]").await?;
         self.wait_hydrated().await?;
         self.fill("name", ADMIN_NAME).await?;
@@ -282,7 +424,7 @@ impl Browser {
     /// Creates a workspace from the workspaces page and returns its id (the admin becomes its
     /// owner, and it becomes the current workspace).
     pub async fn create_workspace(&self, orbitr: &Orbitr, name: &str) -> anyhow::Result<String> {
-        self.client.goto(&orbitr.url("/workspaces")).await?;
+        self.goto(&orbitr.url("/workspaces")).await?;
         self.wait_for("[data-test=new-workspace]").await?;
         self.wait_hydrated().await?;
         self.fill("name", name).await?;
@@ -302,6 +444,32 @@ impl Browser {
         Ok(url.path().rsplit('/').next().unwrap_or_default().to_owned())
     }
 
+    /// Creates the stack `name` with `compose` from the new-stack page, the way a person does
+    /// (the file pasted into the editor, checked clean first), and waits on its page, live.
+    pub async fn create_stack(
+        &self,
+        orbitr: &Orbitr,
+        name: &str,
+        compose: &str,
+    ) -> anyhow::Result<()> {
+        self.goto(&orbitr.url("/stacks/new")).await?;
+        self.wait_for("[data-test=new-stack-form]").await?;
+        self.wait_hydrated().await?;
+        self.fill("name", name).await?;
+        self.client
+            .execute(
+                "const t = document.querySelector('[data-test=compose-editor-input]'); t.focus(); \
+                 t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![compose.into()],
+            )
+            .await?;
+        self.wait_for("[data-test=diagnostics-ok]").await?;
+        self.click("[data-test=create-stack]").await?;
+        self.wait_for("[data-test=stack-title]").await?;
+        self.wait_hydrated().await?;
+        self.wait_live().await
+    }
+
     /// Types `text` into the textarea named `name`.
     pub async fn fill_area(&self, name: &str, text: &str) -> anyhow::Result<()> {
         let area = self
@@ -310,12 +478,21 @@ impl Browser {
             .await?;
         area.clear().await?;
         area.send_keys(text).await?;
-        Ok(())
+        self.check_console().await
     }
 
     /// Runs `script` (a function body) and returns its value.
     pub async fn js(&self, script: &str) -> anyhow::Result<serde_json::Value> {
-        Ok(self.client.execute(script, vec![]).await?)
+        let value = self.client.execute(script, vec![]).await?;
+        self.check_console().await?;
+        Ok(value)
+    }
+
+    /// Opens `url` (after checking the console of the page it leaves).
+    pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
+        self.check_console().await?;
+        self.client.goto(url).await?;
+        Ok(())
     }
 
     /// Saves a PNG of the page as `<name>.png` in the folder `E2E_SCREENSHOTS` names, when
@@ -329,9 +506,10 @@ impl Browser {
         Ok(())
     }
 
-    /// Ends the browser session.
+    /// Ends the browser session, failing on console errors logged since the last step.
     pub async fn close(self) -> anyhow::Result<()> {
+        let console = self.check_console().await;
         self.client.close().await?;
-        Ok(())
+        console
     }
 }

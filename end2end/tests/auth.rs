@@ -8,13 +8,16 @@ async fn first_run_setup_then_sign_out_and_back_in() -> anyhow::Result<()> {
     let browser = Browser::start().await?;
 
     // A weak password is refused at its field, and nothing is created.
-    browser.client.goto(&orbitr.url("/")).await?;
+    browser.goto(&orbitr.url("/")).await?;
     browser.wait_for("[data-test=setup-form]").await?;
     browser.wait_hydrated().await?;
     browser.fill("name", ADMIN_NAME).await?;
     browser.fill("email", ADMIN_EMAIL).await?;
     browser.fill("password", "password1234").await?;
     browser.fill("confirm", "password1234").await?;
+    browser.expect_console(
+        "api/setup - Failed to load resource: the server responded with a status of 400",
+    );
     browser.click("[data-test=submit]").await?;
     browser.wait_for("[data-test=error-password]").await?;
 
@@ -30,6 +33,9 @@ async fn first_run_setup_then_sign_out_and_back_in() -> anyhow::Result<()> {
 
     browser.fill("email", ADMIN_EMAIL).await?;
     browser.fill("password", "not the password at all").await?;
+    browser.expect_console(
+        "api/login - Failed to load resource: the server responded with a status of 401",
+    );
     browser.click("[data-test=submit]").await?;
     let message = wait_until("the sign-in error", PATIENCE, || async {
         browser.text("[data-test=form-error]").await
@@ -73,6 +79,19 @@ async fn the_password_is_changed_and_an_api_token_created_used_and_revoked_from_
     assert!(secret.starts_with("orbitr_"), "{secret}");
     browser.wait_for("[data-test=token-row]").await?;
 
+    // Copy puts the one-time secret on the clipboard and says so.
+    browser.allow_clipboard().await?;
+    browser.click("[data-test=new-token-copy]").await?;
+    wait_until("the copy to be confirmed", PATIENCE, || async {
+        let label = browser.text("[data-test=new-token-copy]").await?;
+        Ok(label.filter(|l| l == "Copied"))
+    })
+    .await?;
+    let pasted = browser
+        .js("return await navigator.clipboard.readText();")
+        .await?;
+    assert_eq!(pasted.as_str(), Some(secret.as_str()));
+
     let me: serde_json::Value = reqwest::Client::new()
         .get(orbitr.url("/api/v1/me"))
         .bearer_auth(&secret)
@@ -100,7 +119,7 @@ async fn the_password_is_changed_and_an_api_token_created_used_and_revoked_from_
     assert!(browser.exists("[data-test=this-session]").await?);
     browser.click("[data-test=sign-out-everywhere]").await?;
     browser.wait_for("[data-test=login-form]").await?;
-    browser.client.goto(&orbitr.url("/profile")).await?;
+    browser.goto(&orbitr.url("/profile")).await?;
     browser.wait_for("[data-test=login-form]").await?;
     browser.close().await
 }

@@ -53,7 +53,7 @@ async fn the_list_starts_and_stops_in_place_and_outside_containers_appear() -> a
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
 
-    browser.client.goto(&orbitr.url("/containers")).await?;
+    browser.goto(&orbitr.url("/containers")).await?;
     browser.wait_live().await?;
     browser
         .js("window.__sameDocument = true; return null;")
@@ -106,7 +106,7 @@ async fn the_create_form_names_a_bad_field_then_creates_a_running_container() ->
     browser.set_up_admin(&orbitr).await?;
     browser.create_workspace(&orbitr, "Apps").await?;
 
-    browser.client.goto(&orbitr.url("/containers")).await?;
+    browser.goto(&orbitr.url("/containers")).await?;
     browser.wait_for("[data-test=new-container]").await?;
     browser.wait_hydrated().await?;
     browser.click("[data-test=new-container]").await?;
@@ -119,12 +119,15 @@ async fn the_create_form_names_a_bad_field_then_creates_a_running_container() ->
         .fill_area("labels", &format!("{RUN_LABEL}={}", run.id()))
         .await?;
     browser.fill_area("ports", "http").await?;
+    browser.expect_console(
+        "api/create_container - Failed to load resource: the server responded with a status of 400",
+    );
     browser.click("[data-test=create]").await?;
     let message = wait_until("the ports error", PATIENCE, || async {
         browser.text("[data-test=error-ports]").await
     })
     .await?;
-    assert!(message.starts_with("ports[0]:"), "{message}");
+    assert!(message.starts_with("port 1:"), "{message}");
 
     browser.fill_area("ports", "").await?;
     browser.click("[data-test=create]").await?;
@@ -154,12 +157,13 @@ async fn an_admin_edits_the_workspace_security_policy() -> anyhow::Result<()> {
 
     browser.click("[data-test=allow-bind_mounts]").await?;
     browser.fill_area("bind_roots", "relative/dir").await?;
+    browser.expect_console("api/set_security_policy - Failed to load resource: the server responded with a status of 400");
     browser.click("[data-test=save-policy]").await?;
     let message = wait_until("the bind_roots error", PATIENCE, || async {
         browser.text("[data-test=error-bind_roots]").await
     })
     .await?;
-    assert!(message.starts_with("bind_roots[0]:"), "{message}");
+    assert!(message.starts_with("bind root 1:"), "{message}");
 
     browser.fill_area("bind_roots", "/srv/apps/").await?;
     browser.click("[data-test=save-policy]").await?;
@@ -189,7 +193,6 @@ async fn an_admin_adopts_an_unmanaged_container_from_its_page() -> anyhow::Resul
     browser.create_workspace(&orbitr, "Adopters").await?;
 
     browser
-        .client
         .goto(&orbitr.url(&format!("/containers/{id}")))
         .await?;
     browser.wait_for("[data-test=adopt]").await?;
@@ -200,7 +203,7 @@ async fn an_admin_adopts_an_unmanaged_container_from_its_page() -> anyhow::Resul
     })
     .await?;
 
-    browser.client.goto(&orbitr.url("/containers")).await?;
+    browser.goto(&orbitr.url("/containers")).await?;
     let stray = run.name("stray");
     wait_state(&browser, &stray, "created").await?;
     let workspace = browser
@@ -209,5 +212,37 @@ async fn an_admin_adopts_an_unmanaged_container_from_its_page() -> anyhow::Resul
         ))
         .await?;
     assert_eq!(workspace, "Adopters");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_missing_container_shows_only_its_not_found_state_and_a_wrong_address_keeps_the_frame()
+-> anyhow::Result<()> {
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+
+    browser
+        .goto(&orbitr.url("/containers/no-such-container-here"))
+        .await?;
+    browser.wait_for("[data-test=container-error]").await?;
+    browser.wait_hydrated().await?;
+    for absent in ["log-viewer", "container-stats"] {
+        assert!(
+            !browser.exists(&format!("[data-test={absent}]")).await?,
+            "a missing container shows {absent}"
+        );
+    }
+
+    // The page answers 404, which the browser logs for the document itself.
+    browser.expect_console("status of 404");
+    browser.goto(&orbitr.url("/no/such/page")).await?;
+    browser.wait_for("[data-test=not-found]").await?;
+    browser.wait_hydrated().await?;
+    assert!(
+        browser.exists("nav.sidebar").await?,
+        "the 404 page has the app's navigation"
+    );
+    assert!(browser.exists("[data-test=user-name]").await?);
     browser.close().await
 }

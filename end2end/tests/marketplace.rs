@@ -28,9 +28,19 @@ async fn search_open_fill_install_see_it_running_then_uninstall() -> anyhow::Res
     }
 
     // The admin adds the fixture catalog as a source.
-    browser.client.goto(&orbitr.url("/marketplace")).await?;
+    browser.goto(&orbitr.url("/marketplace")).await?;
     browser.wait_for("[data-test=add-source]").await?;
     browser.wait_hydrated().await?;
+    // The official apps' cards carry their icons, drawn by the browser.
+    let drawn = wait_until("the official icons", PATIENCE, || async {
+        let drawn = browser
+            .js("const icons = Array.from(document.querySelectorAll('[data-test=ext-icon]')); \
+                 return icons.length > 0 && icons.every(i => i.complete && i.naturalWidth > 0) ? icons.length : null;")
+            .await?;
+        Ok(drawn.as_u64())
+    })
+    .await?;
+    assert!(drawn >= 10, "{drawn} icons");
     browser.fill("source-name", "Fixtures").await?;
     browser
         .fill("source-location", &catalog.path().to_string_lossy())
@@ -97,6 +107,14 @@ async fn search_open_fill_install_see_it_running_then_uninstall() -> anyhow::Res
         .unwrap_or_default();
     assert_eq!(finished, "deploy finished");
     browser.screenshot("marketplace-installed").await?;
+    // The "Installing …" toast goes by itself.
+    wait_until("the install toast to go", PATIENCE, || async {
+        let toasts = browser
+            .js("return Array.from(document.querySelectorAll('[data-test=toast]')).map(t => t.textContent).join(' ');")
+            .await?;
+        Ok((!toasts.as_str().unwrap_or_default().contains("Installing")).then_some(()))
+    })
+    .await?;
 
     // Installed apps: running, with a link to its page.
     browser.click("[data-test=go-installed]").await?;

@@ -44,10 +44,13 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
 
     let volume = run.name("vol");
-    browser.client.goto(&orbitr.url("/volumes")).await?;
+    browser.goto(&orbitr.url("/volumes")).await?;
     browser.wait_for("[data-test=new-volume]").await?;
     browser.wait_live().await?;
     browser.fill("name", "bad name").await?;
+    browser.expect_console(
+        "api/create_volume - Failed to load resource: the server responded with a status of 400",
+    );
     browser.click("[data-test=create-volume]").await?;
     let message = wait_until("the name error", PATIENCE, || async {
         browser.text("[data-test=error-name]").await
@@ -59,7 +62,7 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     wait_row(&browser, "volume", &volume, true).await?;
 
     let network = run.name("net");
-    browser.client.goto(&orbitr.url("/networks")).await?;
+    browser.goto(&orbitr.url("/networks")).await?;
     browser.wait_for("[data-test=new-network]").await?;
     browser.wait_live().await?;
     browser.fill("name", &network).await?;
@@ -68,25 +71,9 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     wait_row(&browser, "network", &network, true).await?;
 
     // A container of the workspace is connected to it from its page, then disconnected.
-    let mut labels = run.labels();
-    labels.insert(engine::resources::WORKSPACE_LABEL.to_owned(), ws.clone());
-    let container = run
-        .docker()
-        .create_container(
-            Some(bollard::query_parameters::CreateContainerOptions {
-                name: Some(run.name("app")),
-                ..Default::default()
-            }),
-            bollard::models::ContainerCreateBody {
-                image: Some(image.clone()),
-                labels: Some(labels),
-                ..Default::default()
-            },
-        )
-        .await?
-        .id;
+    let labels = [(engine::resources::WORKSPACE_LABEL.to_owned(), ws.clone())];
+    let container = run.create_fixture("app", labels.into()).await?;
     browser
-        .client
         .goto(&orbitr.url(&format!("/containers/{container}")))
         .await?;
     browser.wait_for("[data-test=connect]").await?;
@@ -101,6 +88,10 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
         Ok((!browser.exists(&attached).await?).then_some(()))
     })
     .await?;
+    // Removed under the open page, which reads it again and finds it gone.
+    browser.expect_console(
+        "get_container - Failed to load resource: the server responded with a status of 404",
+    );
     run.docker()
         .remove_container(
             &container,
@@ -108,7 +99,7 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
         )
         .await?;
 
-    browser.client.goto(&orbitr.url("/networks")).await?;
+    browser.goto(&orbitr.url("/networks")).await?;
     browser.wait_live().await?;
     wait_row(&browser, "network", &network, true).await?;
     browser
@@ -116,11 +107,11 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
             "[data-test=network-row][data-name='{network}'] [data-test=remove-network]"
         ))
         .await?;
-    browser.client.accept_alert().await?;
+    browser.click("[data-test=dialog-confirm]").await?;
     wait_row(&browser, "network", &network, false).await?;
 
     // The images page lists the fixture image.
-    browser.client.goto(&orbitr.url("/images")).await?;
+    browser.goto(&orbitr.url("/images")).await?;
     browser.wait_for("[data-test=images]").await?;
     let listed = browser
         .text("[data-test=images]")
@@ -151,7 +142,7 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
         "the build steps are listed: {history}"
     );
 
-    browser.client.goto(&orbitr.url("/volumes")).await?;
+    browser.goto(&orbitr.url("/volumes")).await?;
     browser.wait_live().await?;
     wait_row(&browser, "volume", &volume, true).await?;
     browser
@@ -159,7 +150,7 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
             "[data-test=volume-row][data-name='{volume}'] [data-test=remove-volume]"
         ))
         .await?;
-    browser.client.accept_alert().await?;
+    browser.click("[data-test=dialog-confirm]").await?;
     wait_row(&browser, "volume", &volume, false).await?;
     browser.close().await
 }
@@ -193,7 +184,7 @@ async fn an_owner_saves_registry_credentials_and_a_pull_shows_its_progress() -> 
     );
 
     // The images page: pull, watch the progress end, see the image listed.
-    browser.client.goto(&orbitr.url("/images")).await?;
+    browser.goto(&orbitr.url("/images")).await?;
     browser.wait_for("[data-test=pull-form]").await?;
     browser.wait_live().await?;
     browser.fill("reference", &reference).await?;

@@ -27,7 +27,7 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
 
     // The invitee opens it in their own browser, creates an account and lands in Media.
     let guest = Browser::start().await?;
-    guest.client.goto(&link).await?;
+    guest.goto(&link).await?;
     let heading = wait_until("the invitation page", PATIENCE, || async {
         guest.text("[data-test=invite-heading]").await
     })
@@ -69,6 +69,9 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
     }
 
     // A direct call to what the hidden button would do is refused.
+    guest.expect_console(
+        "api/create_invitation - Failed to load resource: the server responded with a status of 403",
+    );
     let status = guest
         .js(&format!(
             "const body = new URLSearchParams({{workspace: '{media}', role: 'owner', expires_in_hours: '1'}});
@@ -80,7 +83,7 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
 
     // The invitation is used up: opening it again says so.
     let again = Browser::start().await?;
-    again.client.goto(&link).await?;
+    again.goto(&link).await?;
     let problem = wait_until("the used-invitation page", PATIENCE, || async {
         again.text("[data-test=invite-problem]").await
     })
@@ -89,7 +92,6 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
 
     // The owner sees the new member.
     admin
-        .client
         .goto(&orbitr.url(&format!("/workspaces/{media}")))
         .await?;
     wait_until("the new member in the owner's list", PATIENCE, || async {
@@ -102,7 +104,7 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
 
     // The admin issues a password-reset link for the viewer from the users page; the viewer
     // sets a new password with it and signs in with that.
-    admin.client.goto(&orbitr.url("/users")).await?;
+    admin.goto(&orbitr.url("/users")).await?;
     admin.wait_for("[data-test=user-row]").await?;
     admin.wait_hydrated().await?;
     admin
@@ -114,7 +116,7 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
         admin.text("[data-test=reset-link]").await
     })
     .await?;
-    again.client.goto(&reset).await?;
+    again.goto(&reset).await?;
     again.wait_for("[data-test=reset-form]").await?;
     again.wait_hydrated().await?;
     again.fill("password", "new amber canyon whistle").await?;
@@ -127,7 +129,7 @@ async fn an_invited_viewer_joins_sees_only_their_workspace_and_cannot_manage_it(
     again.click("[data-test=submit]").await?;
     again.wait_for("[data-test=user-name]").await?;
     // The guest's older session ended with the reset.
-    guest.client.goto(&orbitr.url("/profile")).await?;
+    guest.goto(&orbitr.url("/profile")).await?;
     guest.wait_for("[data-test=login-form]").await?;
 
     again.close().await?;

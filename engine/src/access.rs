@@ -91,11 +91,7 @@ pub enum AccessError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AccessError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(AccessError);
 
 fn subject(user_id: &str) -> String {
     format!("user:{user_id}")

@@ -34,11 +34,7 @@ pub enum AccountError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AccountError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(AccountError);
 
 /// An email address, trimmed and lowercased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -30,11 +30,7 @@ pub enum AdminError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AdminError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(AdminError);
 
 /// Account administration on top of [`Accounts`] (whose cache it keeps current).
 #[derive(Clone)]

@@ -25,11 +25,7 @@ pub enum AdoptError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for AdoptError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(AdoptError);
 
 /// Stored adoptions.
 #[derive(Clone)]

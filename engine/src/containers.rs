@@ -253,7 +253,9 @@ pub struct CreatePlan {
     pub body: ContainerCreateBody,
     pub privileges: Privileges,
     /// Position in `volumes` of each bind mount in `privileges.binds`.
-    bind_positions: Vec<usize>,
+    pub(crate) bind_positions: Vec<usize>,
+    /// Named volumes it mounts, with their position in `volumes`.
+    pub volume_names: Vec<(usize, String)>,
 }
 
 pub(crate) fn is_valid_name(name: &str) -> bool {
@@ -348,6 +350,7 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
     let mut binds = Vec::new();
     let mut host_paths = Vec::new();
     let mut bind_positions = Vec::new();
+    let mut volume_names = Vec::new();
     for (i, entry) in non_blank(&spec.volumes) {
         let field = format!("volumes[{i}]");
         let parts: Vec<&str> = entry.split(':').collect();
@@ -388,6 +391,8 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
                 field,
                 format!("{source:?} is neither an absolute host path nor a volume name"),
             ));
+        } else {
+            volume_names.push((i, source.to_owned()));
         }
         binds.push(entry.to_owned());
     }
@@ -489,6 +494,7 @@ pub fn plan_create(spec: &ContainerSpec, workspace: &str) -> Result<CreatePlan, 
         body,
         privileges,
         bind_positions,
+        volume_names,
     })
 }
 

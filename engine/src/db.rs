@@ -1,6 +1,7 @@
 //! The database: embedded SQLite (WAL) by default, PostgreSQL when the URL says so. Each backend
 //! has its own migrations folder with the same schema.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -93,6 +94,19 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `From<sqlx::Error>` for each service error named, whose `Db(DbError)` case then takes the
+/// query errors `?` meets: one definition for every service instead of one copy each.
+#[macro_export]
+macro_rules! query_error_is_db {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<sqlx::Error> for $error {
+            fn from(e: sqlx::Error) -> Self {
+                Self::Db($crate::db::DbError::Query(e))
+            }
+        }
+    )+};
+}
+
 /// Runs the same sqlx code on whichever pool backs a [`Database`]: the body is compiled once per
 /// backend, so one query text (with `$1`-style parameters, which both accept) serves both.
 #[macro_export]
@@ -124,6 +138,25 @@ impl Database {
         let db = match url {
             DatabaseUrl::Sqlite(options) => {
                 let target = options.get_filename().display().to_string();
+                let file = options.get_filename().to_path_buf();
+                if file.as_os_str() != ":memory:" && !target.is_empty() {
+                    // Created 0600 before SQLite opens it: its WAL and shared-memory files take
+                    // the database file's permissions.
+                    for path in [
+                        file.clone(),
+                        PathBuf::from(format!("{target}-wal")),
+                        PathBuf::from(format!("{target}-shm")),
+                    ] {
+                        let made = if path == file {
+                            crate::private::private_file(&path)
+                        } else {
+                            crate::private::tighten(&path)
+                        };
+                        if let Err(e) = made {
+                            tracing::warn!(path = %path.display(), error = %e, "cannot make the database file private");
+                        }
+                    }
+                }
                 let options = options
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)

@@ -13,7 +13,6 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::live::{LiveContainers, LiveObjects};
-use crate::objects::Dirty;
 use crate::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, SystemInfo};
 
 /// Where the engine is when nothing says otherwise.
@@ -395,6 +394,7 @@ impl DockerEngine {
         let info = SystemInfo {
             orbitr_version: env!("CARGO_PKG_VERSION").to_owned(),
             engine: self.engine_info().await?,
+            scope: crate::system::FigureScope::Engine,
         };
         self.inner.system.send_if_modified(|current| {
             let changed = current.as_ref() != Some(&info);
@@ -589,6 +589,41 @@ impl DockerEngine {
             volumes: i64::try_from(volumes.volumes.map_or(0, |v| v.len())).unwrap_or(i64::MAX),
             networks: i64::try_from(networks.len()).unwrap_or(i64::MAX),
         })
+    }
+}
+
+/// Which kinds of object an event says changed.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Dirty {
+    pub images: bool,
+    pub networks: bool,
+    pub volumes: bool,
+}
+
+impl Dirty {
+    pub const IMAGES: Self = Self {
+        images: true,
+        networks: false,
+        volumes: false,
+    };
+    pub const NETWORKS: Self = Self {
+        images: false,
+        networks: true,
+        volumes: false,
+    };
+    pub const VOLUMES: Self = Self {
+        images: false,
+        networks: false,
+        volumes: true,
+    };
+    pub const ALL: Self = Self {
+        images: true,
+        networks: true,
+        volumes: true,
+    };
+
+    pub fn any(self) -> bool {
+        self.images || self.networks || self.volumes
     }
 }
 

@@ -29,6 +29,8 @@ pub mod fanout;
 #[cfg(feature = "runtime")]
 pub mod identities;
 #[cfg(feature = "runtime")]
+pub mod isolation;
+#[cfg(feature = "runtime")]
 pub mod limiter;
 #[cfg(feature = "runtime")]
 pub mod live;
@@ -42,6 +44,8 @@ pub mod oauth;
 pub mod objects;
 #[cfg(feature = "runtime")]
 pub mod policies;
+#[cfg(feature = "runtime")]
+pub mod private;
 #[cfg(feature = "runtime")]
 pub mod registries;
 #[cfg(feature = "runtime")]

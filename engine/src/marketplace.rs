@@ -64,11 +64,7 @@ pub enum MarketError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for MarketError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(MarketError);
 
 fn invalid(field: &str, message: impl Into<String>) -> MarketError {
     MarketError::Invalid {
@@ -1454,6 +1450,27 @@ impl Marketplace {
             .seal(&json, &format!("extension-install:{app}"))?)
     }
 
+    /// The values of the secret inputs (typed or generated) of the app installed as `stack`;
+    /// none when no app is. Pages mask them for members who may not change the stack.
+    pub async fn stack_secrets(&self, stack: &str) -> Result<Vec<String>, MarketError> {
+        let row = match self.app(stack).await {
+            Ok(row) if row.stack == stack => row,
+            Ok(_) | Err(MarketError::NotFound(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let Some(manifest) = manifest::parse(&row.manifest).0 else {
+            return Ok(Vec::new());
+        };
+        let values = self.open_values(&row)?;
+        Ok(manifest
+            .inputs
+            .iter()
+            .filter(|i| i.kind == manifest::InputKind::Secret)
+            .filter_map(|i| values.get(&i.key).cloned())
+            .filter(|v| !v.is_empty())
+            .collect())
+    }
+
     fn open_values(&self, app: &AppRow) -> Result<BTreeMap<String, String>, MarketError> {
         let json = self
             .vault
@@ -2651,8 +2668,7 @@ fn scan_one(dir: &Path, folder: &str) -> Scanned {
         summary,
         description,
         categories,
-        // Icons are URLs or names; a file in the folder is not served.
-        icon: icon.filter(|i| crate::extensions::readme::safe_url(i)),
+        icon: icon.and_then(|i| crate::extensions::icon::icon_url(dir, &i)),
         manifest: text,
         template: checked.template.unwrap_or_default(),
         readme: checked.readme.unwrap_or_default(),

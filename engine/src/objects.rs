@@ -12,7 +12,7 @@ use bollard::query_parameters::{
 };
 
 use crate::containers::{epoch_ms, is_valid_name};
-use crate::docker::{DockerEngine, DockerError};
+use crate::docker::{Dirty, DockerEngine, DockerError};
 use crate::live::publish;
 use crate::resources::{
     HistoryStep, ImageDetail, ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView,
@@ -53,41 +53,6 @@ fn invalid(field: &str, message: impl Into<String>) -> ObjectError {
     ObjectError::Invalid {
         field: field.to_owned(),
         message: message.into(),
-    }
-}
-
-/// Which kinds of object an event says changed.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Dirty {
-    pub images: bool,
-    pub networks: bool,
-    pub volumes: bool,
-}
-
-impl Dirty {
-    pub const IMAGES: Self = Self {
-        images: true,
-        networks: false,
-        volumes: false,
-    };
-    pub const NETWORKS: Self = Self {
-        images: false,
-        networks: true,
-        volumes: false,
-    };
-    pub const VOLUMES: Self = Self {
-        images: false,
-        networks: false,
-        volumes: true,
-    };
-    pub const ALL: Self = Self {
-        images: true,
-        networks: true,
-        volumes: true,
-    };
-
-    pub fn any(self) -> bool {
-        self.images || self.networks || self.volumes
     }
 }
 
@@ -458,6 +423,13 @@ impl DockerEngine {
                 message,
                 ..
             } => ObjectError::InUse(message),
+            // The engine answers a disconnect of what is not connected with a 500 of its own;
+            // it is the request that does not fit the state.
+            DockerError::Api {
+                status: 500,
+                message,
+                ..
+            } if !connect && message.contains("is not connected") => ObjectError::InUse(message),
             e => refused("network", e),
         })?;
         self.refresh_container(container).await?;

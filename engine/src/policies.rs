@@ -19,11 +19,7 @@ pub enum PolicyError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for PolicyError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(PolicyError);
 
 /// Checks a submitted policy and returns it in stored form: bind roots as absolute, resolved
 /// paths; capabilities upper case without `CAP_`; duplicates dropped.
@@ -61,6 +57,31 @@ pub fn normalized(mut policy: SecurityPolicy) -> Result<SecurityPolicy, PolicyEr
         }
     }
     policy.allowed_capabilities = caps;
+    let mut settings: Vec<String> = Vec::new();
+    for (i, raw) in policy.allowed_host_settings.iter().enumerate() {
+        let field = raw.trim();
+        if field.is_empty() {
+            continue;
+        }
+        let known = field == "*"
+            || compose::fields::FIELDS.iter().any(|(path, reach)| {
+                *reach == compose::fields::Reach::Host
+                    && (path.strip_prefix("services.*.") == Some(field)
+                        || path.replacen(".*.", ".", 1) == field)
+            });
+        if !known {
+            return Err(PolicyError::Invalid {
+                field: format!("allowed_host_settings[{i}]"),
+                message: format!(
+                    "{field:?} is not a host setting of a Compose file (e.g. sysctls, security_opt, runtime, volumes.driver_opts)"
+                ),
+            });
+        }
+        if !settings.iter().any(|s| s == field) {
+            settings.push(field.to_owned());
+        }
+    }
+    policy.allowed_host_settings = settings;
     Ok(policy)
 }
 

@@ -8,8 +8,8 @@ use bollard::query_parameters::CreateImageOptions;
 use futures::StreamExt;
 
 use crate::db::{Database, DbError, now_ms};
+use crate::docker::Dirty;
 use crate::docker::{DockerEngine, DockerError};
-use crate::objects::Dirty;
 use crate::on_pool;
 pub use crate::resources::{LayerProgress, PullProgress, RegistryCredential};
 use crate::vault::{Vault, VaultError};
@@ -35,11 +35,7 @@ pub enum RegistryError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for RegistryError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(RegistryError);
 
 fn invalid(field: &str, message: impl Into<String>) -> RegistryError {
     RegistryError::Invalid {

@@ -170,6 +170,58 @@ pub fn mask_env(entry: &str) -> String {
     }
 }
 
+/// What stands for a secret shown to someone who may not read it.
+pub const MASK: &str = "••••••";
+
+/// `text` with every occurrence of each secret (at least 4 characters, longest first, so one
+/// that contains another goes whole) replaced by [`MASK`].
+pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
+    let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= 4).collect();
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_owned();
+    for secret in sorted {
+        out = out.replace(secret.as_str(), MASK);
+    }
+    out
+}
+
+/// A `.env` file with the values of secret-looking keys masked, line by line.
+pub fn mask_env_file(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('#') {
+                line.to_owned()
+            } else if let Some(rest) = line.strip_prefix("export ") {
+                format!("export {}", mask_env(rest))
+            } else {
+                mask_env(line)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl StackDetail {
+    /// What a member who may not change the stack sees: `secrets` and secret-looking `.env`
+    /// values masked in every file.
+    pub fn masked(mut self, secrets: &[String]) -> Self {
+        self.compose = mask_secrets(&self.compose, secrets);
+        self.env = mask_secrets(&mask_env_file(&self.env), secrets);
+        self.deployed_compose = self.deployed_compose.map(|c| mask_secrets(&c, secrets));
+        self
+    }
+}
+
+impl Revision {
+    /// See [`StackDetail::masked`].
+    pub fn masked(mut self, secrets: &[String]) -> Self {
+        self.compose = mask_secrets(&self.compose, secrets);
+        self.env = mask_secrets(&mask_env_file(&self.env), secrets);
+        self
+    }
+}
+
 /// What can be done to a container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -509,7 +561,11 @@ pub struct StackDetail {
 pub struct RevisionBrief {
     pub number: i64,
     pub created_at: i64,
+    /// The actor that saved it (`user:<id>`, `user:<id> token:<id>`, …).
     pub created_by: String,
+    /// That person's name, while they have an account (filled by the layer that knows them).
+    #[serde(default)]
+    pub author: Option<String>,
 }
 
 /// A saved revision with its files.
@@ -540,6 +596,8 @@ pub enum DeployPhase {
     Completed,
     Kept,
     Stopping,
+    /// A container stopped (it is kept).
+    Stopped,
     Removed,
     Failed,
     /// The whole operation ended (message says how).

@@ -10,6 +10,56 @@ pub struct SystemInfo {
     pub orbitr_version: String,
     /// The Docker engine Orbitr is connected to.
     pub engine: EngineInfo,
+    /// Whose objects the container, volume and network counts cover: the whole engine (platform
+    /// admins) or the workspaces the caller may read.
+    #[serde(default)]
+    pub scope: FigureScope,
+}
+
+/// The close code of a live socket whose right ended (a policy violation, RFC 6455).
+pub const SOCKET_ENDED: u16 = 1008;
+/// The close reason when the right ended with the sign-in itself: the page signs in again
+/// instead of reconnecting.
+pub const SOCKET_SIGNED_OUT: &str = "signed out";
+
+/// Whose objects a [`SystemInfo`]'s counts cover.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureScope {
+    /// Every object of the engine.
+    #[default]
+    Engine,
+    /// Only the objects of the workspaces the caller may read (images are shared by the whole
+    /// engine and are counted whole).
+    Workspaces,
+}
+
+impl SystemInfo {
+    /// The figures with the container, volume and network counts replaced by those of the
+    /// objects a caller may see (`containers` and the two counts already narrowed to them).
+    pub fn narrowed(
+        mut self,
+        containers: &[crate::resources::ContainerView],
+        volumes: usize,
+        networks: usize,
+    ) -> Self {
+        let count = |state: &str| {
+            i64::try_from(containers.iter().filter(|c| c.state == state).count())
+                .unwrap_or(i64::MAX)
+        };
+        let total = i64::try_from(containers.len()).unwrap_or(i64::MAX);
+        let (running, paused) = (count("running"), count("paused"));
+        self.engine.containers = ContainerCounts {
+            total,
+            running,
+            paused,
+            stopped: total - running - paused,
+        };
+        self.engine.volumes = i64::try_from(volumes).unwrap_or(i64::MAX);
+        self.engine.networks = i64::try_from(networks).unwrap_or(i64::MAX);
+        self.scope = FigureScope::Workspaces;
+        self
+    }
 }
 
 /// Figures of a Docker engine.
@@ -138,4 +188,80 @@ pub enum LiveEvent {
         stack: String,
         event: crate::resources::DeployEvent,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::ContainerView;
+
+    fn container(state: &str) -> ContainerView {
+        ContainerView {
+            id: format!("{state}-id"),
+            name: state.to_owned(),
+            image: "app:1".into(),
+            image_id: "sha256:1".into(),
+            state: state.to_owned(),
+            health: None,
+            exit_code: None,
+            created_at: 0,
+            started_at: None,
+            ports: vec![],
+            workspace: Some("w1".into()),
+            stack: None,
+            service: None,
+            networks: vec![],
+            volumes: vec![],
+        }
+    }
+
+    #[test]
+    fn narrowed_figures_count_only_what_is_given_and_say_so() {
+        let engine = EngineInfo {
+            host: "unix:///var/run/docker.sock".into(),
+            version: "28".into(),
+            api_version: "1.41".into(),
+            name: "host".into(),
+            os: "Debian".into(),
+            kernel_version: "6".into(),
+            architecture: "x86_64".into(),
+            cpus: 2,
+            memory_bytes: 1 << 30,
+            containers: ContainerCounts {
+                total: 40,
+                running: 30,
+                paused: 2,
+                stopped: 8,
+            },
+            images: 12,
+            volumes: 9,
+            networks: 7,
+        };
+        let info = SystemInfo {
+            orbitr_version: "0".into(),
+            engine,
+            scope: FigureScope::Engine,
+        };
+        let mine = [
+            container("running"),
+            container("running"),
+            container("paused"),
+            container("exited"),
+            container("created"),
+        ];
+        let narrowed = info.clone().narrowed(&mine, 1, 2);
+        assert_eq!(
+            narrowed.engine.containers,
+            ContainerCounts {
+                total: 5,
+                running: 2,
+                paused: 1,
+                stopped: 2,
+            }
+        );
+        assert_eq!((narrowed.engine.volumes, narrowed.engine.networks), (1, 2));
+        assert_eq!(narrowed.engine.images, 12, "images are the engine's");
+        assert_eq!(narrowed.scope, FigureScope::Workspaces);
+        assert_eq!(info.scope, FigureScope::Engine);
+    }
 }

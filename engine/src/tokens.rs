@@ -24,6 +24,8 @@ pub enum Scope {
     Read,
     /// Everything its owner may do.
     Write,
+    /// `/metrics` only, for a Prometheus server (platform admins make these).
+    Metrics,
 }
 
 impl Scope {
@@ -31,9 +33,10 @@ impl Scope {
         match raw {
             "read" => Ok(Self::Read),
             "write" => Ok(Self::Write),
+            "metrics" => Ok(Self::Metrics),
             _ => Err(TokenError::Invalid {
                 field: "scope",
-                message: "must be read or write",
+                message: "must be read, write or metrics",
             }),
         }
     }
@@ -42,6 +45,7 @@ impl Scope {
         match self {
             Self::Read => "read",
             Self::Write => "write",
+            Self::Metrics => "metrics",
         }
     }
 }
@@ -60,11 +64,7 @@ pub enum TokenError {
     Account(#[from] crate::accounts::AccountError),
 }
 
-impl From<sqlx::Error> for TokenError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(TokenError);
 
 /// A token as its owner sees it (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -221,6 +221,21 @@ impl Tokens {
             cache.remove(id);
         }
         Ok(changed > 0)
+    }
+
+    /// Whether the token `id` is still valid now (not revoked, not expired): what an open
+    /// websocket opened with it checks while it lasts.
+    pub async fn is_active(&self, id: &str) -> Result<bool, TokenError> {
+        let row: Option<(Option<i64>, Option<i64>)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as("SELECT revoked_at, expires_at FROM api_tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let now = now_ms();
+        Ok(row.is_some_and(|(revoked, expires)| {
+            revoked.is_none() && expires.is_none_or(|at| at > now)
+        }))
     }
 
     /// The token and its owner for a presented `orbitr_<id>_<secret>`, if it is valid now

@@ -51,11 +51,7 @@ pub enum WorkspaceError {
     Db(#[from] DbError),
 }
 
-impl From<sqlx::Error> for WorkspaceError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Db(DbError::Query(e))
-    }
-}
+crate::query_error_is_db!(WorkspaceError);
 
 /// Why an invitation link cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use engine::db::{Database, DatabaseUrl};
 use engine::docker::DockerEngine;
 use engine::registries::Registries;
 use engine::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
-use engine::stacks::{Operation, OperationRequest, StackError, StackRow, Stacks};
+use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow, Stacks};
 use engine::vault::Vault;
 use engine::workspaces::Workspaces;
 use testkit::docker::TestRun;
@@ -101,17 +101,21 @@ impl World {
             .expect("save");
     }
 
+    /// Starts `op` on `stack`; it goes on in the background.
+    async fn begin(&self, stack: &StackRow, op: Operation, request: &OperationRequest) -> Running {
+        self.stacks
+            .start(stack, op, request, None, "tester")
+            .await
+            .unwrap_or_else(|e| panic!("{op:?} refused: {e}"))
+    }
+
     async fn run_op(
         &self,
         stack: &StackRow,
         op: Operation,
         request: OperationRequest,
     ) -> DeployRecord {
-        let running = self
-            .stacks
-            .start(stack, op, &request, None, "tester")
-            .await
-            .unwrap_or_else(|e| panic!("{op:?} refused: {e}"));
+        let running = self.begin(stack, op, &request).await;
         running.done.await.expect("operation finished")
     }
 
@@ -145,6 +149,20 @@ impl World {
             );
         }
         out
+    }
+}
+
+/// Waits for `stack`'s first event of `phase`.
+async fn until_phase(
+    events: &mut tokio::sync::broadcast::Receiver<(String, String, engine::resources::DeployEvent)>,
+    stack: &StackRow,
+    phase: DeployPhase,
+) {
+    loop {
+        let (stack_id, _, event) = events.recv().await.expect("events");
+        if stack_id == stack.id && event.phase == phase {
+            return;
+        }
     }
 }
 
@@ -258,6 +276,36 @@ services:
     depends_on: [db]
     environment: {MODE: one}
 "#;
+
+#[tokio::test]
+async fn when_finished_is_announced_the_record_is_stored_and_the_stack_is_free() {
+    let mut w = world().await;
+    let stack = w.stack("announce", TWO).await;
+    let mut events = w.stacks.subscribe();
+    let running = w
+        .begin(&stack, Operation::Deploy, &OperationRequest::default())
+        .await;
+    let id = running.brief.id.clone();
+    until_phase(&mut events, &stack, DeployPhase::Finished).await;
+    // Whoever reacts to the announcement may start the next operation at once (this start
+    // checks the stack is free before it awaits anything)...
+    let next = w
+        .begin(&stack, Operation::Restart, &OperationRequest::default())
+        .await;
+    // ...and reads the finished record, events included.
+    let record = w.stacks.deploy_record(&stack, &id).await.expect("record");
+    assert_eq!(record.brief.status, "succeeded", "{:?}", record.brief.error);
+    assert!(
+        record
+            .events
+            .last()
+            .is_some_and(|e| e.phase == DeployPhase::Finished),
+        "{:#?}",
+        record.events
+    );
+    assert_eq!(next.done.await.expect("restart").brief.status, "succeeded");
+    running.done.await.expect("deploy record");
+}
 
 #[tokio::test]
 async fn only_the_changed_service_is_recreated_and_an_unchanged_file_changes_nothing() {
@@ -489,22 +537,9 @@ async fn a_deploy_cut_off_from_the_engine_fails_with_the_reason_and_the_next_one
     let stack = w.stack("cut", slow).await;
     let mut events = w.stacks.subscribe();
     let running = w
-        .stacks
-        .start(
-            &stack,
-            Operation::Deploy,
-            &OperationRequest::default(),
-            None,
-            "tester",
-        )
-        .await
-        .expect("start");
-    loop {
-        let (_, _, e) = events.recv().await.expect("event");
-        if e.phase == DeployPhase::Waiting {
-            break;
-        }
-    }
+        .begin(&stack, Operation::Deploy, &OperationRequest::default())
+        .await;
+    until_phase(&mut events, &stack, DeployPhase::Waiting).await;
     proxy.stop();
     let record = running.done.await.expect("finished");
     assert_eq!(record.brief.status, "failed");

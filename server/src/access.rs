@@ -409,6 +409,43 @@ impl AuditCtx {
         self.record(state, action, target, outcome, reason).await;
     }
 
+    /// Audits work that goes on after the answer (install, update): a refusal at once, else
+    /// when the work ends, with how it ended (`app::auth::audit_when_done`); the work's `done`
+    /// then answers after the record is written.
+    pub async fn outcome_of_work<T, E: std::fmt::Display>(
+        &self,
+        state: &AppState,
+        action: &str,
+        target: Option<String>,
+        result: &mut Result<engine::marketplace::Working<T>, E>,
+    ) {
+        match result {
+            Ok(work) => {
+                let entry = self.entry(action, target, None);
+                let (_, unused) = tokio::sync::oneshot::channel();
+                let done = std::mem::replace(&mut work.done, unused);
+                work.done = app::auth::audit_when_done(state, entry, done);
+            }
+            Err(e) => {
+                let reason = Some(e.to_string());
+                self.record(state, action, target, Outcome::Failed, reason)
+                    .await;
+            }
+        }
+    }
+
+    fn entry(&self, action: &str, target: Option<String>, reason: Option<String>) -> Entry {
+        Entry {
+            actor: self.actor.clone(),
+            workspace: self.workspace.clone(),
+            action: action.to_owned(),
+            target,
+            reason,
+            request_id: self.request_id.clone(),
+            source_ip: self.source_ip.clone(),
+        }
+    }
+
     /// Writes one audit record; a failure to write is logged, never hidden.
     pub async fn record(
         &self,
@@ -418,15 +455,7 @@ impl AuditCtx {
         outcome: Outcome,
         reason: Option<String>,
     ) {
-        let entry = Entry {
-            actor: self.actor.clone(),
-            workspace: self.workspace.clone(),
-            action: action.to_owned(),
-            target,
-            reason,
-            request_id: self.request_id.clone(),
-            source_ip: self.source_ip.clone(),
-        };
+        let entry = self.entry(action, target, reason);
         if let Err(e) = state.audit.record(&entry, outcome).await {
             tracing::error!(error = %e, action, "could not write the audit record");
         }
@@ -465,6 +494,14 @@ pub async fn authorize(
         }
         _ => workspace_segment(path, req.uri().path()),
     };
+    // What a refusal's audit record names: the object asked for, else the request's own path.
+    let target = match need {
+        Need::Owned(object, _) => {
+            segment(path, req.uri().path(), object).map(|key| format!("{object}:{key}"))
+        }
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("{} {}", req.method(), req.uri().path()));
     let mut decision = check(&state, user, token, need, workspace.as_deref()).await;
     if let (Err(AppError::Forbidden), Need::Owned(object, _)) = (&decision, need)
         && check(
@@ -482,7 +519,7 @@ pub async fn authorize(
             .record(
                 &state,
                 &need.label(),
-                Some(format!("{} {path}", req.method())),
+                Some(target.clone()),
                 Outcome::Denied,
                 Some(format!("requires {}", need.label())),
             )
@@ -495,7 +532,7 @@ pub async fn authorize(
                 .record(
                     &state,
                     &need.label(),
-                    Some(format!("{} {path}", req.method())),
+                    Some(target),
                     Outcome::Denied,
                     Some(format!("requires {}", need.label())),
                 )

@@ -16,14 +16,45 @@ use tower_sessions::Session;
 
 use crate::api_error::ApiError;
 
-/// Paths anyone may fetch: assets, probes, metrics, the API description.
+/// Paths anyone may fetch: assets, probes, the API description.
 fn is_public(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/api/docs")
         || matches!(
             path,
-            "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/api/v1/openapi.json"
+            "/healthz" | "/readyz" | "/favicon.svg" | "/api/v1/openapi.json"
         )
+}
+
+/// `/metrics` names every workspace's containers: a token with the `metrics` scope (how
+/// Prometheus sends it: `authorization: Bearer …`) or a platform admin's sign-in reads it.
+async fn metrics_gate(state: &AppState, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
+    let allowed = match presented {
+        Some(secret) => matches!(
+            state.tokens.authenticate(&secret).await,
+            Ok(Some((token, _))) if token.scope == Scope::Metrics
+        ),
+        None => match req.extensions().get::<Session>() {
+            Some(session) => session_user(state, session)
+                .await
+                .is_some_and(|u| u.is_admin),
+            None => false,
+        },
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        json_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "/metrics needs a token with the metrics scope (Authorization: Bearer orbitr_…)",
+        )
+    }
 }
 
 /// `scheme://host[:port]` of a URL, lowercased.
@@ -95,6 +126,13 @@ async fn bearer(state: &AppState, header: String, mut req: Request, next: Next) 
     match state.tokens.authenticate(presented).await {
         Ok(Some((token, user))) => {
             let reading = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            if token.scope == Scope::Metrics {
+                return json_error(
+                    StatusCode::FORBIDDEN,
+                    "metrics_token",
+                    "this token may only read /metrics",
+                );
+            }
             if token.scope == Scope::Read && !reading {
                 return json_error(
                     StatusCode::FORBIDDEN,
@@ -128,7 +166,14 @@ fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response
 
 /// The gate itself; runs inside the session layer.
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+    // A websocket is opened with a GET, but it reads (and can send) for as long as it lasts:
+    // a page of another site must not open one with the user's cookie.
+    let upgrade = req
+        .headers()
+        .get(http::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if (upgrade || !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS))
         && !same_origin(&state, &req)
     {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
@@ -141,6 +186,9 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
     let path = req.uri().path().to_owned();
     if is_public(&path) {
         return next.run(req).await;
+    }
+    if path == "/metrics" {
+        return metrics_gate(&state, req, next).await;
     }
 
     if let Some(header) = req.headers().get(AUTHORIZATION) {

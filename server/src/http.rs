@@ -25,7 +25,7 @@ pub struct RequestId(pub String);
 /// Policy for responses that set none themselves (API, static files, API docs). Pages set a
 /// stricter one with a per-response nonce.
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     img-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
 
 /// Latency buckets (seconds) of `orbitr_http_request_duration_seconds`.

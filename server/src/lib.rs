@@ -7,7 +7,6 @@ pub mod commands;
 pub mod ext_deploy;
 pub mod gate;
 pub mod http;
-pub mod oauth_settings;
 pub mod routes;
 pub mod settings;
 pub mod startup;

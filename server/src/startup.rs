@@ -319,6 +319,10 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<bool> {
     let existed = dir.is_dir();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    // It holds the database, the vault key and the stacks' files: Orbitr's user alone.
+    if let Err(e) = engine::private::private_dir(dir) {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot make the data dir private (0700)");
+    }
     let probe = dir.join(".orbitr-write-check");
     if let Err(e) = std::fs::write(&probe, b"ok") {
         if !existed {

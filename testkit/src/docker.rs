@@ -83,6 +83,21 @@ impl TestRun {
         fixture_image(&self.docker).await
     }
 
+    /// Creates (does not start) a container of the fixture image named [`Self::name`]`(name)`
+    /// with the image's own command, this run's label and `labels`; its id.
+    pub async fn create_fixture(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> anyhow::Result<String> {
+        self.create(
+            name,
+            labels,
+            bollard::models::ContainerCreateBody::default(),
+        )
+        .await
+    }
+
     /// Creates and starts a container of the fixture image named [`Self::name`]`(name)` running
     /// `script` with `sh -c`, with this run's label and `labels`; its id. Its log is kept whole
     /// up to 256 MB: an engine configured to rotate logs small (`max-size`) loses and repeats
@@ -93,9 +108,39 @@ impl TestRun {
         script: &str,
         labels: HashMap<String, String>,
     ) -> anyhow::Result<String> {
+        let body = bollard::models::ContainerCreateBody {
+            cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
+            host_config: Some(bollard::models::HostConfig {
+                log_config: Some(bollard::models::HostConfigLogConfig {
+                    typ: Some("json-file".into()),
+                    config: Some(HashMap::from([
+                        ("max-size".to_owned(), "256m".to_owned()),
+                        ("max-file".to_owned(), "1".to_owned()),
+                    ])),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let id = self.create(name, labels, body).await?;
+        self.docker
+            .start_container(&id, None)
+            .await
+            .with_context(|| format!("starting {name}"))?;
+        Ok(id)
+    }
+
+    /// Creates `body` as a container of the fixture image named [`Self::name`]`(name)`, with
+    /// this run's label and `labels`.
+    async fn create(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+        body: bollard::models::ContainerCreateBody,
+    ) -> anyhow::Result<String> {
         let mut all = self.labels();
         all.extend(labels);
-        let id = self
+        Ok(self
             .docker
             .create_container(
                 Some(bollard::query_parameters::CreateContainerOptions {
@@ -104,29 +149,13 @@ impl TestRun {
                 }),
                 bollard::models::ContainerCreateBody {
                     image: Some(self.fixture_image().await?),
-                    cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
                     labels: Some(all),
-                    host_config: Some(bollard::models::HostConfig {
-                        log_config: Some(bollard::models::HostConfigLogConfig {
-                            typ: Some("json-file".into()),
-                            config: Some(HashMap::from([
-                                ("max-size".to_owned(), "256m".to_owned()),
-                                ("max-file".to_owned(), "1".to_owned()),
-                            ])),
-                        }),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
+                    ..body
                 },
             )
             .await
             .with_context(|| format!("creating {name}"))?
-            .id;
-        self.docker
-            .start_container(&id, None)
-            .await
-            .with_context(|| format!("starting {name}"))?;
-        Ok(id)
+            .id)
     }
 
     /// Removes every container, network and volume carrying this run's label.

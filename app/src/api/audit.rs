@@ -19,6 +19,8 @@ pub struct AuditRow {
     /// The actor's email when the actor is a user.
     pub actor_email: Option<String>,
     pub workspace: Option<String>,
+    /// The workspace's name, while it exists.
+    pub workspace_name: Option<String>,
     pub action: String,
     pub target: Option<String>,
     /// `ok`, `denied` or `failed`.
@@ -52,10 +54,10 @@ pub struct AuditQuery {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::*;
+pub use ssr::*;
 
 #[cfg(feature = "ssr")]
-mod server {
+mod ssr {
     use super::*;
     use crate::state::AppState;
     use engine::audit::Filter;
@@ -143,16 +145,14 @@ mod server {
             })?;
         let more = records.len() as i64 > limit;
         let mut rows = Vec::with_capacity(records.len());
+        let mut names = crate::api::users::Names::default();
         for r in records
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(0))
         {
-            let user_id = r
-                .actor
-                .strip_prefix("user:")
-                .map(|rest| rest.split(' ').next().unwrap_or(rest));
-            let actor_email = match user_id {
-                Some(id) => state.accounts.get(id).await.ok().flatten().map(|u| u.email),
+            let actor_email = names.person(state, &r.actor).await.map(|u| u.email);
+            let workspace_name = match &r.workspace {
+                Some(id) => names.workspace(state, id).await,
                 None => None,
             };
             rows.push(AuditRow {
@@ -161,6 +161,7 @@ mod server {
                 actor: r.actor,
                 actor_email,
                 workspace: r.workspace,
+                workspace_name,
                 action: r.action,
                 target: r.target,
                 result: r.result,
@@ -224,6 +225,7 @@ mod server {
                 actor: "anonymous".into(),
                 actor_email: None,
                 workspace: None,
+                workspace_name: None,
                 action: "auth.login".into(),
                 target: Some("user:a,b".into()),
                 result: "failed".into(),
@@ -242,8 +244,8 @@ mod server {
 }
 
 /// The whole log (platform admins).
-#[server(endpoint = "list_audit")]
-pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+#[server(endpoint = "list_audit", output = crate::api::codec::Json)]
+pub async fn list_audit(#[server(default)] query: AuditQuery) -> Result<AuditPage, AppError> {
     crate::auth::reply(
         async {
             let ctx = crate::auth::RequestCtx::authorize::<ListAudit>(None).await?;
@@ -255,10 +257,10 @@ pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
 }
 
 /// One workspace's records (its owners).
-#[server(endpoint = "list_workspace_audit")]
+#[server(endpoint = "list_workspace_audit", output = crate::api::codec::Json)]
 pub async fn list_workspace_audit(
     workspace: String,
-    query: AuditQuery,
+    #[server(default)] query: AuditQuery,
 ) -> Result<AuditPage, AppError> {
     crate::auth::reply(
         async {

@@ -16,7 +16,7 @@ pub struct Me {
 
 /// Creates the platform admin while no account exists, and signs them in.
 /// Returns where to go next.
-#[server(endpoint = "setup")]
+#[server(endpoint = "setup", output = crate::api::codec::Json)]
 pub async fn setup_admin(
     name: String,
     email: String,
@@ -73,7 +73,7 @@ async fn setup_admin_inner(
 }
 
 /// Signs in with email and password. Returns where to go next.
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::api::codec::Json)]
 pub async fn login(
     email: String,
     password: String,
@@ -135,7 +135,7 @@ async fn login_inner(
 }
 
 /// Ends this session. Returns where to go next.
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::api::codec::Json)]
 pub async fn logout() -> Result<String, AppError> {
     crate::auth::reply(logout_inner().await)
 }
@@ -166,7 +166,7 @@ async fn logout_inner() -> Result<String, AppError> {
 }
 
 /// The signed-in user, if any.
-#[server]
+#[server(output = crate::api::codec::Json)]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     let ctx = crate::auth::reply(crate::auth::RequestCtx::authorize::<GetMe>(None).await)?;
     Ok(ctx.user.map(|u| Me {
@@ -178,7 +178,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 }
 
 /// Changes the signed-in user's password; every other session of theirs ends, this one stays.
-#[server(endpoint = "change_password")]
+#[server(endpoint = "change_password", output = crate::api::codec::Json)]
 pub async fn change_password(
     current: String,
     password: String,

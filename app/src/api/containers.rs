@@ -46,11 +46,7 @@ mod convert {
             match e {
                 PolicyError::Invalid { field, message } => Self::Invalid { field, message },
                 PolicyError::NoWorkspace => Self::NotFound("workspace".into()),
-                PolicyError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
-                PolicyError::Db(e) => {
-                    tracing::error!(error = ?e, "policy storage failed");
-                    Self::Internal
-                }
+                PolicyError::Db(e) => e.into(),
             }
         }
     }
@@ -58,7 +54,7 @@ mod convert {
 
 /// The containers the caller may see (every one for platform admins, unmanaged included),
 /// by name, with whether the list may be out of date.
-#[server(endpoint = "list_containers")]
+#[server(endpoint = "list_containers", output = crate::api::codec::Json)]
 pub async fn list_containers() -> Result<ContainerList, AppError> {
     crate::auth::reply(
         async {
@@ -77,7 +73,7 @@ pub async fn list_containers() -> Result<ContainerList, AppError> {
 }
 
 /// One container, inspected now (environment values of secret-looking keys masked).
-#[server(endpoint = "get_container")]
+#[server(endpoint = "get_container", output = crate::api::codec::Json)]
 pub async fn get_container(id: String) -> Result<ContainerDetail, AppError> {
     crate::auth::reply(
         async {
@@ -92,7 +88,7 @@ pub async fn get_container(id: String) -> Result<ContainerDetail, AppError> {
 }
 
 /// Starts, stops, restarts, kills, pauses or resumes a container; answers its new state.
-#[server(endpoint = "container_action")]
+#[server(endpoint = "container_action", output = crate::api::codec::Json)]
 pub async fn container_action(id: String, action: String) -> Result<ContainerView, AppError> {
     crate::auth::reply(
         async {
@@ -125,7 +121,7 @@ pub async fn container_action(id: String, action: String) -> Result<ContainerVie
 }
 
 /// Renames a container.
-#[server(endpoint = "rename_container")]
+#[server(endpoint = "rename_container", output = crate::api::codec::Json)]
 pub async fn rename_container(id: String, name: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -149,7 +145,7 @@ pub async fn rename_container(id: String, name: String) -> Result<(), AppError> 
 }
 
 /// Removes a container (stopping it first), with its anonymous volumes when `volumes`.
-#[server(endpoint = "remove_container")]
+#[server(endpoint = "remove_container", output = crate::api::codec::Json)]
 pub async fn remove_container(id: String, volumes: bool) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -170,7 +166,7 @@ pub async fn remove_container(id: String, volumes: bool) -> Result<(), AppError>
 
 /// Creates a container in a workspace from the form, checked field by field and against the
 /// workspace's security policy (platform admins are not limited by it).
-#[server(endpoint = "create_container")]
+#[server(endpoint = "create_container", output = crate::api::codec::Json)]
 pub async fn create_container(
     workspace: String,
     spec: ContainerSpec,
@@ -211,10 +207,10 @@ pub async fn create_checked(
             field: "policy".into(),
             message: e.to_string(),
         })?;
-    if let Some(first) = policy.and_then(|p| plan.violations(&p).into_iter().next()) {
-        return Err(ContainerError::Policy(first));
-    }
-    state.docker.create_container(plan, spec.start).await
+    state
+        .docker
+        .create_in_workspace(plan, policy.as_ref(), workspace, spec.start)
+        .await
 }
 
 /// The workspace's policy for the caller: `None` for platform admins, who are not limited.
@@ -271,7 +267,7 @@ pub fn target(c: &ContainerView) -> String {
 }
 
 /// A workspace's security policy.
-#[server(endpoint = "get_security_policy")]
+#[server(endpoint = "get_security_policy", output = crate::api::codec::Json)]
 pub async fn get_security_policy(workspace: String) -> Result<PolicyView, AppError> {
     crate::auth::reply(
         async {
@@ -296,7 +292,7 @@ pub async fn get_security_policy(workspace: String) -> Result<PolicyView, AppErr
 }
 
 /// Replaces a workspace's security policy (platform admins).
-#[server(endpoint = "set_security_policy")]
+#[server(endpoint = "set_security_policy", output = crate::api::codec::Json)]
 pub async fn set_security_policy(
     workspace: String,
     policy: SecurityPolicy,

@@ -12,10 +12,10 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-pub use server::*;
+pub use ssr::*;
 
 #[cfg(feature = "ssr")]
-mod server {
+mod ssr {
     use engine::extensions::market::AppView;
     use engine::marketplace::{Installer, MarketError};
 
@@ -34,11 +34,7 @@ mod server {
                     message: m,
                 },
                 MarketError::Stack(e) => e.into(),
-                MarketError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
-                MarketError::Db(e) => {
-                    tracing::error!(error = ?e, "marketplace storage failed");
-                    Self::Internal
-                }
+                MarketError::Db(e) => e.into(),
                 MarketError::Vault(e) => {
                     tracing::error!(error = %e, "the secrets key could not open an app's inputs");
                     Self::Internal
@@ -91,8 +87,10 @@ mod server {
 }
 
 /// Searches the catalog.
-#[server(endpoint = "search_extensions")]
-pub async fn search_extensions(query: SearchQuery) -> Result<SearchPage, AppError> {
+#[server(endpoint = "search_extensions", output = crate::api::codec::Json)]
+pub async fn search_extensions(
+    #[server(default)] query: SearchQuery,
+) -> Result<SearchPage, AppError> {
     crate::auth::reply(
         async {
             let ctx = crate::auth::RequestCtx::authorize::<SearchExtensions>(None).await?;
@@ -103,7 +101,7 @@ pub async fn search_extensions(query: SearchQuery) -> Result<SearchPage, AppErro
 }
 
 /// One extension: its card, manifest, README and changelog.
-#[server(endpoint = "get_extension")]
+#[server(endpoint = "get_extension", output = crate::api::codec::Json)]
 pub async fn get_extension(
     id: String,
     source: Option<String>,
@@ -118,7 +116,7 @@ pub async fn get_extension(
 }
 
 /// Extension sources (platform admins).
-#[server(endpoint = "list_sources")]
+#[server(endpoint = "list_sources", output = crate::api::codec::Json)]
 pub async fn list_sources() -> Result<Vec<SourceView>, AppError> {
     crate::auth::reply(
         async {
@@ -130,7 +128,7 @@ pub async fn list_sources() -> Result<Vec<SourceView>, AppError> {
 }
 
 /// Adds a source and syncs it (platform admins).
-#[server(endpoint = "add_source")]
+#[server(endpoint = "add_source", output = crate::api::codec::Json)]
 pub async fn add_source(form: NewSource) -> Result<SyncReport, AppError> {
     crate::auth::reply(
         async {
@@ -157,7 +155,7 @@ pub async fn add_source(form: NewSource) -> Result<SyncReport, AppError> {
 }
 
 /// Syncs a source now (platform admins).
-#[server(endpoint = "sync_source")]
+#[server(endpoint = "sync_source", output = crate::api::codec::Json)]
 pub async fn sync_source(id: String) -> Result<SyncReport, AppError> {
     crate::auth::reply(
         async {
@@ -175,7 +173,7 @@ pub async fn sync_source(id: String) -> Result<SyncReport, AppError> {
 }
 
 /// Removes a source (platform admins); apps installed from it stay.
-#[server(endpoint = "remove_source")]
+#[server(endpoint = "remove_source", output = crate::api::codec::Json)]
 pub async fn remove_source(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -193,7 +191,7 @@ pub async fn remove_source(id: String) -> Result<(), AppError> {
 }
 
 /// What installing would do in the workspace: requirements reused or installed first.
-#[server(endpoint = "plan_install")]
+#[server(endpoint = "plan_install", output = crate::api::codec::Json)]
 pub async fn plan_install(workspace: String, form: InstallForm) -> Result<InstallPlan, AppError> {
     crate::auth::reply(
         async {
@@ -213,7 +211,7 @@ pub async fn plan_install(workspace: String, form: InstallForm) -> Result<Instal
 }
 
 /// Installs an extension into a workspace; progress arrives over the live websocket.
-#[server(endpoint = "install_extension")]
+#[server(endpoint = "install_extension", output = crate::api::codec::Json)]
 pub async fn install_extension(
     workspace: String,
     form: InstallForm,
@@ -233,13 +231,8 @@ pub async fn install_extension(
                 &mut policy,
             )
             .await?;
-            let result = ctx
-                .state
-                .marketplace
-                .install(&workspace, &form, who)
-                .await
-                .map(|w| w.value);
-            ctx.audited(
+            let result = ctx.state.marketplace.install(&workspace, &form, who).await;
+            ctx.audited_work(
                 "extension.install",
                 Some(format!(
                     "extension:{} stack:{}",
@@ -255,7 +248,7 @@ pub async fn install_extension(
 }
 
 /// Installs straight from a git repository (platform admins): it becomes a source.
-#[server(endpoint = "install_from_git")]
+#[server(endpoint = "install_from_git", output = crate::api::codec::Json)]
 pub async fn install_from_git(
     workspace: String,
     form: GitInstallForm,
@@ -285,9 +278,8 @@ pub async fn install_from_git(
                     &form.install,
                     who,
                 )
-                .await
-                .map(|w| w.value);
-            ctx.audited(
+                .await;
+            ctx.audited_work(
                 "extension.install_git",
                 Some(format!(
                     "{} stack:{}",
@@ -303,7 +295,7 @@ pub async fn install_from_git(
 }
 
 /// Apps in every workspace the caller may read.
-#[server(endpoint = "list_apps")]
+#[server(endpoint = "list_apps", output = crate::api::codec::Json)]
 pub async fn list_apps() -> Result<Vec<AppView>, AppError> {
     crate::auth::reply(
         async {
@@ -315,7 +307,7 @@ pub async fn list_apps() -> Result<Vec<AppView>, AppError> {
 }
 
 /// What updating an app changes (changelog, new inputs).
-#[server(endpoint = "app_update_preview")]
+#[server(endpoint = "app_update_preview", output = crate::api::codec::Json)]
 pub async fn app_update_preview(workspace: String, app: String) -> Result<UpdatePreview, AppError> {
     crate::auth::reply(
         async {
@@ -329,7 +321,7 @@ pub async fn app_update_preview(workspace: String, app: String) -> Result<Update
 }
 
 /// Updates an app to its source's newer version.
-#[server(endpoint = "update_app")]
+#[server(endpoint = "update_app", output = crate::api::codec::Json)]
 pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppError> {
     crate::auth::reply(
         async {
@@ -346,13 +338,8 @@ pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppEr
                 &mut policy,
             )
             .await?;
-            let result = ctx
-                .state
-                .marketplace
-                .update(&app, who)
-                .await
-                .map(|w| w.value);
-            ctx.audited(
+            let result = ctx.state.marketplace.update(&app, who).await;
+            ctx.audited_work(
                 "extension.update",
                 Some(format!("app:{} ({})", found.stack, found.extension)),
                 result,
@@ -364,7 +351,7 @@ pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppEr
 }
 
 /// Uninstalls an app, deleting its volumes when asked.
-#[server(endpoint = "uninstall_app")]
+#[server(endpoint = "uninstall_app", output = crate::api::codec::Json)]
 pub async fn uninstall_app(workspace: String, app: String, volumes: bool) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -393,7 +380,7 @@ pub async fn uninstall_app(workspace: String, app: String, volumes: bool) -> Res
 }
 
 /// A platform admin approves an app's host access; the install runs now.
-#[server(endpoint = "approve_app")]
+#[server(endpoint = "approve_app", output = crate::api::codec::Json)]
 pub async fn approve_app(workspace: String, app: String) -> Result<InstallStarted, AppError> {
     crate::auth::reply(
         async {
@@ -419,7 +406,7 @@ pub async fn approve_app(workspace: String, app: String) -> Result<InstallStarte
 }
 
 /// An extension's reviews.
-#[server(endpoint = "list_reviews")]
+#[server(endpoint = "list_reviews", output = crate::api::codec::Json)]
 pub async fn list_reviews(id: String) -> Result<Reviews, AppError> {
     crate::auth::reply(
         async {
@@ -432,7 +419,7 @@ pub async fn list_reviews(id: String) -> Result<Reviews, AppError> {
 }
 
 /// Writes or rewrites the caller's review.
-#[server(endpoint = "save_review")]
+#[server(endpoint = "save_review", output = crate::api::codec::Json)]
 pub async fn save_review(id: String, form: ReviewForm) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -447,7 +434,7 @@ pub async fn save_review(id: String, form: ReviewForm) -> Result<(), AppError> {
 }
 
 /// Deletes the caller's review.
-#[server(endpoint = "delete_review")]
+#[server(endpoint = "delete_review", output = crate::api::codec::Json)]
 pub async fn delete_review(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -466,7 +453,7 @@ pub async fn delete_review(id: String) -> Result<(), AppError> {
 }
 
 /// Marks (or unmarks) someone's review helpful.
-#[server(endpoint = "vote_review")]
+#[server(endpoint = "vote_review", output = crate::api::codec::Json)]
 pub async fn vote_review(id: String, author: String, helpful: bool) -> Result<(), AppError> {
     crate::auth::reply(
         async {

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod codec;
 pub mod containers;
 pub mod marketplace;
 pub mod oauth;

@@ -147,7 +147,7 @@ impl Refusal {
 }
 
 /// The configured sign-in providers (for the sign-in and invitation pages).
-#[server(endpoint = "sign_in_providers")]
+#[server(endpoint = "sign_in_providers", output = crate::api::codec::Json)]
 pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
     crate::auth::reply(
         async {
@@ -170,7 +170,7 @@ pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
 /// Starts a sign-in (`intent` "login", the default) or a link to the signed-in account
 /// ("link") at `provider`: sends the browser to the provider. `invite` carries an invitation
 /// code through the sign-in; `next` is where to land afterwards.
-#[server(endpoint = "oauth/start")]
+#[server(endpoint = "oauth/start", output = crate::api::codec::Json)]
 pub async fn oauth_start(
     provider: String,
     intent: Option<String>,
@@ -184,7 +184,7 @@ pub async fn oauth_start(
 
 /// Where providers send people back: `?code=…&state=…` (or `?error=…`). Always answers with
 /// a redirect: to the destination, the profile, or the refusal page.
-#[server(endpoint = "oauth/callback", input = GetUrl)]
+#[server(endpoint = "oauth/callback", input = GetUrl, output = crate::api::codec::Json)]
 pub async fn oauth_callback(
     code: Option<String>,
     state: Option<String>,
@@ -194,7 +194,7 @@ pub async fn oauth_callback(
 }
 
 /// The signed-in user's sign-in methods: password or not, and each provider, linked or not.
-#[server(endpoint = "my_sign_in_methods")]
+#[server(endpoint = "my_sign_in_methods", output = crate::api::codec::Json)]
 pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
     crate::auth::reply(
         async {
@@ -206,7 +206,7 @@ pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
                 .identities
                 .for_user(&user.id)
                 .await
-                .map_err(flow::db_error)?;
+                .map_err(AppError::from)?;
             let mut providers: Vec<ProviderLink> = ctx
                 .state
                 .providers
@@ -241,7 +241,7 @@ pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
 }
 
 /// Removes the link between the signed-in user's account and `provider`.
-#[server(endpoint = "unlink_provider")]
+#[server(endpoint = "unlink_provider", output = crate::api::codec::Json)]
 pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -280,7 +280,7 @@ impl From<engine::identities::IdentityError> for AppError {
             | IdentityError::ProviderAlreadyLinked(_)
             | IdentityError::LastWayIn) => Self::Conflict(e.to_string()),
             IdentityError::Account(e) => e.into(),
-            IdentityError::Db(e) => flow::db_error(e),
+            IdentityError::Db(e) => e.into(),
         }
     }
 }
@@ -319,15 +319,6 @@ mod flow {
         user_id: Option<String>,
         invite: Option<String>,
         next: Option<String>,
-    }
-
-    pub fn db_error(e: engine::db::DbError) -> AppError {
-        if e.is_unavailable() {
-            AppError::DatabaseUnavailable
-        } else {
-            tracing::error!(error = %e, "sign-in provider link query failed");
-            AppError::Internal
-        }
     }
 
     fn session_error(e: tower_sessions::session::Error) -> AppError {
@@ -575,7 +566,7 @@ mod flow {
             .identities
             .user_of(&provider, &identity.subject)
             .await
-            .map_err(db_error)?;
+            .map_err(AppError::from)?;
         if let Some(user_id) = linked {
             let Some(user) = ctx.state.accounts.get(&user_id).await? else {
                 return refuse(Refusal::NotAllowed, &provider);

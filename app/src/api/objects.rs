@@ -56,7 +56,7 @@ pub async fn visible(
 }
 
 /// Every image, newest first, with the containers (that the caller may see) using it.
-#[server(endpoint = "list_images")]
+#[server(endpoint = "list_images", output = crate::api::codec::Json)]
 pub async fn list_images() -> Result<Vec<ImageView>, AppError> {
     crate::auth::reply(
         async {
@@ -69,7 +69,7 @@ pub async fn list_images() -> Result<Vec<ImageView>, AppError> {
 }
 
 /// Removes an image; refused with the engine's reason while in use, unless `force`.
-#[server(endpoint = "remove_image")]
+#[server(endpoint = "remove_image", output = crate::api::codec::Json)]
 pub async fn remove_image(id: String, force: bool) -> Result<Vec<String>, AppError> {
     crate::auth::reply(
         async {
@@ -83,7 +83,7 @@ pub async fn remove_image(id: String, force: bool) -> Result<Vec<String>, AppErr
 }
 
 /// Removes dangling images.
-#[server(endpoint = "prune_images")]
+#[server(endpoint = "prune_images", output = crate::api::codec::Json)]
 pub async fn prune_images() -> Result<PruneReport, AppError> {
     crate::auth::reply(
         async {
@@ -96,7 +96,7 @@ pub async fn prune_images() -> Result<PruneReport, AppError> {
 }
 
 /// The networks the caller may see, by name.
-#[server(endpoint = "list_networks")]
+#[server(endpoint = "list_networks", output = crate::api::codec::Json)]
 pub async fn list_networks() -> Result<Vec<NetworkView>, AppError> {
     crate::auth::reply(
         async {
@@ -109,7 +109,7 @@ pub async fn list_networks() -> Result<Vec<NetworkView>, AppError> {
 }
 
 /// Creates a network in a workspace.
-#[server(endpoint = "create_network")]
+#[server(endpoint = "create_network", output = crate::api::codec::Json)]
 pub async fn create_network(workspace: String, spec: NetworkSpec) -> Result<NetworkView, AppError> {
     crate::auth::reply(
         async {
@@ -127,7 +127,7 @@ pub async fn create_network(workspace: String, spec: NetworkSpec) -> Result<Netw
 }
 
 /// Removes a network (refused while containers are attached).
-#[server(endpoint = "remove_network")]
+#[server(endpoint = "remove_network", output = crate::api::codec::Json)]
 pub async fn remove_network(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -147,7 +147,7 @@ pub async fn remove_network(id: String) -> Result<(), AppError> {
 }
 
 /// The volumes the caller may see, by name.
-#[server(endpoint = "list_volumes")]
+#[server(endpoint = "list_volumes", output = crate::api::codec::Json)]
 pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
     crate::auth::reply(
         async {
@@ -160,7 +160,7 @@ pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
 }
 
 /// Creates a named volume in a workspace.
-#[server(endpoint = "create_volume")]
+#[server(endpoint = "create_volume", output = crate::api::codec::Json)]
 pub async fn create_volume(workspace: String, name: String) -> Result<VolumeView, AppError> {
     crate::auth::reply(
         async {
@@ -178,7 +178,7 @@ pub async fn create_volume(workspace: String, name: String) -> Result<VolumeView
 }
 
 /// Removes a volume (refused while a container uses it).
-#[server(endpoint = "remove_volume")]
+#[server(endpoint = "remove_volume", output = crate::api::codec::Json)]
 pub async fn remove_volume(name: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -193,7 +193,7 @@ pub async fn remove_volume(name: String) -> Result<(), AppError> {
 }
 
 /// Removes the workspace's volumes that no container uses.
-#[server(endpoint = "prune_volumes")]
+#[server(endpoint = "prune_volumes", output = crate::api::codec::Json)]
 pub async fn prune_volumes(workspace: String) -> Result<PruneReport, AppError> {
     crate::auth::reply(
         async {
@@ -229,18 +229,14 @@ impl From<engine::adoptions::AdoptError> for AppError {
             AdoptError::NotFound(kind) => Self::NotFound(kind),
             AdoptError::NoWorkspace => Self::NotFound("workspace".into()),
             e @ AdoptError::Owned { .. } => Self::Conflict(e.to_string()),
-            AdoptError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
-            AdoptError::Db(e) => {
-                tracing::error!(error = ?e, "recording an adoption failed");
-                Self::Internal
-            }
+            AdoptError::Db(e) => e.into(),
         }
     }
 }
 
 /// Adopts an unmanaged container, network or volume into a workspace (platform admins): from
 /// then on the workspace's members see and act on it. Answers its id (name for volumes).
-#[server(endpoint = "adopt_object")]
+#[server(endpoint = "adopt_object", output = crate::api::codec::Json)]
 pub async fn adopt_object(workspace: String, kind: String, id: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
@@ -261,7 +257,7 @@ pub async fn adopt_object(workspace: String, kind: String, id: String) -> Result
 
 /// Connects a container to a network, or disconnects it (`connect` false). Both must belong to
 /// the same workspace (platform admins: any).
-#[server(endpoint = "attach_network")]
+#[server(endpoint = "attach_network", output = crate::api::codec::Json)]
 pub async fn attach_network(
     network: String,
     container: String,
@@ -333,7 +329,7 @@ pub async fn attachable_for(
 }
 
 /// One image: configuration (secret-looking environment values masked), layers, history.
-#[server(endpoint = "get_image")]
+#[server(endpoint = "get_image", output = crate::api::codec::Json)]
 pub async fn get_image(id: String) -> Result<engine::resources::ImageDetail, AppError> {
     crate::auth::reply(
         async {
@@ -367,7 +363,7 @@ pub async fn image_detail(
 
 /// Bytes used by each volume the caller may see, where Orbitr can read the volume's folder on
 /// the engine's host (a volume missing from the answer: unknown).
-#[server(endpoint = "volume_sizes")]
+#[server(endpoint = "volume_sizes", output = crate::api::codec::Json)]
 pub async fn volume_sizes() -> Result<std::collections::HashMap<String, i64>, AppError> {
     crate::auth::reply(
         async {

@@ -16,9 +16,10 @@ impl From<engine::registries::RegistryError> for AppError {
             RegistryError::NotFound => Self::NotFound("registry credential".into()),
             e @ RegistryError::Pull { .. } => Self::Docker {
                 message: e.to_string(),
+                status: 502,
             },
             RegistryError::Docker(e) => e.into(),
-            RegistryError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
+            RegistryError::Db(e) => e.into(),
             other => {
                 tracing::error!(error = ?other, "registry credentials failed");
                 Self::Internal
@@ -28,7 +29,7 @@ impl From<engine::registries::RegistryError> for AppError {
 }
 
 /// The workspace's registry credentials (never their passwords).
-#[server(endpoint = "list_registry_credentials")]
+#[server(endpoint = "list_registry_credentials", output = crate::api::codec::Json)]
 pub async fn list_registry_credentials(
     workspace: String,
 ) -> Result<Vec<RegistryCredential>, AppError> {
@@ -44,7 +45,7 @@ pub async fn list_registry_credentials(
 }
 
 /// Saves (or replaces) the workspace's credential for a registry.
-#[server(endpoint = "save_registry_credential")]
+#[server(endpoint = "save_registry_credential", output = crate::api::codec::Json)]
 pub async fn save_registry_credential(
     workspace: String,
     registry: String,
@@ -73,7 +74,7 @@ pub async fn save_registry_credential(
 }
 
 /// Deletes one of the workspace's registry credentials.
-#[server(endpoint = "remove_registry_credential")]
+#[server(endpoint = "remove_registry_credential", output = crate::api::codec::Json)]
 pub async fn remove_registry_credential(workspace: String, id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -91,7 +92,7 @@ pub async fn remove_registry_credential(workspace: String, id: String) -> Result
 /// Starts pulling an image for a workspace (with its credentials for the image's registry).
 /// Answers the pull's id at once; progress arrives on the live websocket, and the outcome is
 /// audited when it ends.
-#[server(endpoint = "pull_image")]
+#[server(endpoint = "pull_image", output = crate::api::codec::Json)]
 pub async fn pull_image(workspace: String, reference: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {

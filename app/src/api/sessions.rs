@@ -19,7 +19,7 @@ pub struct SessionView {
 }
 
 /// The caller's live sign-ins, most recently active first.
-#[server(endpoint = "list_sessions")]
+#[server(endpoint = "list_sessions", output = crate::api::codec::Json)]
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
     crate::auth::reply(
         async {
@@ -51,7 +51,7 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
 }
 
 /// Ends one of the caller's other sign-ins (the current one ends with "Sign out").
-#[server(endpoint = "revoke_session")]
+#[server(endpoint = "revoke_session", output = crate::api::codec::Json)]
 pub async fn revoke_session(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -79,7 +79,7 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
 }
 
 /// Ends every sign-in of the caller, this one included. Returns where to go next.
-#[server(endpoint = "sign_out_everywhere")]
+#[server(endpoint = "sign_out_everywhere", output = crate::api::codec::Json)]
 pub async fn sign_out_everywhere() -> Result<String, AppError> {
     crate::auth::reply(
         async {

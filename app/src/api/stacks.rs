@@ -36,18 +36,14 @@ mod convert {
                     Self::Internal
                 }
                 StackError::Docker(e) => e.into(),
-                StackError::Db(e) if e.is_unavailable() => Self::DatabaseUnavailable,
-                StackError::Db(e) => {
-                    tracing::error!(error = ?e, "stack storage failed");
-                    Self::Internal
-                }
+                StackError::Db(e) => e.into(),
             }
         }
     }
 }
 
 /// The stacks the caller may see (all of them for platform admins), optionally of one workspace.
-#[server(endpoint = "list_stacks")]
+#[server(endpoint = "list_stacks", output = crate::api::codec::Json)]
 pub async fn list_stacks(workspace: Option<String>) -> Result<Vec<StackSummary>, AppError> {
     crate::auth::reply(
         async {
@@ -78,20 +74,83 @@ pub async fn visible_stacks(
 }
 
 /// One stack: its files as they are now, the deployed compose file and the revisions.
-#[server(endpoint = "get_stack")]
+#[server(endpoint = "get_stack", output = crate::api::codec::Json)]
 pub async fn get_stack(id: String) -> Result<StackDetail, AppError> {
     crate::auth::reply(
         async {
             let ctx = crate::auth::RequestCtx::authorize_owned::<GetStack>("stack", &id).await?;
             let row = ctx.state.stacks.get(&id).await?;
-            Ok(ctx.state.stacks.detail(&row).await?)
+            detail_for(&ctx.state, ctx.user.as_ref(), ctx.token.as_ref(), &row).await
         }
         .await,
     )
 }
 
+/// The secrets a caller may not read in `row`'s files: none for those who may change the
+/// stack (operators, owners, platform admins); for the others its app's secret values, which
+/// the files are then shown without (secret-looking `.env` values too).
+#[cfg(feature = "ssr")]
+async fn hidden_secrets(
+    state: &crate::state::AppState,
+    user: Option<&engine::accounts::User>,
+    token: Option<&engine::tokens::TokenInfo>,
+    row: &engine::stacks::StackRow,
+) -> Result<Option<Vec<String>>, AppError> {
+    let may_change = crate::access::check(
+        state,
+        user,
+        token,
+        crate::access::Need::Owned("stack", "deploy"),
+        Some(&row.workspace_id),
+    )
+    .await
+    .is_ok();
+    if may_change {
+        return Ok(None);
+    }
+    Ok(Some(state.marketplace.stack_secrets(&row.name).await?))
+}
+
+/// The stack's detail as the caller may see it (shared with the REST route).
+#[cfg(feature = "ssr")]
+pub async fn detail_for(
+    state: &crate::state::AppState,
+    user: Option<&engine::accounts::User>,
+    token: Option<&engine::tokens::TokenInfo>,
+    row: &engine::stacks::StackRow,
+) -> Result<StackDetail, AppError> {
+    let mut detail = state.stacks.detail(row).await?;
+    let mut names = crate::api::users::Names::default();
+    for revision in &mut detail.revisions {
+        revision.author = names
+            .person(state, &revision.created_by)
+            .await
+            .map(|u| u.name);
+    }
+    Ok(match hidden_secrets(state, user, token, row).await? {
+        Some(secrets) => detail.masked(&secrets),
+        None => detail,
+    })
+}
+
+/// One revision as the caller may see it (shared with the REST route).
+#[cfg(feature = "ssr")]
+pub async fn revision_for(
+    state: &crate::state::AppState,
+    user: Option<&engine::accounts::User>,
+    token: Option<&engine::tokens::TokenInfo>,
+    row: &engine::stacks::StackRow,
+    number: i64,
+) -> Result<Revision, AppError> {
+    let revision = state.stacks.revision(&row.id, number).await?;
+    Ok(match hidden_secrets(state, user, token, row).await? {
+        Some(secrets) => revision.masked(&secrets),
+        None => revision,
+    })
+}
+
 /// Creates a stack in a workspace with its first revision (nothing is deployed yet).
-#[server(endpoint = "create_stack")]
+#[server(endpoint = "create_stack", output = crate::api::codec::Json)]
 pub async fn create_stack(
     workspace: String,
     name: String,
@@ -122,7 +181,7 @@ pub async fn create_stack(
 }
 
 /// Saves the stack's files as a new revision; returns its number.
-#[server(endpoint = "save_stack")]
+#[server(endpoint = "save_stack", output = crate::api::codec::Json)]
 pub async fn save_stack(id: String, compose: String, env: String) -> Result<i64, AppError> {
     crate::auth::reply(
         async {
@@ -144,7 +203,7 @@ pub async fn save_stack(id: String, compose: String, env: String) -> Result<i64,
 
 /// Checks files the way a deploy would (other files of the stack's folder, the workspace's
 /// security policy for non-admins) without saving them.
-#[server(endpoint = "check_stack")]
+#[server(endpoint = "check_stack", output = crate::api::codec::Json)]
 pub async fn check_stack(
     id: String,
     compose: String,
@@ -173,7 +232,7 @@ pub async fn check_stack(
 
 /// Starts an operation on a stack; its progress arrives over the live websocket and in
 /// [`get_deploy`]. Files with errors, or refused by the policy, answer their diagnostics.
-#[server(endpoint = "stack_operation")]
+#[server(endpoint = "stack_operation", output = crate::api::codec::Json)]
 pub async fn stack_operation(id: String, form: OperationForm) -> Result<DeployBrief, AppError> {
     crate::auth::reply(
         async {
@@ -250,7 +309,7 @@ async fn operate(
 }
 
 /// Deletes a stack whose containers are gone (take it down first): its files and history.
-#[server(endpoint = "delete_stack")]
+#[server(endpoint = "delete_stack", output = crate::api::codec::Json)]
 pub async fn delete_stack(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -267,20 +326,27 @@ pub async fn delete_stack(id: String) -> Result<(), AppError> {
 }
 
 /// One saved revision with its files.
-#[server(endpoint = "get_revision")]
+#[server(endpoint = "get_revision", output = crate::api::codec::Json)]
 pub async fn get_revision(id: String, number: i64) -> Result<Revision, AppError> {
     crate::auth::reply(
         async {
             let ctx = crate::auth::RequestCtx::authorize_owned::<GetRevision>("stack", &id).await?;
             let row = ctx.state.stacks.get(&id).await?;
-            Ok(ctx.state.stacks.revision(&row.id, number).await?)
+            revision_for(
+                &ctx.state,
+                ctx.user.as_ref(),
+                ctx.token.as_ref(),
+                &row,
+                number,
+            )
+            .await
         }
         .await,
     )
 }
 
 /// The stack's latest operations, newest first.
-#[server(endpoint = "list_deploys")]
+#[server(endpoint = "list_deploys", output = crate::api::codec::Json)]
 pub async fn list_deploys(id: String) -> Result<Vec<DeployBrief>, AppError> {
     crate::auth::reply(
         async {
@@ -293,7 +359,7 @@ pub async fn list_deploys(id: String) -> Result<Vec<DeployBrief>, AppError> {
 }
 
 /// One operation with all its progress events.
-#[server(endpoint = "get_deploy")]
+#[server(endpoint = "get_deploy", output = crate::api::codec::Json)]
 pub async fn get_deploy(id: String, deploy: String) -> Result<DeployRecord, AppError> {
     crate::auth::reply(
         async {
@@ -306,7 +372,7 @@ pub async fn get_deploy(id: String, deploy: String) -> Result<DeployRecord, AppE
 }
 
 /// Compose projects on the engine that no stack holds (started with the CLI); platform admins.
-#[server(endpoint = "list_unmanaged_projects")]
+#[server(endpoint = "list_unmanaged_projects", output = crate::api::codec::Json)]
 pub async fn list_unmanaged_projects() -> Result<Vec<UnmanagedProject>, AppError> {
     crate::auth::reply(
         async {
@@ -319,7 +385,7 @@ pub async fn list_unmanaged_projects() -> Result<Vec<UnmanagedProject>, AppError
 
 /// Adopts a Compose project started outside Orbitr into a workspace as a stack (platform
 /// admins). `compose` empty: the file the CLI recorded, when Orbitr can read it.
-#[server(endpoint = "adopt_project")]
+#[server(endpoint = "adopt_project", output = crate::api::codec::Json)]
 pub async fn adopt_project(
     workspace: String,
     name: String,

@@ -59,7 +59,7 @@ impl From<engine::tokens::TokenError> for AppError {
 }
 
 /// The signed-in user's tokens.
-#[server(endpoint = "list_api_tokens")]
+#[server(endpoint = "list_api_tokens", output = crate::api::codec::Json)]
 pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     crate::auth::reply(
         async {
@@ -73,7 +73,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
 }
 
 /// Creates a token; `expires_in_days` empty means it does not expire.
-#[server(endpoint = "create_api_token")]
+#[server(endpoint = "create_api_token", output = crate::api::codec::Json)]
 pub async fn create_api_token(
     name: String,
     scope: String,
@@ -86,6 +86,12 @@ pub async fn create_api_token(
             let ctx = crate::auth::RequestCtx::authorize::<CreateApiToken>(None).await?;
             let user = ctx.require_user()?.clone();
             let scope = engine::tokens::Scope::parse(&scope)?;
+            if scope == engine::tokens::Scope::Metrics && !user.is_admin {
+                return Err(AppError::Invalid {
+                    field: "scope".into(),
+                    message: "only platform admins make metrics tokens (the figures cover every workspace)".into(),
+                });
+            }
             let days = match expires_in_days.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(raw) => Some(raw.parse::<u32>().map_err(|_| AppError::Invalid {
@@ -138,7 +144,7 @@ pub async fn create_api_token(
 }
 
 /// Revokes one of the signed-in user's tokens.
-#[server(endpoint = "revoke_api_token")]
+#[server(endpoint = "revoke_api_token", output = crate::api::codec::Json)]
 pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {

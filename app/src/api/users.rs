@@ -35,7 +35,7 @@ impl From<engine::admin::AdminError> for AppError {
 }
 
 /// Every account.
-#[server(endpoint = "list_users")]
+#[server(endpoint = "list_users", output = crate::api::codec::Json)]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     crate::auth::reply(
         async {
@@ -88,7 +88,7 @@ async fn change_user(
 }
 
 /// Grants (`admin = "true"`) or withdraws the platform admin role.
-#[server(endpoint = "set_platform_admin")]
+#[server(endpoint = "set_platform_admin", output = crate::api::codec::Json)]
 pub async fn set_platform_admin(user_id: String, admin: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -115,7 +115,7 @@ pub async fn set_platform_admin(user_id: String, admin: String) -> Result<(), Ap
 }
 
 /// Deletes an account (never the last admin, never one's own).
-#[server(endpoint = "delete_user")]
+#[server(endpoint = "delete_user", output = crate::api::codec::Json)]
 pub async fn delete_user(user_id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -132,7 +132,7 @@ pub async fn delete_user(user_id: String) -> Result<(), AppError> {
 }
 
 /// Issues a one-time password-reset link for an account. Returns its path (shown once).
-#[server(endpoint = "create_password_reset")]
+#[server(endpoint = "create_password_reset", output = crate::api::codec::Json)]
 pub async fn create_password_reset(user_id: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
@@ -154,7 +154,7 @@ pub async fn create_password_reset(user_id: String) -> Result<String, AppError> 
 }
 
 /// The email a reset link is for, or why it cannot be used.
-#[server(endpoint = "check_password_reset")]
+#[server(endpoint = "check_password_reset", output = crate::api::codec::Json)]
 pub async fn check_password_reset(code: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
@@ -167,7 +167,7 @@ pub async fn check_password_reset(code: String) -> Result<String, AppError> {
 
 /// Sets a new password with a reset link; every session of the account ends. Returns where to
 /// go next (sign-in).
-#[server(endpoint = "complete_password_reset")]
+#[server(endpoint = "complete_password_reset", output = crate::api::codec::Json)]
 pub async fn complete_password_reset(
     code: String,
     password: String,
@@ -199,4 +199,50 @@ pub async fn complete_password_reset(
         }
         .await,
     )
+}
+
+/// Who the people and workspaces named by audit actors and ids are, read once each: lists show
+/// a person's name and a workspace's name, never the ids the records hold.
+#[cfg(feature = "ssr")]
+#[derive(Default)]
+pub struct Names {
+    users: std::collections::HashMap<String, Option<engine::accounts::User>>,
+    workspaces: std::collections::HashMap<String, Option<String>>,
+}
+
+#[cfg(feature = "ssr")]
+impl Names {
+    /// The user an actor (`user:<id>`, `user:<id> token:<id>`, `user:<id> (…)`) is, if it is one
+    /// who still exists.
+    pub async fn person(
+        &mut self,
+        state: &crate::state::AppState,
+        actor: &str,
+    ) -> Option<engine::accounts::User> {
+        let id = actor
+            .strip_prefix("user:")?
+            .split(' ')
+            .next()
+            .filter(|id| !id.is_empty())?;
+        if !self.users.contains_key(id) {
+            let user = state.accounts.get(id).await.ok().flatten();
+            self.users.insert(id.to_owned(), user);
+        }
+        self.users.get(id).cloned().flatten()
+    }
+
+    /// A workspace's name, if it still exists.
+    pub async fn workspace(&mut self, state: &crate::state::AppState, id: &str) -> Option<String> {
+        if !self.workspaces.contains_key(id) {
+            let name = state
+                .workspaces
+                .get(id)
+                .await
+                .ok()
+                .flatten()
+                .map(|w| w.name);
+            self.workspaces.insert(id.to_owned(), name);
+        }
+        self.workspaces.get(id).cloned().flatten()
+    }
 }

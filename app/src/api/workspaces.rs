@@ -182,7 +182,7 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 /// The caller's workspaces and the current one (kept in the session; the first one until the
 /// user picks another).
-#[server(endpoint = "my_workspaces")]
+#[server(endpoint = "my_workspaces", output = crate::api::codec::Json)]
 pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
     crate::auth::reply(
         async {
@@ -215,7 +215,7 @@ pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
 }
 
 /// Makes `workspace` the one the user works in.
-#[server(endpoint = "switch_workspace")]
+#[server(endpoint = "switch_workspace", output = crate::api::codec::Json)]
 pub async fn switch_workspace(workspace: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -231,7 +231,7 @@ pub async fn switch_workspace(workspace: String) -> Result<(), AppError> {
 }
 
 /// Creates a workspace with the caller as owner, and switches to it.
-#[server(endpoint = "create_workspace")]
+#[server(endpoint = "create_workspace", output = crate::api::codec::Json)]
 pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError> {
     crate::auth::reply(
         async {
@@ -265,7 +265,7 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
 }
 
 /// One workspace with what the caller may do in it.
-#[server(endpoint = "get_workspace")]
+#[server(endpoint = "get_workspace", output = crate::api::codec::Json)]
 pub async fn get_workspace(workspace: String) -> Result<WorkspaceDetail, AppError> {
     crate::auth::reply(
         async {
@@ -294,7 +294,7 @@ pub async fn get_workspace(workspace: String) -> Result<WorkspaceDetail, AppErro
 }
 
 /// Renames a workspace.
-#[server(endpoint = "rename_workspace")]
+#[server(endpoint = "rename_workspace", output = crate::api::codec::Json)]
 pub async fn rename_workspace(workspace: String, name: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -317,7 +317,7 @@ pub async fn rename_workspace(workspace: String, name: String) -> Result<(), App
 
 /// Deletes a workspace, refused while Docker objects still belong to it. `confirm` must repeat
 /// its name.
-#[server(endpoint = "delete_workspace")]
+#[server(endpoint = "delete_workspace", output = crate::api::codec::Json)]
 pub async fn delete_workspace(workspace: String, confirm: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
@@ -371,7 +371,7 @@ pub async fn delete_workspace(workspace: String, confirm: String) -> Result<Stri
 }
 
 /// The members of a workspace.
-#[server(endpoint = "list_members")]
+#[server(endpoint = "list_members", output = crate::api::codec::Json)]
 pub async fn list_members(workspace: String) -> Result<Vec<MemberView>, AppError> {
     crate::auth::reply(
         async {
@@ -411,7 +411,7 @@ async fn change_member(
 }
 
 /// Changes a member's role.
-#[server(endpoint = "set_member_role")]
+#[server(endpoint = "set_member_role", output = crate::api::codec::Json)]
 pub async fn set_member_role(
     workspace: String,
     user_id: String,
@@ -428,7 +428,7 @@ pub async fn set_member_role(
 }
 
 /// Removes a member.
-#[server(endpoint = "remove_member")]
+#[server(endpoint = "remove_member", output = crate::api::codec::Json)]
 pub async fn remove_member(workspace: String, user_id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -440,7 +440,7 @@ pub async fn remove_member(workspace: String, user_id: String) -> Result<(), App
 }
 
 /// Leaves a workspace (refused for its last owner). Returns where to go next.
-#[server(endpoint = "leave_workspace")]
+#[server(endpoint = "leave_workspace", output = crate::api::codec::Json)]
 pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
@@ -455,7 +455,7 @@ pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
 }
 
 /// Invitations of a workspace that can still be used.
-#[server(endpoint = "list_invitations")]
+#[server(endpoint = "list_invitations", output = crate::api::codec::Json)]
 pub async fn list_invitations(workspace: String) -> Result<Vec<InvitationView>, AppError> {
     crate::auth::reply(
         async {
@@ -475,7 +475,7 @@ pub async fn list_invitations(workspace: String) -> Result<Vec<InvitationView>, 
 }
 
 /// Creates a single-use invitation link; `email` empty means anyone holding the link.
-#[server(endpoint = "create_invitation")]
+#[server(endpoint = "create_invitation", output = crate::api::codec::Json)]
 pub async fn create_invitation(
     workspace: String,
     role: String,
@@ -527,7 +527,7 @@ pub async fn create_invitation(
 }
 
 /// Withdraws a pending invitation.
-#[server(endpoint = "revoke_invitation")]
+#[server(endpoint = "revoke_invitation", output = crate::api::codec::Json)]
 pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
@@ -553,7 +553,7 @@ pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppE
 }
 
 /// What an invitation link offers, or why it cannot be used.
-#[server(endpoint = "check_invitation")]
+#[server(endpoint = "check_invitation", output = crate::api::codec::Json)]
 pub async fn check_invitation(code: String) -> Result<InvitationView, AppError> {
     crate::auth::reply(
         async {
@@ -566,7 +566,7 @@ pub async fn check_invitation(code: String) -> Result<InvitationView, AppError> 
 
 /// Uses an invitation: a signed-in user joins as they are; anyone else creates an account
 /// with `name`, `email` and `password` and is signed in. Returns where to go next.
-#[server(endpoint = "accept_invitation")]
+#[server(endpoint = "accept_invitation", output = crate::api::codec::Json)]
 pub async fn accept_invitation(
     code: String,
     name: Option<String>,

@@ -206,7 +206,38 @@ mod socket {
     use super::{Live, SocketState};
     use crate::components::feed::{retry_delay, websocket_url};
 
-    /// Opens the websocket; when it closes, retries with a growing delay (up to 10 s).
+    /// After the server ended the socket because its sign-in ended: reconnects when this
+    /// browser is still signed in, else goes to sign in. The answer that renews this browser's
+    /// session (a password change ends the old one) may still be on its way when the socket
+    /// ends, and a question asked with the old cookie would send a signed-in person to sign in:
+    /// so it asks after a moment, and once more before giving up.
+    fn still_signed_in(live: Live, asked: u32) {
+        let wait = std::time::Duration::from_millis(if asked == 0 { 500 } else { 1500 });
+        set_timeout(
+            move || {
+                leptos::task::spawn_local(async move {
+                    if let Ok(Some(_)) = crate::api::auth::get_me().await {
+                        return open(live, 0);
+                    }
+                    if asked == 0 {
+                        return still_signed_in(live, 1);
+                    }
+                    if let Some(window) = web_sys::window() {
+                        let here = window
+                            .location()
+                            .pathname()
+                            .unwrap_or_else(|_| "/".to_owned());
+                        let next = js_sys::encode_uri_component(&here);
+                        let _ = window.location().assign(&format!("/login?next={next}"));
+                    }
+                });
+            },
+            wait,
+        );
+    }
+
+    /// Opens the websocket; when it closes, retries with a growing delay (up to 10 s), unless
+    /// the sign-in ended.
     pub fn open(live: Live, failures: u32) {
         let retry = move |failures: u32| {
             set_timeout(move || open(live, failures), retry_delay(failures));
@@ -272,10 +303,21 @@ mod socket {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
 
-        let on_close = Closure::<dyn FnMut()>::new(move || {
-            live.socket.set(SocketState::Closed);
-            retry(if opened.get() { 0 } else { failures + 1 });
-        });
+        let on_close =
+            Closure::<dyn FnMut(web_sys::CloseEvent)>::new(move |event: web_sys::CloseEvent| {
+                live.socket.set(SocketState::Closed);
+                // The server ended it because the sign-in it was opened with ended: when this
+                // browser is still signed in (its own session was renewed, as a password change
+                // does) it reconnects at once; when not (sign-out elsewhere, a password reset,
+                // the account removed) reconnecting would only be refused: sign in again.
+                if event.code() == engine::system::SOCKET_ENDED
+                    && event.reason() == engine::system::SOCKET_SIGNED_OUT
+                {
+                    still_signed_in(live, 0);
+                    return;
+                }
+                retry(if opened.get() { 0 } else { failures + 1 });
+            });
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         on_close.forget();
     }

@@ -79,3 +79,62 @@ where
 {
     Signal::derive(move || value.get().and_then(Result::err))
 }
+
+/// A secret shown once (a token, an invitation or reset link): what it is, the secret, and a
+/// Copy button (where the browser refuses the clipboard, an address that is not `https` or
+/// `localhost`, the secret is selected for the person to copy).
+#[component]
+pub fn SecretBox(
+    message: String,
+    secret: String,
+    /// `data-test` of the secret's text.
+    test: &'static str,
+) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let code = NodeRef::<leptos::html::Code>::new();
+    let copy = {
+        let secret = secret.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            {
+                let secret = secret.clone();
+                leptos::task::spawn_local(async move {
+                    let written = match web_sys::window().map(|w| w.navigator().clipboard()) {
+                        Some(clipboard) => {
+                            wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&secret))
+                                .await
+                                .is_ok()
+                        }
+                        None => false,
+                    };
+                    if !written && let Some(code) = code.get_untracked() {
+                        // Select it, so one keystroke copies it.
+                        if let Some(selection) =
+                            web_sys::window().and_then(|w| w.get_selection().ok().flatten())
+                        {
+                            let _ = selection.select_all_children(&code);
+                        }
+                    }
+                    copied.set(Some(written));
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&secret, code);
+        }
+    };
+    view! {
+        <div class="secret-box" role="status">
+            <strong>{message}</strong>
+            <div class="secret-line">
+                <code data-test=test node_ref=code>{secret}</code>
+                <button type="button" class="button button-quiet" data-test=format!("{test}-copy") on:click=copy>
+                    {move || match copied.get() {
+                        Some(true) => "Copied",
+                        Some(false) => "Selected: copy it",
+                        None => "Copy",
+                    }}
+                </button>
+            </div>
+        </div>
+    }
+}

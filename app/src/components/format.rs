@@ -16,6 +16,25 @@ pub fn bytes(n: i64) -> String {
     }
 }
 
+/// A command's words as a shell would need them typed: words with spaces or shell characters in
+/// single quotes (`sh -c 'while true; do date; done'`).
+pub fn shell_words<'a>(words: impl IntoIterator<Item = &'a String>) -> String {
+    words
+        .into_iter()
+        .map(|w| {
+            let plain = !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c));
+            if plain {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `1 container`, `3 containers`.
 pub fn count(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -24,6 +43,18 @@ pub fn count(n: i64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_is_shown_as_it_would_be_typed() {
+        let words: Vec<String> = ["sh", "-c", "while true; do date; done", "it's", ""]
+            .iter()
+            .map(|w| (*w).to_owned())
+            .collect();
+        assert_eq!(
+            shell_words(&words),
+            "sh -c 'while true; do date; done' 'it'\\''s' ''"
+        );
+    }
 
     #[test]
     fn bytes_use_binary_units() {

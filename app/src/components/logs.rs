@@ -9,6 +9,9 @@ use engine::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Marker,
 use leptos::html::Div;
 use leptos::prelude::*;
 
+pub use crate::components::log_filter::Filter;
+use crate::components::log_filter::Matcher;
+
 use crate::components::editor::escape_into;
 use crate::components::feed::{FeedState, decode, open_feed, request_json};
 
@@ -309,76 +312,6 @@ struct Row {
 impl Row {
     fn shown(&self) -> &str {
         self.shown.as_deref().unwrap_or(&self.text)
-    }
-}
-
-/// Which rows show.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Filter {
-    pub text: String,
-    pub regex: bool,
-    pub stdout: bool,
-    pub stderr: bool,
-}
-
-/// A compiled filter; a bad regular expression is an error to show.
-enum Matcher {
-    All,
-    Text(String),
-    /// A checked pattern; compiled once per thread (a `RegExp` may not leave it).
-    #[cfg(feature = "hydrate")]
-    Regex(String),
-}
-
-#[cfg(feature = "hydrate")]
-thread_local! {
-    static COMPILED: std::cell::RefCell<Option<(String, js_sys::RegExp)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-impl Matcher {
-    fn new(filter: &Filter) -> Result<Self, String> {
-        if filter.text.is_empty() {
-            return Ok(Self::All);
-        }
-        if filter.regex {
-            #[cfg(feature = "hydrate")]
-            {
-                // The constructor throws on a bad pattern; check it first without throwing.
-                let probe = js_sys::Function::new_with_args(
-                    "p",
-                    "try { new RegExp(p, 'i'); return ''; } catch (e) { return String(e.message); }",
-                );
-                let message = probe
-                    .call1(
-                        &wasm_bindgen::JsValue::NULL,
-                        &wasm_bindgen::JsValue::from_str(&filter.text),
-                    )
-                    .ok()
-                    .and_then(|v| v.as_string())
-                    .unwrap_or_default();
-                if !message.is_empty() {
-                    return Err(message);
-                }
-                return Ok(Self::Regex(filter.text.clone()));
-            }
-        }
-        Ok(Self::Text(filter.text.to_ascii_lowercase()))
-    }
-
-    fn matches(&self, text: &str) -> bool {
-        match self {
-            Self::All => true,
-            Self::Text(needle) => text.to_ascii_lowercase().contains(needle.as_str()),
-            #[cfg(feature = "hydrate")]
-            Self::Regex(pattern) => COMPILED.with(|cell| {
-                let mut cell = cell.borrow_mut();
-                if cell.as_ref().is_none_or(|(p, _)| p != pattern) {
-                    *cell = Some((pattern.clone(), js_sys::RegExp::new(pattern, "i")));
-                }
-                cell.as_ref().is_some_and(|(_, re)| re.test(text))
-            }),
-        }
     }
 }
 
@@ -739,30 +672,40 @@ pub fn LogViewer(
         measure();
         version.update(|v| *v += 1);
     });
-    // Following: stay at the bottom as lines arrive.
+    // Following: stay at the bottom as lines arrive. The scroll waits for the next frame, when
+    // the taller space the new rows need is laid out; scrolled earlier it stops short of the end.
     Effect::new(move |_| {
         version.track();
-        if follow.get()
-            && let Some(el) = scroller.get()
-        {
-            el.set_scroll_top(el.scroll_height());
+        if follow.get() {
+            request_animation_frame(move || {
+                if follow.get_untracked()
+                    && let Some(el) = scroller.get_untracked()
+                {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
         }
     });
 
+    // Only the reader moving up leaves Follow: the view's own scrolls, and the space growing
+    // under it, only ever move it down or keep it in place.
+    let last_top = StoredValue::new(0_i32);
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
             return;
         };
-        let top = f64::from(el.scroll_top());
-        scroll_top.set(top);
+        let top = el.scroll_top();
+        let moved_up = top < last_top.get_value();
+        last_top.set_value(top);
+        scroll_top.set(f64::from(top));
         viewport.set(f64::from(el.client_height()).max(ROW_PX));
-        let at_bottom = el.scroll_top() + el.client_height() >= el.scroll_height() - 4;
+        let at_bottom = top + el.client_height() >= el.scroll_height() - 4;
         if at_bottom {
             if !follow.get_untracked() {
                 follow.set(true);
                 unseen.set(0);
             }
-        } else if follow.get_untracked() {
+        } else if moved_up && follow.get_untracked() {
             follow.set(false);
         }
     };

@@ -236,8 +236,9 @@ pub fn ContainerStats(container: String) -> impl IntoView {
         <section class="panel" data-test="container-stats">
             <h2>"Usage"</h2>
             <p class="muted" data-test="stats-summary">{move || match latest() {
-                Some(s) => format!("CPU {} · memory {} of {} · {} processes",
-                    percent(s.cpu_percent), format::bytes(s.memory_bytes as i64), format::bytes(s.memory_limit as i64), s.pids),
+                Some(s) => format!("CPU {} · memory {} of {} · {}",
+                    percent(s.cpu_percent), format::bytes(s.memory_bytes as i64), format::bytes(s.memory_limit as i64),
+                    format::count(i64::try_from(s.pids).unwrap_or(i64::MAX), "process", "processes")),
                 None => "Waiting for the first reading (only running containers have one)…".to_owned(),
             }}</p>
             <div class="charts">

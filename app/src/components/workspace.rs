@@ -74,3 +74,23 @@ pub fn WorkspaceSwitcher() -> impl IntoView {
         </Transition>
     }
 }
+
+/// What a page that works inside a workspace shows to someone who has none (yet): why nothing
+/// can be done here, and the way to get one — platform admins create it, others are invited.
+#[component]
+pub fn NeedsWorkspace(
+    /// What the page would do, e.g. "create stacks".
+    what: &'static str,
+    is_admin: bool,
+) -> impl IntoView {
+    view! {
+        <section class="panel empty-state" data-test="needs-workspace">
+            <p>{format!("You need a workspace to {what}: everything Orbitr runs belongs to one.")}</p>
+            {if is_admin {
+                view! { <p><a class="button" href="/workspaces" data-test="create-first-workspace">"Create a workspace"</a></p> }.into_any()
+            } else {
+                view! { <p class="muted">"Ask a workspace owner or a platform admin to invite you to one."</p> }.into_any()
+            }}
+        </section>
+    }
+}

@@ -64,13 +64,6 @@ pub fn AuditPage() -> impl IntoView {
             before: get("before").and_then(|b| b.parse().ok()),
         }
     };
-    let scope = move || {
-        workspaces
-            .data
-            .get()
-            .and_then(Result::ok)
-            .map(|c| scope_of(&c))
-    };
     // The page waits for the user's workspaces (it needs to know what they may read), on the
     // server as in the browser, instead of rendering empty and fetching again after hydration.
     let page = Resource::new(
@@ -85,40 +78,77 @@ pub fn AuditPage() -> impl IntoView {
             }
         },
     );
-    // The current filters as a query string (for export and paging links).
-    let filters = move || {
-        let p = params.read();
-        FILTERS
-            .iter()
-            .filter_map(|k| {
-                p.get(k)
-                    .filter(|v| !v.is_empty())
-                    .map(|v| format!("{k}={}", encode(&v)))
-            })
-            .collect::<Vec<_>>()
-            .join("&")
+    view! {
+        <Title text="Audit log"/>
+        // Everything that depends on what the viewer may read (the header's tag, the workspace
+        // filter, the export address) is drawn once that is known, so the server's page and the
+        // browser's first render are the same.
+        <Suspense fallback=|| view! {
+            <div class="page-header"><h1>"Audit log"</h1></div>
+            <div class="panel skeleton" style="height: 8rem"></div>
+        }>
+            {move || Suspend::new(async move {
+                let scope = workspaces.data.await.ok().map(|c| scope_of(&c));
+                view! { <Filters scope=scope/> }
+            })}
+        </Suspense>
+        <Transition fallback=|| view! { <div class="panel skeleton" style="height: 8rem"></div> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(None) => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    Ok(Some(page)) => view! { <AuditTable page=page filters=filters(&params.read())/> }.into_any(),
+                    Err(AppError::Forbidden) => view! {
+                        <section class="panel empty-state" data-test="audit-forbidden">
+                            <p>"The audit log is for platform administrators and workspace owners."</p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error" data-test="audit-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The current filters as a query string (for export and paging links).
+fn filters(p: &leptos_router::params::ParamsMap) -> String {
+    FILTERS
+        .iter()
+        .filter_map(|k| {
+            p.get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", encode(&v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The header, the filter form and the export links, for a viewer whose scope is known.
+#[component]
+fn Filters(scope: Option<Scope>) -> impl IntoView {
+    let params = use_query_map();
+    let base = match &scope {
+        Some(Scope::Workspace(id, _)) => format!("/api/v1/workspaces/{id}/audit"),
+        _ => "/api/v1/audit".to_owned(),
     };
     let export = move |format: &str| {
-        let base = match scope() {
-            Some(Scope::Workspace(id, _)) => format!("/api/v1/workspaces/{id}/audit"),
-            _ => "/api/v1/audit".to_owned(),
-        };
-        let f = filters();
+        let f = filters(&params.read());
         if f.is_empty() {
             format!("{base}?format={format}")
         } else {
             format!("{base}?{f}&format={format}")
         }
     };
+    let export_json = export.clone();
     let field = move |k: &'static str| params.read().get(k).unwrap_or_default();
+    let tag = match &scope {
+        Some(Scope::Workspace(_, name)) => Some(view! { <span class="tag">{name.clone()}</span> }),
+        _ => None,
+    };
+    let everything = scope == Some(Scope::Everything);
     view! {
-        <Title text="Audit log"/>
         <div class="page-header">
             <h1>"Audit log"</h1>
-            {move || match scope() {
-                Some(Scope::Workspace(_, name)) => Some(view! { <span class="tag">{name}</span> }),
-                _ => None,
-            }}
+            {tag}
         </div>
         <section class="panel stack">
             <form method="get" action="/audit" class="form form-inline" data-test="audit-filters">
@@ -126,7 +156,7 @@ pub fn AuditPage() -> impl IntoView {
                     <label for="f-actor">"Actor"</label>
                     <input id="f-actor" name="actor" placeholder="email" prop:value=move || field("actor")/>
                 </div>
-                {move || (scope() == Some(Scope::Everything)).then(|| view! {
+                {everything.then(|| view! {
                     <div class="field">
                         <label for="f-workspace">"Workspace id"</label>
                         <input id="f-workspace" name="workspace" prop:value=move || field("workspace")/>
@@ -160,23 +190,9 @@ pub fn AuditPage() -> impl IntoView {
                 "Export what matches: "
                 <a href=move || export("csv") data-test="export-csv" rel="external">"CSV"</a>
                 " · "
-                <a href=move || export("json") data-test="export-json" rel="external">"JSON"</a>
+                <a href=move || export_json("json") data-test="export-json" rel="external">"JSON"</a>
             </p>
         </section>
-        <Transition fallback=|| view! { <div class="panel skeleton" style="height: 8rem"></div> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(None) => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                    Ok(Some(page)) => view! { <AuditTable page=page filters=filters()/> }.into_any(),
-                    Err(AppError::Forbidden) => view! {
-                        <section class="panel empty-state" data-test="audit-forbidden">
-                            <p>"The audit log is for platform administrators and workspace owners."</p>
-                        </section>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error" data-test="audit-error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
@@ -216,7 +232,7 @@ fn AuditTable(page: AuditPage, filters: String) -> impl IntoView {
                                 <td><code>{r.action.clone()}</code></td>
                                 <td>{r.target.clone().unwrap_or_default()}</td>
                                 <td><span class=class title=r.reason.clone().unwrap_or_default()>{r.result.clone()}</span></td>
-                                <td>{r.workspace.clone().unwrap_or_default()}</td>
+                                <td title=r.workspace.clone().unwrap_or_default()>{r.workspace_name.clone().or_else(|| r.workspace.clone()).unwrap_or_default()}</td>
                                 <td>{r.source_ip.clone().unwrap_or_default()}</td>
                             </tr>
                         }

@@ -14,30 +14,16 @@ use crate::api::containers::{
     remove_container, rename_container,
 };
 use crate::api::workspaces::WorkspaceContext;
+use crate::components::dialog::use_dialog;
 use crate::components::engine::use_live;
 use crate::components::form::{FormError, last_error};
 use crate::components::format;
 use crate::components::logs::LogViewer;
 use crate::components::stats::{ContainerStats, percent, use_stats};
 use crate::components::toast::{ToastKind, use_toaster};
-use crate::components::workspace::use_workspaces;
+use crate::components::workspace::{NeedsWorkspace, use_workspaces};
 use crate::error::AppError;
 use engine::feeds::FeedRequest;
-
-/// Asks the user to confirm (always "no" outside a browser).
-pub(crate) fn confirmed(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(question).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        false
-    }
-}
 
 /// Containers with an operation under way, so their buttons show progress and stay disabled.
 #[derive(Clone, Copy)]
@@ -292,20 +278,7 @@ fn BulkActions(selected: RwSignal<BTreeSet<String>>, busy: Busy) -> impl IntoVie
             busy.act(id, name, action);
         }
     };
-    let remove = move |_| {
-        let chosen = names();
-        if chosen.is_empty()
-            || !confirmed(&format!(
-                "Remove {}? Running ones are stopped first.",
-                format::count(
-                    i64::try_from(chosen.len()).unwrap_or(0),
-                    "container",
-                    "containers"
-                )
-            ))
-        {
-            return;
-        }
+    let remove_all = move |chosen: Vec<(String, String)>| {
         for (id, name) in chosen {
             busy.remove(id.clone(), name, false, move || {
                 selected.update(|s| {
@@ -313,6 +286,22 @@ fn BulkActions(selected: RwSignal<BTreeSet<String>>, busy: Busy) -> impl IntoVie
                 });
             });
         }
+    };
+    let dialog = use_dialog();
+    let remove = move |_| {
+        let chosen = names();
+        if chosen.is_empty() {
+            return;
+        }
+        let question = format!(
+            "Remove {}? Running ones are stopped first.",
+            format::count(
+                i64::try_from(chosen.len()).unwrap_or(0),
+                "container",
+                "containers"
+            )
+        );
+        dialog.confirm(question, "Remove", move || remove_all(chosen));
     };
     let none = move || selected.with(BTreeSet::is_empty);
     view! {
@@ -430,7 +419,13 @@ pub fn ContainerPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let live = use_live();
     let reload = RwSignal::new(0_u32);
-    let detail = Resource::new(move || (id(), reload.get()), |(id, _)| get_container(id));
+    // Bumped when a container that was not found appears (created a moment before the page was
+    // asked for, before Orbitr saw its event): the whole page is read again.
+    let appeared = RwSignal::new(0_u32);
+    let detail = Resource::new(
+        move || (id(), reload.get(), appeared.get()),
+        |(id, _, _)| get_container(id),
+    );
     // A pushed change to this container reads the details again.
     Effect::new(move |previous: Option<Option<ContainerView>>| {
         let key = id();
@@ -442,19 +437,31 @@ pub fn ContainerPage() -> impl IntoView {
             && now.as_ref() != Some(before)
         {
             reload.update(|n| *n += 1);
+        } else if now.is_some() && detail.get_untracked().is_some_and(|r| r.is_err()) {
+            appeared.update(|n| *n += 1);
         }
         now
     });
     let busy = Busy::new();
-    // Logs and usage stay connected while the details above are read again.
+    // Whether there is such a container of the caller's: read once per address, so the logs and
+    // usage below stay connected while the details above are read again, and a container that
+    // does not exist (or is not theirs) shows its not-found state alone.
+    let found = Resource::new(
+        move || (id(), appeared.get()),
+        |(id, _)| async move { get_container(id).await.is_ok() },
+    );
     let live_panels = move || {
-        let key = id();
-        view! {
-            <ContainerStats container=key.clone()/>
-            <h2 class="section-title">"Logs"</h2>
-            <LogViewer request=FeedRequest { containers: vec![key.clone()], tail: Some(1000), ..FeedRequest::default() }
-                download=format!("/api/v1/containers/{key}/logs")/>
-        }
+        Suspend::new(async move {
+            found.await.then(|| {
+                let key = id();
+                view! {
+                    <ContainerStats container=key.clone()/>
+                    <h2 class="section-title">"Logs"</h2>
+                    <LogViewer request=FeedRequest { containers: vec![key.clone()], tail: Some(1000), ..FeedRequest::default() }
+                        download=format!("/api/v1/containers/{key}/logs")/>
+                }
+            })
+        })
     };
     view! {
         <Title text="Container"/>
@@ -472,7 +479,7 @@ pub fn ContainerPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {live_panels}
+        <Suspense fallback=|| ()>{live_panels}</Suspense>
     }
 }
 
@@ -501,18 +508,19 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
     let remove_volumes = RwSignal::new(false);
     let on_remove = {
         let (id, name) = (id.clone(), name.clone());
+        let dialog = use_dialog();
+        let navigate = leptos_router::hooks::use_navigate();
         move |_| {
-            if confirmed(&format!("Remove {name}? This cannot be undone.")) {
-                busy.remove(
-                    id.clone(),
-                    name.clone(),
-                    remove_volumes.get_untracked(),
-                    || {
-                        let navigate = leptos_router::hooks::use_navigate();
+            let (id, name, navigate) = (id.clone(), name.clone(), navigate.clone());
+            dialog.confirm(
+                format!("Remove {name}? This cannot be undone."),
+                "Remove",
+                move || {
+                    busy.remove(id, name, remove_volumes.get_untracked(), move || {
                         navigate("/containers", Default::default());
-                    },
-                );
-            }
+                    });
+                },
+            );
         }
     };
     let new_name = RwSignal::new(name.clone());
@@ -560,7 +568,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
                 <dl class="facts">
                     <dt>"Id"</dt><dd class="mono">{c.id.get(..12).unwrap_or(&c.id).to_owned()}</dd>
                     <dt>"Image"</dt><dd class="mono">{c.image.clone()}</dd>
-                    <dt>"Command"</dt><dd class="mono">{detail.entrypoint.iter().chain(&detail.command).cloned().collect::<Vec<_>>().join(" ")}</dd>
+                    <dt>"Command"</dt><dd class="mono">{format::shell_words(detail.entrypoint.iter().chain(&detail.command))}</dd>
                     <dt>"Created"</dt><dd>{format::datetime(c.created_at)}</dd>
                     <dt>"Uptime"</dt><dd>{uptime(&c, now)}</dd>
                     <dt>"Restart policy"</dt><dd>{format!("{} (restarted {} times)", detail.restart_policy, detail.restart_count)}</dd>
@@ -808,7 +816,7 @@ fn SpecField(
         Some(AppError::Invalid { field: f, message })
             if f == field || f.starts_with(&format!("{field}[")) =>
         {
-            Some(format!("{f}: {message}"))
+            Some(format!("{}: {message}", crate::error::entry_label(&f)))
         }
         _ => None,
     };
@@ -870,9 +878,9 @@ pub fn NewContainerPage() -> impl IntoView {
         <div class="page-header"><h1>"Create container"</h1></div>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let ctx = workspaces.data.await.ok();
-                match ctx.as_ref().and_then(|c| c.current_workspace().cloned()) {
-                    None => view! { <p class="panel">"Join or create a workspace first."</p> }.into_any(),
+                let ctx = workspaces.data.await.ok().unwrap_or_default();
+                match ctx.current_workspace().cloned() {
+                    None => view! { <NeedsWorkspace what="create containers" is_admin=ctx.is_admin/> }.into_any(),
                     Some(ws) => view! {
                         <p class="muted">"In workspace " <strong>{ws.name}</strong> ". Lists take one entry per line."</p>
                     }.into_any(),

@@ -1,6 +1,6 @@
 //! The dashboard: the engine's figures as cards, kept current by the live connection.
 
-use engine::system::SystemInfo;
+use engine::system::{FigureScope, SystemInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -61,7 +61,16 @@ fn CardsLoading() -> impl IntoView {
 fn SystemCards(info: SystemInfo) -> impl IntoView {
     let e = info.engine;
     let c = e.containers;
+    // Whose objects the counts cover: a member sees their workspaces' own, never other teams'.
+    let whose = match info.scope {
+        FigureScope::Engine => "on this engine",
+        FigureScope::Workspaces => "in your workspaces",
+    };
     view! {
+        <p class="muted" data-test="figures-scope">{match info.scope {
+            FigureScope::Engine => "Counts cover every workspace on this engine.",
+            FigureScope::Workspaces => "Containers, volumes and networks are counted in your workspaces only; images are shared by the engine.",
+        }}</p>
         <div class="cards" data-test="system-cards">
             <Card label="Docker engine" value=e.version.clone() test="engine-version">
                 {format!("API {} · {}", e.api_version, e.host)}
@@ -72,15 +81,16 @@ fn SystemCards(info: SystemInfo) -> impl IntoView {
                 <span class="state state-paused">{format!("{} paused", c.paused)}</span>
                 " · "
                 <span class="state state-stopped">{format!("{} stopped", c.stopped)}</span>
+                {format!(" · {whose}")}
             </Card>
             <Card label="Images" value=e.images.to_string() test="images">
                 {format::count(e.images, "image", "images")}
             </Card>
             <Card label="Volumes" value=e.volumes.to_string() test="volumes">
-                {format::count(e.volumes, "volume", "volumes")}
+                {format!("{} {whose}", format::count(e.volumes, "volume", "volumes"))}
             </Card>
             <Card label="Networks" value=e.networks.to_string() test="networks">
-                {format::count(e.networks, "network", "networks")}
+                {format!("{} {whose}", format::count(e.networks, "network", "networks"))}
             </Card>
             <Card label="CPUs" value=e.cpus.to_string() test="cpus">
                 {e.architecture.clone()}
@@ -105,10 +115,11 @@ fn Card(
     test: &'static str,
     children: Children,
 ) -> impl IntoView {
+    let long = value.chars().count() > 10;
     view! {
         <article class="card" data-test=test>
             <h2 class="card-label">{label}</h2>
-            <p class="card-value">{value}</p>
+            <p class="card-value" class:card-value-long=long>{value}</p>
             <p class="card-detail">{children()}</p>
         </article>
     }

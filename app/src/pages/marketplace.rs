@@ -130,8 +130,13 @@ fn Card(card: ExtensionCard) -> impl IntoView {
     let href = format!("/marketplace/{}?source={}", card.id, card.source);
     view! {
         <a class="card card-link" href=href data-test="market-card" data-id=card.id.clone()>
-            <div class="card-label">{card.categories.join(" · ")}</div>
-            <div class="card-value">{card.name.clone()} " " <span class="tag">{card.version.clone()}</span></div>
+            <div class="card-head">
+                <ExtensionIcon icon=card.icon.clone() name=card.name.clone()/>
+                <div>
+                    <div class="card-label">{card.categories.join(" · ")}</div>
+                    <div class="card-value">{card.name.clone()} " " <span class="tag">{card.version.clone()}</span></div>
+                </div>
+            </div>
             <p class="card-detail">{card.summary.clone()}</p>
             <p class="card-detail">
                 {stars(card.rating)} {(card.reviews > 0).then(|| format!(" ({})", card.reviews))}
@@ -139,6 +144,26 @@ fn Card(card: ExtensionCard) -> impl IntoView {
                 {(card.source_name != "Official").then(|| format!(" · {}", card.source_name))}
             </p>
         </a>
+    }
+}
+
+/// An extension's icon, or its initial on a tile when it has none.
+#[component]
+fn ExtensionIcon(icon: Option<String>, name: String) -> impl IntoView {
+    match icon {
+        Some(src) => {
+            view! { <img class="ext-icon" src=src alt="" loading="lazy" data-test="ext-icon"/> }
+                .into_any()
+        }
+        None => {
+            let initial = name
+                .chars()
+                .next()
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_default();
+            view! { <span class="ext-icon ext-icon-none" aria-hidden="true">{initial}</span> }
+                .into_any()
+        }
     }
 }
 
@@ -313,7 +338,10 @@ fn ExtensionView(detail: ExtensionDetail) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <div class="page-header">
-            <h1 data-test="extension-name">{card.name.clone()}</h1>
+            <div class="card-head">
+                <ExtensionIcon icon=card.icon.clone() name=card.name.clone()/>
+                <h1 data-test="extension-name">{card.name.clone()}</h1>
+            </div>
             <span class="tag">{card.version.clone()}</span>
         </div>
         <dl class="facts">
@@ -600,12 +628,25 @@ fn InstallProgress(started: RwSignal<Option<(InstallStarted, usize)>>) -> impl I
                             <p class="banner banner-warn" data-test="awaiting-approval">{format!("{title}: waiting for a platform admin to approve its host access.")}</p>
                         }.into_any(),
                         (_, Some(stack_id)) => {
-                            let events = live.stack_events(stack_id, Signal::stored(from));
+                            let all = live.stack_events(stack_id, Signal::stored(from));
+                            // The install's deploy, up to its end; a failed one is followed by the
+                            // clean-up that takes down what it made, said in one line under it.
+                            let events = Memo::new(move |_| all.with(|e| {
+                                let end = e.iter().position(|x| x.phase == DeployPhase::Finished).map_or(e.len(), |i| i + 1);
+                                e[..end].to_vec()
+                            }));
                             let finished = Memo::new(move |_| events.with(|e| e.iter().rev().find(|x| x.phase == DeployPhase::Finished).map(|x| x.message.clone())));
+                            let cleaned = Memo::new(move |_| all.with(|e| {
+                                let first = e.iter().position(|x| x.phase == DeployPhase::Finished)?;
+                                e[first + 1..].iter().any(|x| x.phase == DeployPhase::Finished).then_some(())
+                            }));
                             view! {
                                 <h3>{title}</h3>
                                 <Progress events=events/>
                                 {move || finished.get().map(|m| view! { <p data-test="install-finished">{m}</p> })}
+                                {move || cleaned.get().map(|()| view! {
+                                    <p class="muted" data-test="install-cleaned">"Nothing was left behind: what the failed install had made is removed."</p>
+                                })}
                             }.into_any()
                         }
                         _ => view! { <p>{title}</p> }.into_any(),

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod registries;
 pub mod setup;
 pub mod signin_refused;
+pub mod stack_files;
 pub mod stacks;
 pub mod users;
 pub mod workspaces;

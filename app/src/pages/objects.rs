@@ -9,13 +9,13 @@ use crate::api::objects::{
     CreateNetwork, CreateVolume, list_images, list_networks, list_volumes, prune_images,
     prune_volumes, remove_image, remove_network, remove_volume,
 };
+use crate::components::dialog::use_dialog;
 use crate::components::engine::use_live;
 use crate::components::form::{FormError, last_error};
 use crate::components::format;
 use crate::components::toast::{ToastKind, use_toaster};
-use crate::components::workspace::use_workspaces;
+use crate::components::workspace::{NeedsWorkspace, use_workspaces};
 use crate::error::AppError;
-use crate::pages::containers::confirmed;
 
 /// Runs a removal (or prune) after a confirmation, toasting its outcome.
 fn run_confirmed<T: 'static>(
@@ -24,18 +24,17 @@ fn run_confirmed<T: 'static>(
     task: impl std::future::Future<Output = Result<T, AppError>> + 'static,
     describe: impl FnOnce(T) -> String + 'static,
 ) {
-    if !confirmed(&question) {
-        return;
-    }
     let toaster = use_toaster();
-    leptos::task::spawn_local(async move {
-        match task.await {
-            Ok(value) => {
-                let detail = describe(value);
-                toaster.show(ToastKind::Success, format!("{done}{detail}"));
+    use_dialog().confirm(question, "Remove", move || {
+        leptos::task::spawn_local(async move {
+            match task.await {
+                Ok(value) => {
+                    let detail = describe(value);
+                    toaster.show(ToastKind::Success, format!("{done}{detail}"));
+                }
+                Err(e) => toaster.show(ToastKind::Error, e.to_string()),
             }
-            Err(e) => toaster.show(ToastKind::Error, e.to_string()),
-        }
+        });
     });
 }
 
@@ -241,7 +240,9 @@ pub fn NetworksPage() -> impl IntoView {
                 let ctx = workspaces.data.await.ok();
                 let names: Vec<(String, String)> = ctx.as_ref().map(|c| c.workspaces.iter().map(|w| (w.id.clone(), w.name.clone())).collect()).unwrap_or_default();
                 let manage = ctx.as_ref().is_some_and(|c| c.can("network", "manage"));
+                let is_admin = ctx.as_ref().is_some_and(|c| c.is_admin);
                 let current = ctx.and_then(|c| c.current);
+                let needs = current.is_none();
                 let on_submit = move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
                     create.dispatch(CreateNetwork {
@@ -256,7 +257,8 @@ pub fn NetworksPage() -> impl IntoView {
                     });
                 };
                 view! {
-                    {manage.then(|| view! {
+                    {needs.then(|| view! { <NeedsWorkspace what="create networks" is_admin=is_admin/> })}
+                    {(manage && !needs).then(|| view! {
                         <form class="panel form form-inline" data-test="new-network" on:submit=on_submit>
                             <TextField label="Name" field="name" value=name error=error/>
                             <div class="field">
@@ -368,8 +370,10 @@ pub fn VolumesPage() -> impl IntoView {
                 let first = initial.await;
                 let ctx = workspaces.data.await.ok();
                 let names: Vec<(String, String)> = ctx.as_ref().map(|c| c.workspaces.iter().map(|w| (w.id.clone(), w.name.clone())).collect()).unwrap_or_default();
-                let manage = ctx.as_ref().is_some_and(|c| c.can("volume", "manage"));
-                let current = ctx.and_then(|c| c.current).unwrap_or_default();
+                let is_admin = ctx.as_ref().is_some_and(|c| c.is_admin);
+                let current = ctx.as_ref().and_then(|c| c.current.clone()).unwrap_or_default();
+                let needs = current.is_empty();
+                let manage = !needs && ctx.as_ref().is_some_and(|c| c.can("volume", "manage"));
                 let prune_in = current.clone();
                 let on_submit = move |ev: leptos::ev::SubmitEvent| {
                     ev.prevent_default();
@@ -389,6 +393,7 @@ pub fn VolumesPage() -> impl IntoView {
                             }>"Remove unused volumes"</button>
                         })}
                     </div>
+                    {needs.then(|| view! { <NeedsWorkspace what="create volumes" is_admin=is_admin/> })}
                     {manage.then(|| view! {
                         <form class="panel form form-inline" data-test="new-volume" on:submit=on_submit>
                             <TextField label="Name" field="name" value=name error=error/>

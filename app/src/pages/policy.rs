@@ -40,7 +40,7 @@ fn Entries(
 ) -> impl IntoView {
     let message = move || match error.get() {
         Some(AppError::Invalid { field, message }) if field.starts_with(name) => {
-            Some(format!("{field}: {message}"))
+            Some(format!("{}: {message}", crate::error::entry_label(&field)))
         }
         _ => None,
     };
@@ -89,6 +89,8 @@ fn PolicyForm(workspace: String, policy: SecurityPolicy, editable: bool) -> impl
     let devices = RwSignal::new(policy.allow_devices);
     let roots = RwSignal::new(policy.bind_roots.join("\n"));
     let caps = RwSignal::new(policy.allowed_capabilities.join("\n"));
+    let settings = RwSignal::new(policy.allowed_host_settings.join("\n"));
+    let trust = RwSignal::new(policy.trust_unresolved_binds);
     let save = ServerAction::<SetSecurityPolicy>::new();
     let error = last_error(save.value());
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
@@ -97,6 +99,7 @@ fn PolicyForm(workspace: String, policy: SecurityPolicy, editable: bool) -> impl
         if let Some(Ok(stored)) = save.value().get() {
             roots.set(stored.bind_roots.join("\n"));
             caps.set(stored.allowed_capabilities.join("\n"));
+            settings.set(stored.allowed_host_settings.join("\n"));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -113,6 +116,8 @@ fn PolicyForm(workspace: String, policy: SecurityPolicy, editable: bool) -> impl
                 allow_docker_socket: socket.get_untracked(),
                 allowed_capabilities: lines(&caps.get_untracked()),
                 allow_devices: devices.get_untracked(),
+                allowed_host_settings: lines(&settings.get_untracked()),
+                trust_unresolved_binds: trust.get_untracked(),
             },
         });
     };
@@ -132,11 +137,14 @@ fn PolicyForm(workspace: String, policy: SecurityPolicy, editable: bool) -> impl
                     <Allow label="Bind mounts of host folders" name="bind_mounts" value=binds editable=editable/>
                     <Allow label="The Docker socket" name="docker_socket" value=socket editable=editable/>
                     <Allow label="Host devices" name="devices" value=devices editable=editable/>
+                    <Allow label="Bind mounts on a remote engine (sources not checked for links)" name="trust_unresolved_binds" value=trust editable=editable/>
                 </div>
                 <Entries label="Host folders bind mounts may use" name="bind_roots" value=roots editable=editable
                     hint="One absolute path per line; empty means any folder (when bind mounts are allowed)." error=error/>
                 <Entries label="Capabilities that may be added" name="allowed_capabilities" value=caps editable=editable
                     hint="One per line, e.g. NET_ADMIN." error=error/>
+                <Entries label="Other host settings that may be used" name="allowed_host_settings" value=settings editable=editable
+                    hint="One Compose field per line, e.g. sysctls, security_opt, runtime, volumes.driver_opts." error=error/>
                 <FormError error=error/>
                 {editable.then(|| view! {
                     <button type="submit" class="button" data-test="save-policy" disabled=move || save.pending().get()>

@@ -7,7 +7,7 @@ use crate::api::auth::{ChangePassword, get_me};
 use crate::api::oauth::{OauthStart, UnlinkProvider, my_sign_in_methods};
 use crate::api::sessions::{RevokeSession, SignOutEverywhere, list_sessions};
 use crate::api::tokens::{ApiToken, CreateApiToken, RevokeApiToken, list_api_tokens};
-use crate::components::form::{Field, FormError};
+use crate::components::form::{Field, FormError, SecretBox};
 use crate::components::format::datetime;
 use crate::error::AppError;
 use leptos::server_fn::ServerFn;
@@ -195,10 +195,8 @@ fn ApiTokens() -> impl IntoView {
                 <strong>"read"</strong> " only reads; " <strong>"write"</strong> " may also change things."
             </p>
             {move || created.get().and_then(Result::ok).map(|new| view! {
-                <div class="secret-box" role="status">
-                    <strong>{format!("Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.", new.token.name)}</strong>
-                    <code data-test="new-token">{new.secret}</code>
-                </div>
+                <SecretBox message=format!("Token \u{201c}{}\u{201d} created. Copy it now: it will not be shown again.", new.token.name)
+                    secret=new.secret test="new-token"/>
             })}
             <ActionForm action=create attr:class="form form-inline" attr:data-test="token-form">
                 <Field label="Name" name="name" error=error hint="What will use it, e.g. backup script"/>
@@ -207,6 +205,7 @@ fn ApiTokens() -> impl IntoView {
                     <select id="field-scope" name="scope">
                         <option value="read" selected=true>"read"</option>
                         <option value="write">"write"</option>
+                        <option value="metrics">"metrics (Prometheus, platform admins)"</option>
                     </select>
                 </div>
                 <div class="field">
@@ -242,7 +241,11 @@ fn ApiTokens() -> impl IntoView {
                         Ok(list) if list.is_empty() => view! {
                             <p class="muted" data-test="no-tokens">"No tokens yet."</p>
                         }.into_any(),
-                        Ok(list) => view! { <TokenTable list=list revoke=revoke/> }.into_any(),
+                        Ok(list) => {
+                            // Workspace-bound tokens show the workspace's name, not its id.
+                            let names = workspaces.data.await.map(|ctx| ctx.workspaces.into_iter().map(|w| (w.id, w.name)).collect()).unwrap_or_default();
+                            view! { <TokenTable list=list revoke=revoke names=names/> }.into_any()
+                        }
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -252,7 +255,11 @@ fn ApiTokens() -> impl IntoView {
 }
 
 #[component]
-fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+fn TokenTable(
+    list: Vec<ApiToken>,
+    revoke: ServerAction<RevokeApiToken>,
+    names: std::collections::HashMap<String, String>,
+) -> impl IntoView {
     let failed = move || {
         revoke
             .value()
@@ -271,7 +278,10 @@ fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeApiToken>) -> impl
                     view! {
                         <tr data-test="token-row">
                             <td>{t.name.clone()}</td>
-                            <td><span class="tag">{t.scope.clone()}</span>{t.workspace_id.clone().map(|w| view! { " " <span class="tag" title="limited to this workspace">{w}</span> })}</td>
+                            <td><span class="tag">{t.scope.clone()}</span>{t.workspace_id.clone().map(|w| {
+                                let shown = names.get(&w).cloned().unwrap_or_else(|| w.clone());
+                                view! { " " <span class="tag" title="limited to this workspace" data-test="token-workspace-name">{shown}</span> }
+                            })}</td>
                             <td>{datetime(t.created_at)}</td>
                             <td>{t.expires_at.map_or_else(|| "never".to_owned(), datetime)}</td>
                             <td>{t.last_used_at.map_or_else(|| "never".to_owned(), datetime)}</td>

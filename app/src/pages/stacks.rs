@@ -19,41 +19,25 @@ use crate::api::stacks::{
     adopt_project, create_stack, delete_stack, get_deploy, get_revision, get_stack, list_deploys,
     list_stacks, list_unmanaged_projects, save_stack, stack_operation,
 };
-use crate::components::editor::{CodeEditor, DiffView, Language};
+use crate::components::dialog::{guard_unsaved, use_dialog};
+use crate::components::editor::DiffView;
 use crate::components::engine::use_live;
 use crate::components::format;
 use crate::components::toast::{ToastKind, use_toaster};
-use crate::components::workspace::use_workspaces;
+use crate::components::workspace::{NeedsWorkspace, use_workspaces};
 use crate::error::AppError;
-use crate::pages::containers::confirmed;
+use crate::pages::stack_files::{ComposeEditor, EnvEditor, RunConverter, StackFiles};
 
 /// A first file for a new stack.
 const TEMPLATE: &str = "services:\n  web:\n    image: nginx:alpine\n    ports:\n      - \"8080:80\"\n    restart: unless-stopped\n";
 
-/// Diagnostics of the compose file with the `.env` file's variables, as a deploy would see
-/// them (files other than these two are checked by the server).
-pub fn diagnostics(compose_text: &str, env_text: &str) -> Vec<Diagnostic> {
-    use compose::load::{Options, environment_from_dotenv, load};
-    let env = match environment_from_dotenv(env_text, &BTreeMap::new()) {
-        Ok(env) => env,
-        Err(d) => return vec![d],
-    };
-    let options = Options {
-        env,
-        ..Options::default()
-    };
-    load("compose.yaml", compose_text, &options)
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.file.is_empty())
-        .collect()
-}
-
-fn env_diagnostics(env_text: &str) -> Vec<Diagnostic> {
-    compose::load::environment_from_dotenv(env_text, &BTreeMap::new())
-        .err()
-        .into_iter()
-        .collect()
+/// The revision column: the latest saved one and, when another is running, which.
+fn revision_text(latest: i64, deployed: Option<i64>) -> String {
+    match deployed {
+        Some(d) if d == latest => format!("r{latest} · deployed"),
+        Some(d) => format!("r{latest} saved · r{d} deployed"),
+        None => format!("r{latest} · not deployed"),
+    }
 }
 
 /// The stack's containers from the live state: (up, all).
@@ -110,6 +94,19 @@ pub fn StacksPage() -> impl IntoView {
     let live = use_live();
     let workspaces = use_workspaces();
     let list = Resource::new(|| (), |()| list_stacks(None));
+    // An operation that ends (from here, another page or another person) reads the list again:
+    // its last operation and revisions stay current like its running count.
+    Effect::new(move |seen: Option<usize>| {
+        let finished = live.deploys.with(|all| {
+            all.iter()
+                .filter(|(_, e)| e.phase == DeployPhase::Finished)
+                .count()
+        });
+        if seen.is_some_and(|s| finished > s) {
+            list.refetch();
+        }
+        finished
+    });
     view! {
         <Title text="Stacks"/>
         <div class="page-header">
@@ -121,7 +118,7 @@ pub fn StacksPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
-        <Suspense fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
+        <Transition fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(stacks) if stacks.is_empty() => view! {
@@ -136,7 +133,7 @@ pub fn StacksPage() -> impl IntoView {
                     Err(e) => view! { <section class="panel error-panel" data-test="stacks-error"><p>{e.to_string()}</p></section> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let ctx = workspaces.data.await.ok().filter(|c| c.is_admin)?;
@@ -227,9 +224,16 @@ fn StackTable(
             let name = s.name.clone();
             let deployed = s.deployed_revision.is_some();
             let (first_up, first_all) = (s.running as usize, s.containers as usize);
-            let status = move || {
-                let (up, all) = live_counts(&live.containers.get(), &name).unwrap_or((first_up, first_all));
-                status_pill(up, all, deployed)
+            let counts = {
+                let name = name.clone();
+                move || live_counts(&live.containers.get(), &name).unwrap_or((first_up, first_all))
+            };
+            let status = {
+                let counts = counts.clone();
+                move || {
+                    let (up, all) = counts();
+                    status_pill(up, all, deployed)
+                }
             };
             view! {
                 <tr data-test="stack-row">
@@ -237,21 +241,19 @@ fn StackTable(
                     <td>{status}</td>
                     <td>{s.services.join(", ")}</td>
                     <td class="muted">{s.last_deploy.as_ref().map(brief_text).unwrap_or_else(|| "never deployed".into())}</td>
-                    <td class="muted">{match s.deployed_revision {
-                        Some(d) if d == s.revision => format!("r{} (deployed)", s.revision),
-                        Some(d) => format!("r{}, r{d} deployed", s.revision),
-                        None => format!("r{}", s.revision),
-                    }}</td>
+                    <td class="muted" data-test="stack-revision">{revision_text(s.revision, s.deployed_revision)}</td>
                     <td class="row-actions">
                         {can_operate.then(|| {
                             let id = s.id.clone();
                             ["deploy", "restart", "stop", "start"].into_iter().map(|op| {
                                 let id = id.clone();
+                                let counts = counts.clone();
                                 let key = id.clone();
                                 let label = match op { "deploy" => "Deploy", "restart" => "Restart", "stop" => "Stop", _ => "Start" };
                                 view! {
                                     <button type="button" class="button button-quiet" data-test=format!("row-{op}")
-                                        disabled=move || busy.with(|b| b.contains(&key))
+                                        // Restart, stop and start act on containers: none before a deploy or after Down.
+                                        disabled=move || busy.with(|b| b.contains(&key)) || (op != "deploy" && counts().1 == 0)
                                         on:click=move |_| {
                                             let id = id.clone();
                                             busy.update(|b| { b.insert(id.clone()); });
@@ -282,137 +284,25 @@ fn StackTable(
     }
 }
 
-/// The list of diagnostics under an editor.
-#[component]
-fn Diagnostics(#[prop(into)] list: Signal<Vec<Diagnostic>>) -> impl IntoView {
-    move || {
-        let list = list.get();
-        if list.is_empty() {
-            return view! { <p class="diag-ok" data-test="diagnostics-ok">"No problems found."</p> }.into_any();
-        }
-        let errors = list.iter().filter(|d| d.is_error()).count();
-        let warnings = list.len() - errors;
-        view! {
-            <div class="diagnostics" data-test="diagnostics">
-                <p class="muted">{format!("{} · {}", format::count(i64::try_from(errors).unwrap_or(0), "error", "errors"), format::count(i64::try_from(warnings).unwrap_or(0), "warning", "warnings"))}</p>
-                <ul>
-                    {list.into_iter().map(|d| {
-                        let class = if d.is_error() { "diag diag-error" } else { "diag diag-warning" };
-                        let file = if d.file.is_empty() { String::new() } else { format!("{} ", d.file) };
-                        view! {
-                            <li class=class data-test="diagnostic" data-line=d.line.to_string()>
-                                <span class="mono">{format!("{file}{}:{}", d.line, d.column)}</span>
-                                {(!d.path.is_empty()).then(|| view! { <span class="mono muted">{d.path.clone()}</span> })}
-                                <span>{d.message.clone()}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </div>
-        }.into_any()
-    }
-}
-
-/// Paste a `docker run` command, get a Compose service to add to the file.
-#[component]
-fn RunConverter(compose_text: RwSignal<String>) -> impl IntoView {
-    let command = RwSignal::new(String::new());
-    let result = Memo::new(move |_| {
-        let c = command.get();
-        if c.trim().is_empty() {
-            None
-        } else {
-            Some(compose::run::docker_run_to_compose(&c).map_err(|e| e.to_string()))
-        }
-    });
-    let insert = move |_| {
-        if let Some(Ok(converted)) = result.get_untracked() {
-            compose_text.update(|text| *text = merge_service(text, &converted.yaml));
-        }
-    };
-    view! {
-        <details class="panel converter" data-test="converter">
-            <summary>"docker run → Compose"</summary>
-            <p class="muted">"Paste a docker run command; its service is added to the file."</p>
-            <textarea class="mono converter-input" rows="3" data-test="converter-input" spellcheck="false"
-                placeholder="docker run -d -p 8080:80 --name web nginx"
-                prop:value=move || command.get() on:input=move |ev| command.set(event_target_value(&ev))></textarea>
-            {move || match result.get() {
-                None => ().into_any(),
-                Some(Err(e)) => view! { <p class="field-error" data-test="converter-error">{e}</p> }.into_any(),
-                Some(Ok(c)) => view! {
-                    <pre class="mono converter-output" data-test="converter-output">{c.yaml.clone()}</pre>
-                    {c.warnings.iter().map(|w| view! { <p class="muted">{format!("Note: {w}")}</p> }).collect_view()}
-                    <button type="button" class="button button-quiet" data-test="converter-insert" on:click=insert>"Add to the file"</button>
-                }.into_any(),
-            }}
-        </details>
-    }
-}
-
-/// Adds the services (and top-level networks/volumes) of `addition`, a complete small compose
-/// file, to `text`: under its `services:` block, or as the whole file when it has none.
-pub fn merge_service(text: &str, addition: &str) -> String {
-    if !text.lines().any(|l| l.trim_end() == "services:") {
-        return addition.to_owned();
-    }
-    let blocks = top_level_blocks(addition);
-    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
-    for (key, body) in blocks {
-        match lines.iter().position(|l| l.trim_end() == format!("{key}:")) {
-            Some(start) => {
-                let end = lines[start + 1..]
-                    .iter()
-                    .position(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with('#'))
-                    .map_or(lines.len(), |i| start + 1 + i);
-                for (offset, line) in body.into_iter().enumerate() {
-                    lines.insert(end + offset, line);
-                }
-            }
-            None => {
-                lines.push(format!("{key}:"));
-                lines.extend(body);
-            }
-        }
-    }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    out
-}
-
-fn top_level_blocks(text: &str) -> Vec<(String, Vec<String>)> {
-    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
-    for line in text.lines() {
-        if let Some(key) = line.strip_suffix(':').filter(|k| !k.starts_with(' ')) {
-            blocks.push((key.to_owned(), Vec::new()));
-        } else if let Some((_, body)) = blocks.last_mut()
-            && !line.trim().is_empty()
-        {
-            body.push(line.to_owned());
-        }
-    }
-    blocks
-}
-
 /// `/stacks/new`: name, files, create.
 #[component]
 pub fn NewStackPage() -> impl IntoView {
     let workspaces = use_workspaces();
     let name = RwSignal::new(String::new());
-    let compose_text = RwSignal::new(TEMPLATE.to_owned());
-    let env_text = RwSignal::new(String::new());
-    let diags = Signal::derive(move || compose_text.with(|c| env_text.with(|e| diagnostics(c, e))));
-    let env_diags = Signal::derive(move || env_text.with(|e| env_diagnostics(e)));
+    let files = StackFiles::new(TEMPLATE.to_owned(), String::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let toaster = use_toaster();
     let create = move |workspace: String| {
+        if files.errors() > 0 || pending.get_untracked() {
+            return;
+        }
         pending.set(true);
         error.set(None);
         let (n, c, e) = (
             name.get_untracked(),
-            compose_text.get_untracked(),
-            env_text.get_untracked(),
+            files.compose.get_untracked(),
+            files.env.get_untracked(),
         );
         leptos::task::spawn_local(async move {
             match create_stack(workspace, n, c, e).await {
@@ -431,9 +321,16 @@ pub fn NewStackPage() -> impl IntoView {
         <div class="page-header"><h1>"New stack"</h1></div>
         <Transition fallback=|| view! { <div class="panel skeleton" style="height:10rem"></div> }>
             {move || Suspend::new(async move {
-                let ctx = workspaces.data.await.ok();
-                let Some(workspace) = ctx.as_ref().filter(|c| c.can("stack", "deploy")).and_then(|c| c.current.clone()) else {
-                    return view! { <section class="panel error-panel"><p>"Your role in this workspace does not allow creating stacks."</p></section> }.into_any();
+                let ctx = workspaces.data.await.ok().unwrap_or_default();
+                let Some(workspace) = ctx.current.clone() else {
+                    return view! { <NeedsWorkspace what="create stacks" is_admin=ctx.is_admin/> }.into_any();
+                };
+                if !ctx.can("stack", "deploy") {
+                    return view! { <section class="panel error-panel" data-test="not-allowed"><p>"Your role in this workspace does not allow creating stacks."</p></section> }.into_any();
+                }
+                let on_save = {
+                    let workspace = workspace.clone();
+                    Callback::new(move |()| create(workspace.clone()))
                 };
                 view! {
                     <form class="panel form" data-test="new-stack-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
@@ -451,18 +348,18 @@ pub fn NewStackPage() -> impl IntoView {
                             }}
                         </div>
                         <h2>"compose.yaml"</h2>
-                        <CodeEditor value=compose_text diagnostics=diags language=Language::Yaml name="compose-editor" label="compose.yaml"/>
-                        <Diagnostics list=diags/>
+                        <ComposeEditor files=files on_save=on_save/>
                         <h2>".env"</h2>
-                        <CodeEditor value=env_text diagnostics=env_diags language=Language::Env name="env-editor" label=".env"/>
+                        <EnvEditor files=files on_save=on_save/>
                         {move || error.get().filter(|e| !matches!(e, AppError::Invalid { field, .. } if field == "name")).map(|e| view! { <p class="form-error" role="alert" data-test="form-error">{e.to_string()}</p> })}
                         <div class="actions">
-                            <button type="submit" class="button" data-test="create-stack" disabled=move || pending.get()>
+                            <button type="submit" class="button" data-test="create-stack" disabled=move || pending.get() || files.errors() != 0
+                                title=move || (files.errors() != 0).then_some("Fix the errors in the files first")>
                                 {move || if pending.get() { "Creating…" } else { "Create stack" }}
                             </button>
                         </div>
                     </form>
-                    <RunConverter compose_text=compose_text/>
+                    <RunConverter compose_text=files.compose/>
                 }.into_any()
             })}
         </Transition>
@@ -527,7 +424,7 @@ fn phase_class(phase: DeployPhase) -> &'static str {
         | DeployPhase::Kept
         | DeployPhase::Pulled => "pill pill-ok",
         DeployPhase::Failed => "pill pill-danger",
-        DeployPhase::Removed | DeployPhase::Stopping => "pill",
+        DeployPhase::Removed | DeployPhase::Stopping | DeployPhase::Stopped => "pill",
         _ => "pill pill-warn",
     }
 }
@@ -540,27 +437,17 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
     let summary = detail.summary.clone();
     let stack_id = summary.id.clone();
     let stack_name = summary.name.clone();
-    let compose_text = RwSignal::new(detail.compose.clone());
-    let env_text = RwSignal::new(detail.env.clone());
+    let files = StackFiles::new(detail.compose.clone(), detail.env.clone());
+    let (compose_text, env_text, server_diags) = (files.compose, files.env, files.server);
     let saved = RwSignal::new((detail.compose.clone(), detail.env.clone()));
     let deployed_compose = RwSignal::new(detail.deployed_compose.clone());
+    let deployed_revision = RwSignal::new(detail.summary.deployed_revision);
     let revisions = RwSignal::new(detail.revisions.clone());
     let tab = RwSignal::new(Tab::Compose);
-    let server_diags = RwSignal::new(Vec::<Diagnostic>::new());
-    let local_diags =
-        Memo::new(move |_| compose_text.with(|c| env_text.with(|e| diagnostics(c, e))));
-    let diags = Signal::derive(move || {
-        let mut all = local_diags.get();
-        for d in server_diags.get() {
-            if !all.contains(&d) {
-                all.push(d);
-            }
-        }
-        all
-    });
-    let env_diags = Signal::derive(move || env_text.with(|e| env_diagnostics(e)));
     let dirty =
         move || saved.with(|(c, e)| compose_text.with(|cc| cc != c) || env_text.with(|ee| ee != e));
+    guard_unsaved(Signal::derive(dirty));
+    let dialog = use_dialog();
     let busy = RwSignal::new(None::<&'static str>);
     let reviewing = RwSignal::new(false);
     let down_volumes = RwSignal::new(false);
@@ -591,6 +478,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 if let Ok(d) = get_stack(key).await {
                     deployed_compose.set(d.deployed_compose.clone());
+                    deployed_revision.set(d.summary.deployed_revision);
                     revisions.set(d.revisions.clone());
                     if !dirty_untracked(saved, compose_text, env_text)
                         && (d.compose != saved.get_untracked().0
@@ -630,7 +518,8 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                                 engine::resources::RevisionBrief {
                                     number: n,
                                     created_at: format::now_ms(),
-                                    created_by: "you".into(),
+                                    created_by: String::new(),
+                                    author: Some("you".into()),
                                 },
                             )
                         });
@@ -697,7 +586,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
             .filter(|c| c.stack.as_deref() == Some(name_for_containers.as_str()))
             .collect::<Vec<_>>()
     });
-    let errors = move || diags.with(|d| d.iter().filter(|x| x.is_error()).count());
+    let errors = move || files.errors();
     let delete_id = stack_id.clone();
     let delete_name = stack_name.clone();
 
@@ -725,11 +614,11 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                         on:click=move |_| reviewing.set(true)>
                         {move || if busy.get() == Some("deploy") { "Deploying…" } else { "Deploy" }}
                     </button>
-                    <button type="button" class="button button-quiet" data-test="op-restart" disabled=move || busy.get().is_some()
+                    <button type="button" class="button button-quiet" data-test="op-restart" disabled=move || busy.get().is_some() || containers.with(Vec::is_empty)
                         on:click={let op = op.clone(); move |_| op("restart", OperationForm::default())}>"Restart"</button>
-                    <button type="button" class="button button-quiet" data-test="op-stop" disabled=move || busy.get().is_some()
+                    <button type="button" class="button button-quiet" data-test="op-stop" disabled=move || busy.get().is_some() || containers.with(Vec::is_empty)
                         on:click={let op = op2.clone(); move |_| op("stop", OperationForm::default())}>"Stop"</button>
-                    <button type="button" class="button button-quiet" data-test="op-start" disabled=move || busy.get().is_some()
+                    <button type="button" class="button button-quiet" data-test="op-start" disabled=move || busy.get().is_some() || containers.with(Vec::is_empty)
                         on:click={let op = op3.clone(); move |_| op("start", OperationForm::default())}>"Start"</button>
                     <button type="button" class="button button-quiet" data-test="op-pull" disabled=move || busy.get().is_some()
                         on:click={let op = op4.clone(); move |_| op("pull", OperationForm::default())}>"Pull images"</button>
@@ -737,9 +626,8 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                         on:click={let op = op5.clone(); move |_| {
                             let volumes = down_volumes.get_untracked();
                             let question = if volumes { "Remove every container, network and volume (data!) of this stack?" } else { "Remove every container and network of this stack? Volumes are kept." };
-                            if confirmed(question) {
-                                op("down", OperationForm { volumes, ..OperationForm::default() });
-                            }
+                            let op = op.clone();
+                            dialog.confirm(question, "Down", move || op("down", OperationForm { volumes, ..OperationForm::default() }));
                         }}>"Down"</button>
                     <label class="checkbox muted"><input type="checkbox" data-test="down-volumes" prop:checked=move || down_volumes.get() on:change=move |ev| down_volumes.set(event_target_checked(&ev))/>" with volumes"</label>
                 </div>
@@ -776,15 +664,14 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
         {move || match tab.get() {
             Tab::Compose => view! {
                 <section class="panel">
-                    <CodeEditor value=compose_text diagnostics=diags language=Language::Yaml name="compose-editor" label="compose.yaml" on_save=on_save readonly=!can_deploy.get_untracked()/>
-                    <Diagnostics list=diags/>
+                    <ComposeEditor files=files on_save=on_save readonly=!can_deploy.get_untracked()/>
                 </section>
                 <RunConverter compose_text=compose_text/>
             }.into_any(),
             Tab::Env => view! {
                 <section class="panel">
                     <p class="muted">"Variables for ${…} in compose.yaml. Orbitr never passes its own environment to stacks."</p>
-                    <CodeEditor value=env_text diagnostics=env_diags language=Language::Env name="env-editor" label=".env" on_save=on_save readonly=!can_deploy.get_untracked()/>
+                    <EnvEditor files=files on_save=on_save readonly=!can_deploy.get_untracked()/>
                 </section>
             }.into_any(),
             Tab::Changes => view! {
@@ -794,7 +681,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                 </section>
             }.into_any(),
             Tab::History => view! {
-                <History stack=stack_id.clone() revisions=revisions compose_text=compose_text version=deploys_version busy=busy server_diags=server_diags events_from=events_from can_deploy=can_deploy/>
+                <History stack=stack_id.clone() revisions=revisions deployed=deployed_revision deployed_compose=deployed_compose compose_text=compose_text version=deploys_version busy=busy server_diags=server_diags events_from=events_from can_deploy=can_deploy/>
             }.into_any(),
             Tab::Logs => view! {
                 <LogViewer request=FeedRequest { stack: Some(stack_name.clone()), tail: Some(500), ..FeedRequest::default() }
@@ -836,19 +723,19 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                 <button type="button" class="button button-quiet button-danger" data-test="delete-stack" on:click={
                     let key = delete_id.clone();
                     let name = delete_name.clone();
+                    let navigate = leptos_router::hooks::use_navigate();
                     move |_| {
-                        if !confirmed(&format!("Delete the stack {name} and its history?")) { return; }
                         let key = key.clone();
-                        leptos::task::spawn_local(async move {
+                        let navigate = navigate.clone();
+                        dialog.confirm(format!("Delete the stack {name} and its history?"), "Delete", move || leptos::task::spawn_local(async move {
                             match delete_stack(key).await {
                                 Ok(()) => {
                                     toaster.show(ToastKind::Success, "Stack deleted");
-                                    let navigate = leptos_router::hooks::use_navigate();
                                     navigate("/stacks", Default::default());
                                 }
                                 Err(e) => toaster.show(ToastKind::Error, e.to_string()),
                             }
-                        });
+                        }));
                     }
                 }>"Delete stack"</button>
             </section>
@@ -961,6 +848,9 @@ pub(crate) fn Progress(events: Memo<Vec<DeployEvent>>) -> impl IntoView {
 fn History(
     stack: String,
     revisions: RwSignal<Vec<engine::resources::RevisionBrief>>,
+    /// The revision that is deployed now, if any, and its compose file.
+    deployed: RwSignal<Option<i64>>,
+    deployed_compose: RwSignal<Option<String>>,
     compose_text: RwSignal<String>,
     version: RwSignal<u32>,
     busy: RwSignal<Option<&'static str>>,
@@ -970,6 +860,7 @@ fn History(
 ) -> impl IntoView {
     let live = use_live();
     let toaster = use_toaster();
+    let dialog = use_dialog();
     let key = stack.clone();
     let deploys = Resource::new(move || version.get(), move |_| list_deploys(key.clone()));
     let shown = RwSignal::new(None::<(i64, String)>);
@@ -989,9 +880,12 @@ fn History(
                         let k2 = rollback_key.clone();
                         view! {
                             <tr data-test="revision" data-number=number.to_string()>
-                                <td>{format!("r{number}")}</td>
+                                <td>
+                                    {format!("r{number}")}
+                                    {move || (deployed.get() == Some(number)).then(|| view! { " " <span class="pill pill-ok" data-test="deployed-marker">"deployed"</span> })}
+                                </td>
                                 <td>{format::datetime(r.created_at)}</td>
-                                <td class="muted">{r.created_by.clone()}</td>
+                                <td class="muted" title=r.created_by.clone()>{r.author.clone().unwrap_or_else(|| r.created_by.clone())}</td>
                                 <td class="row-actions">
                                     <button type="button" class="button button-quiet" data-test="revision-view" on:click=move |_| {
                                         let k = k1.clone();
@@ -1002,15 +896,29 @@ fn History(
                                             }
                                         });
                                     }>"Compare"</button>
-                                    <Show when=move || can_deploy.get()>
+                                    // Rolling back is to another revision than the deployed one: an older one is a
+                                    // roll back, a newer one (saved, not deployed yet) a deploy of it.
+                                    <Show when=move || can_deploy.get() && deployed.get() != Some(number)>
                                         <button type="button" class="button button-quiet" data-test="revision-rollback" disabled=move || busy.get().is_some() on:click={
                                             let k = k2.clone();
                                             move |_| {
-                                                if confirmed(&format!("Deploy revision {number} again (its files become the current ones)?")) {
-                                                    run_operation(k.clone(), OperationForm { operation: "deploy".into(), revision: Some(number), ..OperationForm::default() }, busy, server_diags, events_from, live, toaster);
-                                                }
+                                                // The dialog shows what the deploy changes: from what runs now to the revision.
+                                                let k = k.clone();
+                                                leptos::task::spawn_local(async move {
+                                                    let rev = match get_revision(k.clone(), number).await {
+                                                        Ok(rev) => rev,
+                                                        Err(e) => return toaster.show(ToastKind::Error, e.to_string()),
+                                                    };
+                                                    let now = deployed_compose.get_untracked().unwrap_or_default();
+                                                    dialog.confirm_diff(
+                                                        format!("Deploy revision {number}? Its files become the current ones; this is what changes:"),
+                                                        "Deploy it",
+                                                        (now, rev.compose),
+                                                        move || run_operation(k, OperationForm { operation: "deploy".into(), revision: Some(number), ..OperationForm::default() }, busy, server_diags, events_from, live, toaster),
+                                                    );
+                                                });
                                             }
-                                        }>"Roll back"</button>
+                                        }>{move || if deployed.get().is_some_and(|d| number > d) { format!("Deploy r{number}") } else { format!("Roll back to r{number}") }}</button>
                                     </Show>
                                 </td>
                             </tr>
@@ -1067,36 +975,5 @@ fn History(
                 </div>
             })}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_converted_service_goes_under_services_and_its_volumes_at_the_end() {
-        let text = "services:\n  db:\n    image: postgres\nvolumes:\n  pg: {}\n";
-        let addition = "services:\n  web:\n    image: nginx\nvolumes:\n  site: {}\nnetworks:\n  proxy:\n    external: true\n";
-        assert_eq!(
-            merge_service(text, addition),
-            "services:\n  db:\n    image: postgres\n  web:\n    image: nginx\nvolumes:\n  pg: {}\n  site: {}\nnetworks:\n  proxy:\n    external: true\n"
-        );
-        assert_eq!(merge_service("", addition), addition);
-    }
-
-    #[test]
-    fn the_browser_sees_the_same_errors_as_a_deploy() {
-        let d = diagnostics("services:\n  web:\n    imgae: nginx\n", "");
-        assert!(
-            d.iter()
-                .any(|d| d.line == 3 && d.message.contains("did you mean \"image\"")),
-            "{d:?}"
-        );
-        let d = diagnostics(
-            "services:\n  web:\n    image: ${IMG:?set IMG}\n",
-            "IMG=nginx\n",
-        );
-        assert!(d.iter().all(|d| !d.is_error()), "{d:?}");
     }
 }

@@ -9,7 +9,8 @@ use crate::api::users::{
     CompletePasswordReset, CreatePasswordReset, DeleteUser, SetPlatformAdmin, UserView,
     check_password_reset, list_users,
 };
-use crate::components::form::{Field, FormError, last_error, leave_on_success};
+use crate::components::dialog::use_dialog;
+use crate::components::form::{Field, FormError, SecretBox, last_error, leave_on_success};
 use crate::components::format::datetime;
 use crate::components::toast::toast_failures;
 
@@ -31,10 +32,8 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users"/>
         <div class="page-header"><h1>"Users"</h1></div>
         {move || link.get().and_then(Result::ok).map(|path| view! {
-            <div class="secret-box" role="status">
-                <strong>"Password reset link created. Send it to the person: it works once, for 24 hours, and will not be shown again."</strong>
-                <code data-test="reset-link">{crate::components::format::absolute_url(&path)}</code>
-            </div>
+            <SecretBox message="Password reset link created. Send it to the person: it works once, for 24 hours, and will not be shown again.".to_owned()
+                secret=crate::components::format::absolute_url(&path) test="reset-link"/>
         })}
         <Transition fallback=|| view! { <div class="panel skeleton" style="height: 6rem"></div> }>
             {move || Suspend::new(async move {
@@ -55,6 +54,7 @@ fn UserTable(
     reset: ServerAction<CreatePasswordReset>,
 ) -> impl IntoView {
     let busy = move || set_admin.pending().get() || delete.pending().get() || reset.pending().get();
+    let dialog = use_dialog();
     view! {
         <section class="panel">
             <table class="table" data-test="users">
@@ -81,15 +81,10 @@ fn UserTable(
                                         </button>
                                         <button type="button" class="button button-quiet" disabled=busy data-test="delete-user"
                                             on:click=move |_| {
-                                                #[cfg(feature = "hydrate")]
-                                                let confirmed = web_sys::window()
-                                                    .and_then(|w| w.confirm_with_message("Delete this account? Its sessions and tokens end.").ok())
-                                                    .unwrap_or(false);
-                                                #[cfg(not(feature = "hydrate"))]
-                                                let confirmed = false;
-                                                if confirmed {
-                                                    delete.dispatch(DeleteUser { user_id: id3.clone() });
-                                                }
+                                                let user_id = id3.clone();
+                                                dialog.confirm("Delete this account? Its sessions and tokens end.", "Delete", move || {
+                                                    delete.dispatch(DeleteUser { user_id });
+                                                });
                                             }>
                                             "Delete"
                                         </button>

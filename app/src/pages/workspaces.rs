@@ -10,7 +10,7 @@ use crate::api::workspaces::{
     RemoveMember, RenameWorkspace, RevokeInvitation, SetMemberRole, WorkspaceDetail, get_workspace,
     list_invitations, list_members,
 };
-use crate::components::form::{Field, FormError, last_error, leave_on_success};
+use crate::components::form::{Field, FormError, SecretBox, last_error, leave_on_success};
 use crate::components::format::datetime;
 use crate::components::toast::toast_failures;
 use crate::components::workspace::use_workspaces;
@@ -277,10 +277,8 @@ fn Invitations(workspace: String) -> impl IntoView {
                 "An invitation is a link that works once and expires. Whoever opens it sets a name and a password (or uses their existing account) and joins with the role chosen here."
             </p>
             {move || created.get().and_then(Result::ok).map(|new| view! {
-                <div class="secret-box" role="status">
-                    <strong>{format!("Invitation to join as {} created. Copy the link now: it will not be shown again.", new.invitation.role)}</strong>
-                    <code data-test="invite-link">{crate::components::format::absolute_url(&new.path)}</code>
-                </div>
+                <SecretBox message=format!("Invitation to join as {} created. Copy the link now: it will not be shown again.", new.invitation.role)
+                    secret=crate::components::format::absolute_url(&new.path) test="invite-link"/>
             })}
             <ActionForm action=create attr:class="form form-inline" attr:data-test="invite-form">
                 <input type="hidden" name="workspace" value=hidden/>

@@ -1,9 +1,83 @@
-//! Checking an install form's values against the manifest's inputs. The same code runs in the
-//! browser (as the user types) and on the server (before anything is installed).
+//! A manifest's inputs (the install form's fields) and the checking of their values. The same
+//! code runs in the browser (as the user types) and on the server (before anything is installed).
 
 use std::collections::BTreeMap;
 
-use super::manifest::{Input, InputKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A form field of the install dialog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Input {
+    /// Upper-case name used as `${KEY}` in the template.
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "type")]
+    pub kind: InputKind,
+    /// Must be filled in (default: true unless there is a default or it is generated).
+    pub required: Option<bool>,
+    /// The value the form starts with.
+    pub default: Option<String>,
+    /// `number` and `port`: the smallest value.
+    pub min: Option<f64>,
+    /// `number` and `port`: the largest value.
+    pub max: Option<f64>,
+    /// `select`: the choices.
+    #[serde(default)]
+    pub options: Vec<Choice>,
+    /// `secret`: generate a random value of this many characters when left empty.
+    pub generate: Option<u32>,
+}
+
+impl Input {
+    /// Whether the form must have a value for it.
+    pub fn is_required(&self) -> bool {
+        self.required
+            .unwrap_or(self.default.is_none() && self.generate.is_none())
+    }
+}
+
+/// The kinds of form fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    String,
+    Text,
+    Secret,
+    Number,
+    /// A host port; it must be free when installing.
+    Port,
+    Boolean,
+    Select,
+    Email,
+    Url,
+    /// A folder on the host, within the security policy's allowed roots.
+    HostPath,
+}
+
+impl InputKind {
+    pub const ALL: [(&'static str, InputKind); 10] = [
+        ("string", Self::String),
+        ("text", Self::Text),
+        ("secret", Self::Secret),
+        ("number", Self::Number),
+        ("port", Self::Port),
+        ("boolean", Self::Boolean),
+        ("select", Self::Select),
+        ("email", Self::Email),
+        ("url", Self::Url),
+        ("host_path", Self::HostPath),
+    ];
+}
+
+/// A choice of a `select` input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
 
 /// Why a value does not fit its input (completes "the value …"/"the default …").
 pub fn check_value(input: &Input, value: &str) -> Result<(), String> {
@@ -159,7 +233,6 @@ pub fn check_values(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extensions::manifest::Choice;
 
     fn input(kind: InputKind) -> Input {
         Input {

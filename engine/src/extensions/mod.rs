@@ -5,6 +5,8 @@
 #[cfg(feature = "runtime")]
 pub mod catalog;
 #[cfg(feature = "runtime")]
+pub mod icon;
+#[cfg(feature = "runtime")]
 pub mod import;
 pub mod inputs;
 pub mod manifest;

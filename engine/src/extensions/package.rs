@@ -37,6 +37,13 @@ impl Checked {
 /// Reads `name` inside `dir`: a regular file (links are followed only when they stay inside),
 /// at most [`MAX_FILE_BYTES`].
 pub fn read_inside(dir: &Path, name: &str) -> Result<String, String> {
+    String::from_utf8(read_bytes_inside(dir, name)?)
+        .map_err(|_| format!("{name} is not UTF-8 text"))
+}
+
+/// The bytes of a file inside the extension folder (an image), with the same checks as
+/// [`read_inside`].
+pub fn read_bytes_inside(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
     if !super::inside(name) {
         return Err(format!("{name} is not a path inside the extension folder"));
     }
@@ -58,7 +65,7 @@ pub fn read_inside(dir: &Path, name: &str) -> Result<String, String> {
             meta.len()
         ));
     }
-    std::fs::read_to_string(&real).map_err(|e| format!("{name}: {e}"))
+    std::fs::read(&real).map_err(|e| format!("{name}: {e}"))
 }
 
 /// A value of the input's type, to render the template while checking it.

@@ -176,7 +176,8 @@ pub struct NewName {
         (status = 204, description = "Renamed"),
         (status = 400, description = "The name is not acceptable", body = ApiError),
         (status = 404, description = "No such container", body = ApiError),
-        (status = 502, description = "The engine refused (e.g. the name is taken)", body = ApiError),
+        (status = 409, description = "The name is taken (the engine's message)", body = ApiError),
+        (status = 502, description = "The engine failed, with its message", body = ApiError),
     )
 )]
 pub async fn rename_container(
@@ -259,7 +260,8 @@ pub async fn remove_container(
         (status = 201, description = "Created (and started when asked)", body = ContainerView),
         (status = 400, description = "A field is wrong or the policy refuses it; the message names the field", body = ApiError),
         (status = 403, description = "The caller's role does not allow it", body = ApiError),
-        (status = 502, description = "The engine refused, with its message", body = ApiError),
+        (status = 409, description = "The name is taken (the engine's message)", body = ApiError),
+        (status = 502, description = "The engine failed, with its message", body = ApiError),
     )
 )]
 pub async fn create_container(

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use app::AppState;
 use app::access::{Scope, readable};
+use app::api::system::figures_for;
 use app::auth::{CurrentUser, TokenAuth};
 use axum::Extension;
 use axum::extract::State;
@@ -17,6 +18,8 @@ use engine::system::LiveEvent;
 use engine::tokens::TokenInfo;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::grant::{Holder, RECHECK, close};
+
 /// How long a viewer's scope (the workspaces it may see) is trusted before it is read again,
 /// so a membership change reaches open sockets within this time.
 const SCOPE_TTL: Duration = Duration::from_secs(5);
@@ -26,10 +29,12 @@ pub async fn subscribe(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
+    session: Option<Extension<tower_sessions::Session>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let token = token.map(|Extension(TokenAuth(t))| t);
-    upgrade.on_upgrade(move |socket| push(socket, state, user, token))
+    let holder = Holder::new(&state, user, token, session.map(|Extension(s)| s)).await;
+    upgrade.on_upgrade(move |socket| push(socket, state, holder))
 }
 
 /// What one viewer may see, read again when older than [`SCOPE_TTL`].
@@ -91,8 +96,11 @@ impl Viewer {
     }
 }
 
-async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<TokenInfo>) {
+async fn push(mut socket: WebSocket, state: AppState, holder: Holder) {
     metrics::gauge!("orbitr_live_sockets").increment(1.0);
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (user, token) = (holder.user.clone(), holder.token.clone());
     let mut status = state.docker.subscribe();
     let mut system = state.docker.subscribe_system();
     let mut changes = state.docker.containers().subscribe();
@@ -121,6 +129,7 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
     )
     .await;
     if let (true, Some(info)) = (ok, first_system) {
+        let info = figures_for(&state, viewer.scope(&state).await, info);
         ok = send(&mut socket, &LiveEvent::System { info }).await;
     }
     if ok {
@@ -154,6 +163,7 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
                 if changed.is_err() { break; }
                 let current = system.borrow_and_update().clone();
                 if let Some(info) = current {
+                    let info = figures_for(&state, viewer.scope(&state).await, info);
                     ok = send(&mut socket, &LiveEvent::System { info }).await;
                 }
             }
@@ -219,6 +229,12 @@ async fn push(mut socket: WebSocket, state: AppState, user: User, token: Option<
                 match incoming {
                     Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                     Some(Ok(_)) => {}
+                }
+            }
+            _ = recheck.tick() => {
+                if let Some(reason) = holder.ended(&state).await {
+                    close(&mut socket, reason).await;
+                    break;
                 }
             }
             () = async { let _ = shutdown.wait_for(|stopping| *stopping).await; } => {

@@ -22,11 +22,9 @@ use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use engine::accounts::User;
 use engine::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Marker, StatsFrame};
 use engine::resources::{ContainerChange, ContainerView};
 use engine::stats::StatsSample;
-use engine::tokens::TokenInfo;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
@@ -40,10 +38,7 @@ const BATCH: usize = 500;
 const DEFAULT_TAIL: usize = 200;
 
 /// Who is watching.
-struct Caller {
-    user: User,
-    token: Option<TokenInfo>,
-}
+use super::grant::{Holder as Caller, RECHECK, close};
 
 /// What differs between the log and the stats feed.
 trait Feed: Send + Sync + 'static {
@@ -183,12 +178,11 @@ pub async fn logs(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
+    session: Option<Extension<tower_sessions::Session>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let caller = Caller {
-        user,
-        token: token.map(|Extension(TokenAuth(t))| t),
-    };
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    let caller = Caller::new(&state, user, token, session.map(|Extension(s)| s)).await;
     upgrade.on_upgrade(move |socket| serve(socket, state, caller, Logs))
 }
 
@@ -197,12 +191,11 @@ pub async fn stats(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
+    session: Option<Extension<tower_sessions::Session>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let caller = Caller {
-        user,
-        token: token.map(|Extension(TokenAuth(t))| t),
-    };
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    let caller = Caller::new(&state, user, token, session.map(|Extension(s)| s)).await;
     upgrade.on_upgrade(move |socket| serve(socket, state, caller, Stats))
 }
 
@@ -232,6 +225,28 @@ async fn send(socket: &mut WebSocket, text: String) -> bool {
     socket.send(Message::Text(text.into())).await.is_ok()
 }
 
+/// Why a feed of `members` must end now, if it must: the caller's right to the socket ended,
+/// or to a container in the feed.
+async fn still_allowed(
+    state: &AppState,
+    caller: &Caller,
+    action: &'static str,
+    members: Vec<String>,
+) -> Option<&'static str> {
+    if let Some(reason) = caller.ended(state).await {
+        return Some(reason);
+    }
+    let live = state.docker.containers();
+    for id in &members {
+        if let Some(c) = live.find(id)
+            && !caller.may(state, action, &c).await
+        {
+            return Some("access to a container of this feed ended");
+        }
+    }
+    None
+}
+
 /// One viewer's feed: the containers in it and their live streams.
 struct Session<F: Feed> {
     feed: F,
@@ -256,14 +271,16 @@ impl<F: Feed> Session<F> {
             .iter()
             .map(|key| (key.clone(), live.find(key)))
             .collect();
-        if self.request.stack.is_some() {
+        if let Some(stack) = &self.request.stack {
+            // A refusal names the stack as asked, never another workspace's container ids.
             wanted.extend(
                 live.filtered(|c| self.in_stack(c))
                     .into_iter()
-                    .map(|c| (c.id.clone(), Some(c))),
+                    .map(|c| (stack.clone(), Some(c))),
             );
         }
         let mut joining = Vec::new();
+        let mut refused: Vec<String> = Vec::new();
         for (key, found) in wanted {
             match found {
                 Some(c) if caller.may(state, F::ACTION, &c).await => {
@@ -273,7 +290,9 @@ impl<F: Feed> Session<F> {
                         joining.push(c);
                     }
                 }
+                _ if refused.contains(&key) => {}
                 _ => {
+                    refused.push(key.clone());
                     if !send(socket, F::other(Other::Refused(key))).await {
                         return false;
                     }
@@ -433,8 +452,17 @@ async fn serve<F: Feed>(mut socket: WebSocket, state: AppState, caller: Caller, 
         .is_some()
         .then(|| state.docker.containers().subscribe());
     let mut shutdown = state.shutdown.clone();
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = recheck.tick() => {
+                let members = session.members.iter().cloned().collect();
+                if let Some(reason) = still_allowed(&state, &caller, F::ACTION, members).await {
+                    close(&mut socket, reason).await;
+                    break;
+                }
+            }
             Some((_, item)) = session.streams.next(), if !session.streams.is_empty() => {
                 if !session.flush(&mut socket, item).await {
                     break;

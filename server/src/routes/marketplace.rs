@@ -503,9 +503,9 @@ pub async fn install(
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let result = state.marketplace.install(&workspace, &form, who).await;
+    let mut result = state.marketplace.install(&workspace, &form, who).await;
     audit
-        .outcome(
+        .outcome_of_work(
             &state,
             "extension.install",
             Some(format!(
@@ -513,7 +513,7 @@ pub async fn install(
                 form.extension,
                 form.stack.trim()
             )),
-            &result.as_ref().map(|_| ()),
+            &mut result,
         )
         .await;
     match result {
@@ -559,7 +559,7 @@ pub async fn install_from_git(
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let result = state
+    let mut result = state
         .marketplace
         .install_from_git(
             &workspace,
@@ -570,7 +570,7 @@ pub async fn install_from_git(
         )
         .await;
     audit
-        .outcome(
+        .outcome_of_work(
             &state,
             "extension.install_git",
             Some(format!(
@@ -578,7 +578,7 @@ pub async fn install_from_git(
                 form.url.trim(),
                 form.install.stack.trim()
             )),
-            &result.as_ref().map(|_| ()),
+            &mut result,
         )
         .await;
     match result {
@@ -723,13 +723,13 @@ pub async fn update(
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let result = state.marketplace.update(&found.id, who).await;
+    let mut result = state.marketplace.update(&found.id, who).await;
     audit
-        .outcome(
+        .outcome_of_work(
             &state,
             "extension.update",
             Some(format!("app:{} ({})", found.stack, found.extension)),
-            &result.as_ref().map(|_| ()),
+            &mut result,
         )
         .await;
     match result {

@@ -6,6 +6,7 @@ pub mod containers;
 pub mod events;
 pub mod extensions;
 pub mod feeds;
+pub mod grant;
 pub mod health;
 pub mod marketplace;
 pub mod me;
@@ -39,6 +40,11 @@ use utoipa_swagger_ui::SwaggerUi;
         description = "REST API of Orbitr, a self-hosted control plane for Docker. \
             Live updates are pushed over the websocket `GET /api/v1/events` (see the README)."
     ),
+    // Named by a path parameter, which utoipa does not collect by itself.
+    components(schemas(engine::resources::ContainerAction)),
+    modifiers(&Security),
+    // Every operation takes either (the few open ones, sign-in and health, say so in the README).
+    security(("token" = []), ("session" = [])),
     tags(
         (name = "system", description = "Orbitr and Docker engine status"),
         (name = "accounts", description = "The signed-in user"),
@@ -54,6 +60,39 @@ use utoipa_swagger_ui::SwaggerUi;
     )
 )]
 pub struct ApiDoc;
+
+/// The browser session's cookie.
+const SESSION_COOKIE: &str = "orbitr_session";
+
+/// How callers prove who they are: an API token as a bearer (scripts; the docs page's
+/// "Authorize" takes one) or the browser's session cookie.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("orbitr_…")
+                    .description(Some("An API token from the profile page"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The browser's session after signing in (state-changing requests also need a same-origin Origin header)",
+            ))),
+        );
+    }
+}
 
 /// The REST routes under `/api/v1` and their OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
@@ -178,11 +217,63 @@ async fn database_outage(
     }
 }
 
+/// The largest body a server function accepts (its forms and files: a stack's compose file is
+/// at most 1 MiB).
+const SERVER_FN_BODY_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// Server functions answer with the status of their error. Errors raised before a function
+/// runs (arguments that cannot be read, a body over the limit) would otherwise be a bare 500:
+/// they are the caller's mistakes, answered 400 naming the argument, or 413.
+async fn server_fn_status(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
+        return next.run(req).await;
+    }
+    let length = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > SERVER_FN_BODY_LIMIT) {
+        let error = app::error::AppError::Invalid {
+            field: "request".into(),
+            message: format!(
+                "the request body is larger than the {} MiB a form may send",
+                SERVER_FN_BODY_LIMIT / 1024 / 1024
+            ),
+        };
+        return (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&error).unwrap_or_default(),
+        )
+            .into_response();
+    }
+    let response = next.run(req).await;
+    if response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
+        parts.status = status;
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Router {
     let store = CachingSessionStore::new(MemoryCache::default(), sessions);
     let session_layer = SessionManagerLayer::new(store)
-        .with_name("orbitr_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(
@@ -218,6 +309,7 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(
             CompressionLayer::new()
                 .br(true)

@@ -129,10 +129,16 @@ pub async fn create_stack(
         (status = 404, description = "No such stack, or not one the caller may see", body = ApiError),
     )
 )]
-pub async fn get_stack(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+pub async fn get_stack(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+    Path(key): Path<String>,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
     let result = async {
         let row = state.stacks.get(&key).await?;
-        state.stacks.detail(&row).await
+        app::api::stacks::detail_for(&state, Some(&user), token.as_ref(), &row).await
     }
     .await;
     match result {
@@ -338,11 +344,14 @@ pub async fn delete_stack(
 )]
 pub async fn get_revision(
     State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
     Path((key, number)): Path<(String, i64)>,
 ) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
     let result = async {
         let row = state.stacks.get(&key).await?;
-        state.stacks.revision(&row.id, number).await
+        app::api::stacks::revision_for(&state, Some(&user), token.as_ref(), &row, number).await
     }
     .await;
     match result {

@@ -1,16 +1,19 @@
 //! `GET /api/v1/system`.
 
 use app::AppState;
-use axum::Json;
+use app::api::system::seen_system_info;
+use app::auth::{CurrentUser, TokenAuth};
+use app::error::AppError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use engine::docker::DockerError;
+use axum::{Extension, Json};
 use engine::system::SystemInfo;
 
-use crate::api_error::ApiError;
+use crate::api_error::{ApiError, from_app};
 
-/// Orbitr's version and the Docker engine's figures.
+/// Orbitr's version and the Docker engine's figures; the counts cover what the caller may see
+/// (the whole engine for platform admins, `scope` says which).
 #[utoipa::path(
     get,
     path = "/api/v1/system",
@@ -21,10 +24,15 @@ use crate::api_error::ApiError;
         (status = 502, description = "The Docker engine answered with an error", body = ApiError),
     )
 )]
-pub async fn get_system(State(state): State<AppState>) -> Response {
-    match state.docker.system_info().await {
+pub async fn get_system(
+    State(state): State<AppState>,
+    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    token: Option<Extension<TokenAuth>>,
+) -> Response {
+    let token = token.map(|Extension(TokenAuth(t))| t);
+    match seen_system_info(&state, &user, token.as_ref()).await {
         Ok(info) => Json(info).into_response(),
-        Err(e @ DockerError::Unavailable { .. }) => ApiError::response(
+        Err(e @ AppError::DockerUnavailable { .. }) => ApiError::response(
             StatusCode::SERVICE_UNAVAILABLE,
             "docker_unavailable",
             e.to_string(),
@@ -32,7 +40,7 @@ pub async fn get_system(State(state): State<AppState>) -> Response {
         ),
         Err(e) => {
             tracing::warn!(error = %e, "system info failed");
-            ApiError::response(StatusCode::BAD_GATEWAY, "docker_error", e.to_string(), None)
+            from_app(&e)
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::containers::{Socket, team};
 use crate::helpers::{TestApp, spawn_app, wait_for};
 
 /// Starts a fixture container in workspace `ws` (and stack `stack`) running `script`.
-async fn started(
+pub async fn started(
     app: &TestApp,
     run: &TestRun,
     name: &str,

@@ -79,6 +79,71 @@ async fn metrics_count_requests_by_route_and_status_and_docker_calls() {
 }
 
 #[tokio::test]
+async fn metrics_need_a_metrics_token_or_a_platform_admin() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let get = |token: Option<String>| {
+        let mut request = anonymous.get(app.url("/metrics"));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send()
+    };
+    assert_eq!(status(get(None).await.expect("request")), 401);
+    let admin = app
+        .state
+        .accounts
+        .find_by_email(crate::helpers::ADMIN_EMAIL)
+        .await
+        .expect("lookup")
+        .expect("admin");
+    let token = |scope| {
+        let tokens = app.state.tokens.clone();
+        let id = admin.id.clone();
+        async move {
+            tokens
+                .create(&id, "t", scope, None, None)
+                .await
+                .expect("token")
+                .1
+        }
+    };
+    let read = token(engine::tokens::Scope::Read).await;
+    assert_eq!(status(get(Some(read)).await.expect("request")), 401);
+    let metrics = token(engine::tokens::Scope::Metrics).await;
+    let answer = get(Some(metrics.clone())).await.expect("request");
+    assert_eq!(answer.status(), 200);
+    assert!(
+        answer
+            .text()
+            .await
+            .expect("body")
+            .contains("orbitr_http_requests_total")
+    );
+    // A metrics token reads nothing else.
+    let api = anonymous
+        .get(app.url("/api/v1/system"))
+        .bearer_auth(&metrics)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(api.status(), 403);
+    // The admin's own sign-in may look.
+    assert_eq!(status(app.get("/metrics").await), 200);
+    // Only platform admins make metrics tokens.
+    let team = crate::containers::team(&app).await;
+    let made = app
+        .post_form(
+            &team.operator.1,
+            "/api/create_api_token",
+            &[("name", "prom"), ("scope", "metrics")],
+        )
+        .await;
+    assert_eq!(made.status(), 400);
+}
+
+#[tokio::test]
 async fn the_openapi_document_is_3_1_and_lists_the_system_route() {
     let app = spawn_app().await;
     let (status, doc) = app.get_json("/api/v1/openapi.json").await;
@@ -91,6 +156,16 @@ async fn the_openapi_document_is_3_1_and_lists_the_system_route() {
     assert!(
         doc["components"]["schemas"]["SystemInfo"].is_object(),
         "{doc}"
+    );
+    // Both ways in are declared, so the docs page offers "Authorize" for a token.
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["token"]["type"], "http", "{schemes}");
+    assert_eq!(schemes["token"]["scheme"], "bearer", "{schemes}");
+    assert_eq!(schemes["session"]["in"], "cookie", "{schemes}");
+    assert_eq!(schemes["session"]["name"], "orbitr_session", "{schemes}");
+    assert_eq!(
+        doc["security"],
+        serde_json::json!([{ "token": [] }, { "session": [] }])
     );
 }
 

@@ -111,6 +111,11 @@ pub fn new_client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The server's data dir.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._data_dir.path().join("data")
+    }
+
     /// POSTs a form as Orbitr's own pages do (with a matching `Origin`).
     pub async fn post_form(
         &self,

@@ -84,6 +84,15 @@ async fn the_official_catalog_is_listed_searched_filtered_and_sorted() {
     sorted.sort();
     assert_eq!(all, sorted, "sorted by name");
     assert!(page["categories"].as_array().expect("facets").len() > 3);
+    // Every official app ships an icon, inlined so pages draw it without another request.
+    for item in page["items"].as_array().expect("items") {
+        let icon = item["icon"].as_str().unwrap_or_default();
+        assert!(
+            icon.starts_with("data:image/svg+xml;base64,"),
+            "{}: {icon}",
+            item["id"]
+        );
+    }
 
     // Prefixes match, the name ranks first.
     let (_, page) = app.get_json("/api/v1/extensions?q=postg").await;
@@ -842,8 +851,26 @@ async fn a_failed_install_leaves_nothing_behind_and_says_why() {
         .await;
         assert_eq!(status, 200);
     }
+    // Each install is recorded once it ended, as failed and why; never as ok.
     let records = audited(&app, "extension.install").await;
-    assert!(has(&records, "extension.install", "ok"), "{records:?}");
+    assert!(has(&records, "extension.install", "failed"), "{records:?}");
+    assert!(!has(&records, "extension.install", "ok"), "{records:?}");
+    let reasons: Vec<String> = app
+        .state
+        .audit
+        .recent(500)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|r| r.action == "extension.install")
+        .map(|r| r.reason.unwrap_or_default())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("failed") && r.contains("pull")),
+        "{reasons:?}"
+    );
 }
 
 #[tokio::test]
@@ -1123,4 +1150,74 @@ async fn an_admin_installs_straight_from_a_git_url() {
     assert_eq!(status, 200);
     let records = audited(&app, "extension.install_git").await;
     assert!(has(&records, "extension.install_git", "ok"), "{records:?}");
+}
+
+#[tokio::test]
+async fn an_apps_generated_password_is_masked_for_viewers_and_its_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let mut run = TestRun::new().expect("docker");
+    let (_dir, _) = fixture_source(&app, &run, "1.0.0").await;
+    let team = team(&app).await;
+    let stack = stack_name(&mut run, "masked");
+    let (status, installed) = install(
+        &app,
+        &team.operator.1,
+        &team.ws,
+        json!({ "extension": "fixture-db", "stack": stack, "inputs": {} }),
+    )
+    .await;
+    assert_eq!(status, 201, "{installed}");
+    let container = run
+        .docker()
+        .inspect_container(&format!("{stack}-db-1"), None)
+        .await
+        .expect("the app's container");
+    let password = container
+        .config
+        .and_then(|c| c.env)
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|e| e.strip_prefix("PASSWORD=").map(str::to_owned))
+        .expect("the generated password");
+    assert!(password.len() >= 16, "{password}");
+    let path = format!("/api/v1/stacks/{stack}");
+    let (status, seen) = call(&app, &team.viewer.1, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{seen}");
+    assert!(
+        !seen.to_string().contains(&password),
+        "a viewer read the password: {seen}"
+    );
+    assert!(
+        seen["compose"]
+            .as_str()
+            .is_some_and(|c| c.contains("••••••")),
+        "{seen}"
+    );
+    let revision = format!("{path}/revisions/1");
+    let (_, old) = call(&app, &team.viewer.1, Method::GET, &revision, None).await;
+    assert!(!old.to_string().contains(&password), "{old}");
+    let (_, full) = call(&app, &team.operator.1, Method::GET, &path, None).await;
+    assert!(
+        full.to_string().contains(&password),
+        "operators may edit the stack: {full}"
+    );
+    // The files holding it are Orbitr's alone.
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    let data = app.data_dir();
+    assert_eq!(mode(&data), 0o700);
+    if app.backend == "sqlite" {
+        assert_eq!(mode(&data.join("orbitr.db")), 0o600);
+    }
+    let folder = data.join("stacks").join(&team.ws).join(&stack);
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&folder.join("compose.yaml")), 0o600);
+    let _ = call(
+        &app,
+        &app.client,
+        Method::DELETE,
+        &format!("/api/v1/workspaces/{}/apps/{stack}?volumes=true", team.ws),
+        None,
+    )
+    .await;
 }

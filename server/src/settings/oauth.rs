@@ -20,7 +20,7 @@ use std::path::Path;
 
 use engine::oauth::{ProviderKind, ProviderSettings};
 
-use crate::settings::{SettingsError, Source};
+use super::keys::{SettingsError, Source};
 
 /// A provider field: its name, whether its value is secret, and its expected form.
 struct Field {

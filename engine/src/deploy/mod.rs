@@ -11,27 +11,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bollard::auth::DockerCredentials;
-use bollard::models::{
-    ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig,
-    HostConfigLogConfig, Mount as EngineMount, MountType, NetworkConnectRequest,
-    NetworkCreateRequest, NetworkingConfig, PortBinding, ResourcesUlimits, VolumeCreateRequest,
-};
+use bollard::models::{NetworkConnectRequest, NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
     RemoveContainerOptions, StopContainerOptions,
 };
-use compose::model::{Condition, MountKind, Project, Service};
+use compose::model::{Condition, Project, Service};
 use compose::plan::{Action, Observed, ObservedContainer, ReconcileOptions, reconcile};
 use futures::future::join_all;
 use tokio::sync::watch;
 
-use crate::containers::{parse_restart, publish};
+use crate::docker::Dirty;
 use crate::docker::{DockerEngine, DockerError};
-use crate::objects::Dirty;
 use crate::resources::{
     CONFIG_HASH_LABEL, DeployEvent, DeployPhase, NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL,
-    PullProgress, SERVICE_LABEL, STACK_LABEL, WORKSPACE_LABEL,
+    PullProgress, SERVICE_LABEL, WORKSPACE_LABEL,
 };
+
+mod body;
+mod lifecycle;
+
+pub use body::container_body;
 
 /// The Compose CLI's labels on networks and volumes.
 const NETWORK_LABEL: &str = "com.docker.compose.network";
@@ -97,234 +97,6 @@ fn joined(errors: Vec<String>) -> Result<(), String> {
 
 fn project_filter(name: &str) -> HashMap<String, Vec<String>> {
     HashMap::from([("label".to_owned(), vec![format!("{PROJECT_LABEL}={name}")])])
-}
-
-/// The engine request for replica `number` of `service`, and the networks to connect after
-/// creating it (the engine attaches one network at create time).
-pub fn container_body(
-    ctx: &DeployContext,
-    service: &Service,
-    number: u32,
-) -> (ContainerCreateBody, Vec<(String, EndpointSettings)>) {
-    let project = &ctx.project;
-    let name = &ctx.project_name;
-    let mut labels: HashMap<String, String> = service.labels.clone().into_iter().collect();
-    labels.insert(PROJECT_LABEL.into(), name.clone());
-    labels.insert(SERVICE_LABEL.into(), service.name.clone());
-    labels.insert(NUMBER_LABEL.into(), number.to_string());
-    labels.insert(ONEOFF_LABEL.into(), "False".into());
-    labels.insert(CONFIG_HASH_LABEL.into(), service.config_hash());
-    labels.insert(WORKING_DIR_LABEL.into(), ctx.working_dir.clone());
-    labels.insert(
-        CONFIG_FILES_LABEL.into(),
-        format!("{}/compose.yaml", ctx.working_dir),
-    );
-    labels.insert(VERSION_LABEL.into(), "orbitr".into());
-    labels.insert(WORKSPACE_LABEL.into(), ctx.workspace.clone());
-    labels.insert(STACK_LABEL.into(), name.clone());
-
-    let env: Vec<String> = service
-        .environment
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-        .collect();
-    let mut exposed: Vec<String> = service
-        .expose
-        .iter()
-        .map(|e| {
-            if e.contains('/') {
-                e.clone()
-            } else {
-                format!("{e}/tcp")
-            }
-        })
-        .collect();
-    let mut bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();
-    for port in &service.ports {
-        publish(
-            &mut exposed,
-            &mut bindings,
-            format!("{}/{}", port.target, port.protocol),
-            PortBinding {
-                host_ip: port.host_ip.clone(),
-                host_port: port.published.clone(),
-            },
-        );
-    }
-    let mut mounts: Vec<EngineMount> = service
-        .volumes
-        .iter()
-        .map(|m| EngineMount {
-            target: Some(m.target.clone()),
-            source: match (m.kind, &m.source) {
-                (MountKind::Volume, Some(s)) => Some(project.volume_name(name, s)),
-                (_, s) => s.clone(),
-            },
-            typ: Some(match m.kind {
-                MountKind::Bind => MountType::BIND,
-                MountKind::Volume => MountType::VOLUME,
-                MountKind::Tmpfs => MountType::TMPFS,
-            }),
-            read_only: Some(m.read_only),
-            ..Default::default()
-        })
-        .collect();
-    for (mounts_of, defined) in [
-        (&service.secrets, &project.secrets),
-        (&service.configs, &project.configs),
-    ] {
-        for m in mounts_of {
-            if let Some(file) = defined.get(&m.source).and_then(|d| d.file.clone()) {
-                mounts.push(EngineMount {
-                    target: Some(m.target.clone()),
-                    source: Some(file),
-                    typ: Some(MountType::BIND),
-                    read_only: Some(true),
-                    ..Default::default()
-                });
-            }
-        }
-    }
-    let tmpfs: HashMap<String, String> = service
-        .tmpfs
-        .iter()
-        .map(|t| match t.split_once(':') {
-            Some((path, opts)) => (path.to_owned(), opts.to_owned()),
-            None => (t.clone(), String::new()),
-        })
-        .collect();
-    let devices: Vec<DeviceMapping> = service
-        .devices
-        .iter()
-        .map(|d| {
-            let parts: Vec<&str> = d.split(':').collect();
-            DeviceMapping {
-                path_on_host: Some(parts[0].to_owned()),
-                path_in_container: Some(parts.get(1).unwrap_or(&parts[0]).to_string()),
-                cgroup_permissions: Some(parts.get(2).unwrap_or(&"rwm").to_string()),
-            }
-        })
-        .collect();
-    let healthcheck = service.healthcheck.as_ref().map(|h| HealthConfig {
-        test: (!h.test.is_empty()).then(|| h.test.clone()),
-        interval: h.interval_ns,
-        timeout: h.timeout_ns,
-        retries: h.retries,
-        start_period: h.start_period_ns,
-        start_interval: h.start_interval_ns,
-    });
-
-    // Networks: the first at create time, the others connected before the start.
-    let mut endpoints: Vec<(String, EndpointSettings)> = service
-        .networks
-        .iter()
-        .map(|(key, attachment)| {
-            let mut aliases = vec![service.name.clone()];
-            aliases.extend(attachment.aliases.iter().cloned());
-            let settings = EndpointSettings {
-                aliases: Some(aliases),
-                ipam_config: (attachment.ipv4_address.is_some()
-                    || attachment.ipv6_address.is_some())
-                .then(|| bollard::models::EndpointIpamConfig {
-                    ipv4_address: attachment.ipv4_address.clone(),
-                    ipv6_address: attachment.ipv6_address.clone(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            };
-            (project.network_name(name, key), settings)
-        })
-        .collect();
-    let network_mode = match &service.network_mode {
-        Some(mode) => Some(
-            mode.strip_prefix("service:")
-                .map_or_else(|| mode.clone(), |svc| format!("container:{name}-{svc}-1")),
-        ),
-        None => endpoints.first().map(|(n, _)| n.clone()),
-    };
-    let first = if service.network_mode.is_none() && !endpoints.is_empty() {
-        Some(endpoints.remove(0))
-    } else {
-        None
-    };
-    let restart_policy = service
-        .restart
-        .as_deref()
-        .and_then(|r| parse_restart(r).ok());
-    #[allow(clippy::cast_possible_truncation)]
-    let nano_cpus = service.cpus.map(|c| (c * 1e9) as i64);
-    let body = ContainerCreateBody {
-        image: service.image.clone(),
-        cmd: service.command.clone(),
-        entrypoint: service.entrypoint.clone(),
-        env: Some(env),
-        labels: Some(labels),
-        exposed_ports: (!exposed.is_empty()).then_some(exposed),
-        hostname: service.hostname.clone(),
-        domainname: service.domainname.clone(),
-        user: service.user.clone(),
-        working_dir: service.working_dir.clone(),
-        tty: Some(service.tty),
-        open_stdin: Some(service.stdin_open),
-        stop_signal: service.stop_signal.clone(),
-        stop_timeout: service.stop_grace_period_ns.map(|ns| ns / 1_000_000_000),
-        healthcheck,
-        host_config: Some(HostConfig {
-            mounts: (!mounts.is_empty()).then_some(mounts),
-            port_bindings: (!bindings.is_empty()).then_some(bindings),
-            network_mode,
-            restart_policy,
-            nano_cpus,
-            memory: service.mem_limit,
-            memory_swap: service.memswap_limit,
-            memory_reservation: service.mem_reservation,
-            cpu_shares: service.cpu_shares,
-            pids_limit: service.pids_limit,
-            privileged: Some(service.privileged),
-            cap_add: (!service.cap_add.is_empty()).then(|| service.cap_add.clone()),
-            cap_drop: (!service.cap_drop.is_empty()).then(|| service.cap_drop.clone()),
-            devices: (!devices.is_empty()).then_some(devices),
-            dns: (!service.dns.is_empty()).then(|| service.dns.clone()),
-            dns_search: (!service.dns_search.is_empty()).then(|| service.dns_search.clone()),
-            dns_options: (!service.dns_opt.is_empty()).then(|| service.dns_opt.clone()),
-            extra_hosts: (!service.extra_hosts.is_empty()).then(|| service.extra_hosts.clone()),
-            security_opt: (!service.security_opt.is_empty()).then(|| service.security_opt.clone()),
-            group_add: (!service.group_add.is_empty()).then(|| service.group_add.clone()),
-            pid_mode: service.pid.clone(),
-            ipc_mode: service.ipc.clone(),
-            userns_mode: service.userns_mode.clone(),
-            cgroup_parent: service.cgroup_parent.clone(),
-            runtime: service.runtime.clone(),
-            shm_size: service.shm_size,
-            readonly_rootfs: Some(service.read_only),
-            init: service.init,
-            oom_score_adj: service.oom_score_adj,
-            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
-            ulimits: (!service.ulimits.is_empty()).then(|| {
-                service
-                    .ulimits
-                    .iter()
-                    .map(|(name, (soft, hard))| ResourcesUlimits {
-                        name: Some(name.clone()),
-                        soft: Some(*soft),
-                        hard: Some(*hard),
-                    })
-                    .collect()
-            }),
-            sysctls: (!service.sysctls.is_empty())
-                .then(|| service.sysctls.clone().into_iter().collect()),
-            log_config: service.logging.as_ref().map(|l| HostConfigLogConfig {
-                typ: l.driver.clone(),
-                config: Some(l.options.clone().into_iter().collect()),
-            }),
-            ..Default::default()
-        }),
-        networking_config: first.map(|(n, settings)| NetworkingConfig {
-            endpoints_config: Some(HashMap::from([(n, settings)])),
-        }),
-        ..Default::default()
-    };
-    (body, endpoints)
 }
 
 /// The observed container of a project, from its labels; `None` when it is not a service's.
@@ -797,7 +569,7 @@ impl DockerEngine {
         for action in actions {
             if let Action::Create { number, name, .. } = action {
                 let made = self
-                    .create_for(ctx, service, *number, name.clone(), report)
+                    .create_for(ctx, service, *number, (name.clone(), name), report)
                     .await?;
                 created.insert(*number, made);
             }
@@ -896,7 +668,7 @@ impl DockerEngine {
                     let made = match created.remove(number) {
                         Some(made) => made,
                         None => {
-                            self.create_for(ctx, service, *number, cname.clone(), report)
+                            self.create_for(ctx, service, *number, (cname.clone(), cname), report)
                                 .await?
                         }
                     };
@@ -918,7 +690,7 @@ impl DockerEngine {
                     // stops, then takes the name: the service is down for the start only.
                     let temporary = format!("{}_{cname}", id.get(..12).unwrap_or(id));
                     let (made, removed) = tokio::join!(
-                        self.create_for(ctx, service, *number, temporary, report),
+                        self.create_for(ctx, service, *number, (temporary, cname), report),
                         self.stop_and_remove(id, stop_grace)
                     );
                     removed.map_err(|e| format!("removing the old {cname}: {e}"))?;
@@ -936,22 +708,24 @@ impl DockerEngine {
         Ok(ids)
     }
 
-    /// Creates replica `number` (named `cname`) and connects it to its other networks;
-    /// (id, name).
+    /// Creates replica `number` named `cname` (in `names`, with the name people read: the final
+    /// one while a replacement is made under a temporary name) and connects it to its other
+    /// networks; (id, name).
     async fn create_for(
         &self,
         ctx: &DeployContext,
         service: &Service,
         number: u32,
-        cname: String,
+        names: (String, &String),
         report: &Reporter,
     ) -> Result<(String, String), String> {
+        let (cname, shown) = names;
         let (body, extra_networks) = container_body(ctx, service, number);
         report(event(
             Some(&service.name),
-            Some(&cname),
+            Some(shown),
             DeployPhase::Creating,
-            format!("creating {cname}"),
+            format!("creating {shown}"),
         ));
         let name = cname.clone();
         let platform = service.platform.clone().unwrap_or_default();
@@ -967,7 +741,7 @@ impl DockerEngine {
                 .await
             })
             .await
-            .map_err(|e| format!("creating {cname}: {e}"))?;
+            .map_err(|e| format!("creating {shown}: {e}"))?;
         for (network, settings) in extra_networks {
             let request = NetworkConnectRequest {
                 container: created.id.clone(),
@@ -978,7 +752,7 @@ impl DockerEngine {
                 d.connect_network(&net, request).await
             })
             .await
-            .map_err(|e| format!("connecting {cname} to {network}: {e}"))?;
+            .map_err(|e| format!("connecting {shown} to {network}: {e}"))?;
         }
         Ok((created.id, cname))
     }
@@ -1092,194 +866,6 @@ impl DockerEngine {
                     ));
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        Ok(())
-    }
-
-    /// Stops, starts, restarts or removes every container of the project (`down` also removes
-    /// its networks, and its volumes when asked). Order follows dependencies.
-    pub async fn project_operation(
-        &self,
-        name: &str,
-        operation: &str,
-        volumes: bool,
-        report: Reporter,
-    ) -> Result<(), String> {
-        let observed = self
-            .observe_project(name)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut containers: Vec<ObservedContainer> = observed
-            .containers
-            .into_iter()
-            .filter(|c| !c.oneoff)
-            .collect();
-        containers
-            .sort_by(|a, b| (a.service.as_str(), a.number).cmp(&(b.service.as_str(), b.number)));
-        let mut errors = Vec::new();
-        let results = join_all(containers.iter().map(|c| {
-            let report = Arc::clone(&report);
-            async move {
-                let r = match operation {
-                    "stop" => {
-                        report(event(
-                            Some(&c.service),
-                            Some(&c.name),
-                            DeployPhase::Stopping,
-                            format!("stopping {}", c.name),
-                        ));
-                        let key = c.id.clone();
-                        let _teardown = self.teardown_guard().await;
-                        match self
-                            .call("containers.stop", |d| async move {
-                                d.stop_container(
-                                    &key,
-                                    Some(StopContainerOptions {
-                                        t: Some(10),
-                                        signal: None,
-                                    }),
-                                )
-                                .await
-                            })
-                            .await
-                        {
-                            Ok(()) | Err(DockerError::Api { status: 304, .. }) => Ok(()),
-                            Err(e) => Err(e),
-                        }
-                    }
-                    "start" => {
-                        report(event(
-                            Some(&c.service),
-                            Some(&c.name),
-                            DeployPhase::Starting,
-                            format!("starting {}", c.name),
-                        ));
-                        self.start(&c.id).await
-                    }
-                    "restart" => {
-                        report(event(
-                            Some(&c.service),
-                            Some(&c.name),
-                            DeployPhase::Starting,
-                            format!("restarting {}", c.name),
-                        ));
-                        let key = c.id.clone();
-                        let _teardown = self.teardown_guard().await;
-                        self.call("containers.restart", |d| async move {
-                            d.restart_container(
-                                &key,
-                                None::<bollard::query_parameters::RestartContainerOptions>,
-                            )
-                            .await
-                        })
-                        .await
-                    }
-                    _ => {
-                        report(event(
-                            Some(&c.service),
-                            Some(&c.name),
-                            DeployPhase::Stopping,
-                            format!("removing {}", c.name),
-                        ));
-                        self.stop_and_remove(&c.id, 10).await
-                    }
-                };
-                let _ = self.refresh_container(&c.id).await;
-                r.map_err(|e| format!("{}: {e}", c.name))
-            }
-        }))
-        .await;
-        errors.extend(results.into_iter().filter_map(Result::err));
-        if operation == "down" && errors.is_empty() {
-            self.remove_project_resources(name, volumes, &report)
-                .await
-                .unwrap_or_else(|e| errors.push(e));
-        }
-        let _ = self.refresh_objects(Dirty::ALL).await;
-        joined(errors)
-    }
-
-    /// Removes a network, waiting up to 3 s for the engine to release the endpoints of
-    /// containers that were just removed (it answers "active endpoints" meanwhile).
-    async fn remove_network_settled(&self, net: &str) -> Result<(), DockerError> {
-        let deadline = Instant::now() + Duration::from_secs(3);
-        loop {
-            let key = net.to_owned();
-            match self
-                .call("networks.remove", |d| async move {
-                    d.remove_network(&key).await
-                })
-                .await
-            {
-                Ok(()) | Err(DockerError::Api { status: 404, .. }) => return Ok(()),
-                Err(DockerError::Api { message, .. })
-                    if message.contains("active endpoints") && Instant::now() < deadline =>
-                {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    async fn remove_project_resources(
-        &self,
-        name: &str,
-        volumes: bool,
-        report: &Reporter,
-    ) -> Result<(), String> {
-        let filters = Some(project_filter(name));
-        let networks = self
-            .call("networks.list", |d| async move {
-                d.list_networks(Some(ListNetworksOptions { filters })).await
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        for n in networks {
-            let Some(net) = n.name else { continue };
-            match self.remove_network_settled(&net).await {
-                Ok(()) => {
-                    report(event(
-                        None,
-                        None,
-                        DeployPhase::Removed,
-                        format!("network {net} removed"),
-                    ));
-                }
-                Err(e) => return Err(format!("removing network {net}: {e}")),
-            }
-        }
-        if volumes {
-            let filters = Some(project_filter(name));
-            let list = self
-                .call("volumes.list", |d| async move {
-                    d.list_volumes(Some(ListVolumesOptions { filters })).await
-                })
-                .await
-                .map_err(|e| e.to_string())?;
-            for v in list.volumes.unwrap_or_default() {
-                let key = v.name.clone();
-                match self
-                    .call("volumes.remove", |d| async move {
-                        d.remove_volume(
-                            &key,
-                            None::<bollard::query_parameters::RemoveVolumeOptions>,
-                        )
-                        .await
-                    })
-                    .await
-                {
-                    Ok(()) | Err(DockerError::Api { status: 404, .. }) => {
-                        report(event(
-                            None,
-                            None,
-                            DeployPhase::Removed,
-                            format!("volume {} removed", v.name),
-                        ));
-                    }
-                    Err(e) => return Err(format!("removing volume {}: {e}", v.name)),
-                }
             }
         }
         Ok(())
