@@ -47,383 +47,394 @@ mod ssr {
     use super::Need;
     use crate::api;
     use crate::error::AppError;
+    use crate::ops::{self, Op};
     use crate::state::AppState;
 
-    /// Every server function with what it needs. A test fails for any registered server
-    /// function missing here, and calls each as every kind of principal.
-    pub const SERVER_FNS: &[(&str, Need)] = &[
-        (<api::auth::SetupAdmin as ServerFn>::PATH, Need::Anyone),
-        (<api::auth::Login as ServerFn>::PATH, Need::Anyone),
-        (<api::auth::Logout as ServerFn>::PATH, Need::SignedIn),
-        (<api::auth::GetMe as ServerFn>::PATH, Need::Anyone),
-        (<api::auth::ChangePassword as ServerFn>::PATH, Need::Session),
+    /// Every server function with the operation it carries (which declares what it needs). A
+    /// test fails for any registered server function missing here, and calls each as every
+    /// kind of principal.
+    pub static SERVER_FNS: &[(&str, &Op)] = &[
+        (<api::auth::SetupAdmin as ServerFn>::PATH, &ops::auth::SETUP),
+        (<api::auth::Login as ServerFn>::PATH, &ops::auth::LOGIN),
+        (<api::auth::Logout as ServerFn>::PATH, &ops::auth::LOGOUT),
+        (<api::auth::GetMe as ServerFn>::PATH, &ops::auth::WHO),
+        (
+            <api::auth::ChangePassword as ServerFn>::PATH,
+            &ops::auth::CHANGE_PASSWORD,
+        ),
         (
             <api::oauth::SignInProviders as ServerFn>::PATH,
-            Need::Anyone,
+            &ops::oauth::PROVIDERS,
         ),
         // Starting and finishing a provider sign-in is open to anyone; a link to an account
         // needs that account's session, which the flow checks itself.
-        (<api::oauth::OauthStart as ServerFn>::PATH, Need::Anyone),
-        (<api::oauth::OauthCallback as ServerFn>::PATH, Need::Anyone),
+        (
+            <api::oauth::OauthStart as ServerFn>::PATH,
+            &ops::oauth::START,
+        ),
+        (
+            <api::oauth::OauthCallback as ServerFn>::PATH,
+            &ops::oauth::CALLBACK,
+        ),
         (
             <api::oauth::MySignInMethods as ServerFn>::PATH,
-            Need::Session,
+            &ops::oauth::METHODS,
         ),
         (
             <api::oauth::UnlinkProvider as ServerFn>::PATH,
-            Need::Session,
+            &ops::oauth::UNLINK,
         ),
         (
             <api::tokens::ListApiTokens as ServerFn>::PATH,
-            Need::Session,
+            &ops::tokens::LIST,
         ),
         (
             <api::tokens::CreateApiToken as ServerFn>::PATH,
-            Need::Session,
+            &ops::tokens::CREATE,
         ),
         (
             <api::tokens::RevokeApiToken as ServerFn>::PATH,
-            Need::Session,
+            &ops::tokens::REVOKE,
         ),
-        (
-            <api::users::ListUsers as ServerFn>::PATH,
-            Need::Platform("user", "read"),
-        ),
+        (<api::users::ListUsers as ServerFn>::PATH, &ops::users::LIST),
         (
             <api::users::SetPlatformAdmin as ServerFn>::PATH,
-            Need::Platform("user", "manage"),
+            &ops::users::SET_ADMIN,
         ),
         (
             <api::users::DeleteUser as ServerFn>::PATH,
-            Need::Platform("user", "manage"),
+            &ops::users::DELETE,
         ),
         (
             <api::users::CreatePasswordReset as ServerFn>::PATH,
-            Need::Platform("user", "manage"),
+            &ops::users::CREATE_RESET,
         ),
         (
             <api::users::CheckPasswordReset as ServerFn>::PATH,
-            Need::Anyone,
+            &ops::users::CHECK_RESET,
         ),
         (
             <api::users::CompletePasswordReset as ServerFn>::PATH,
-            Need::Anyone,
+            &ops::users::COMPLETE_RESET,
         ),
-        (
-            <api::audit::ListAudit as ServerFn>::PATH,
-            Need::Platform("audit", "read"),
-        ),
+        (<api::audit::ListAudit as ServerFn>::PATH, &ops::audit::LIST),
         (
             <api::audit::ListWorkspaceAudit as ServerFn>::PATH,
-            Need::Workspace("audit", "read"),
+            &ops::audit::LIST_WORKSPACE,
         ),
         (
             <api::sessions::ListSessions as ServerFn>::PATH,
-            Need::Session,
+            &ops::sessions::LIST,
         ),
         (
             <api::sessions::RevokeSession as ServerFn>::PATH,
-            Need::Session,
+            &ops::sessions::REVOKE,
         ),
         (
             <api::sessions::SignOutEverywhere as ServerFn>::PATH,
-            Need::Session,
+            &ops::sessions::SIGN_OUT_EVERYWHERE,
         ),
         // Lists are filtered to what the caller may read; one container is checked in the
         // workspace that owns it.
         (
             <api::containers::ListContainers as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::containers::LIST,
         ),
         (
             <api::containers::GetContainer as ServerFn>::PATH,
-            Need::Owned("container", "read"),
+            &ops::containers::GET,
         ),
         (
             <api::containers::ContainerAction as ServerFn>::PATH,
-            Need::Owned("container", "operate"),
+            &ops::containers::ACT,
         ),
         (
             <api::containers::RenameContainer as ServerFn>::PATH,
-            Need::Owned("container", "operate"),
+            &ops::containers::RENAME,
         ),
         (
             <api::containers::RemoveContainer as ServerFn>::PATH,
-            Need::Owned("container", "operate"),
+            &ops::containers::REMOVE,
         ),
         (
             <api::containers::CreateContainer as ServerFn>::PATH,
-            Need::Workspace("container", "create"),
+            &ops::containers::CREATE,
         ),
         (
             <api::containers::GetSecurityPolicy as ServerFn>::PATH,
-            Need::Workspace("workspace", "read"),
+            &ops::containers::GET_POLICY,
         ),
         (
             <api::containers::SetSecurityPolicy as ServerFn>::PATH,
-            Need::Platform("policy", "manage"),
+            &ops::containers::SET_POLICY,
         ),
         // Images are shared by every workspace: all see them, platform admins remove them.
-        (<api::objects::ListImages as ServerFn>::PATH, Need::SignedIn),
-        (<api::objects::GetImage as ServerFn>::PATH, Need::SignedIn),
+        (
+            <api::objects::ListImages as ServerFn>::PATH,
+            &ops::objects::LIST_IMAGES,
+        ),
+        (
+            <api::objects::GetImage as ServerFn>::PATH,
+            &ops::objects::GET_IMAGE,
+        ),
         (
             <api::objects::VolumeSizes as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::objects::VOLUME_SIZES,
         ),
         (
             <api::objects::RemoveImage as ServerFn>::PATH,
-            Need::Platform("image", "remove"),
+            &ops::objects::REMOVE_IMAGE,
         ),
         (
             <api::objects::PruneImages as ServerFn>::PATH,
-            Need::Platform("image", "remove"),
+            &ops::objects::PRUNE_IMAGES,
         ),
         (
             <api::objects::ListNetworks as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::objects::LIST_NETWORKS,
         ),
         (
             <api::objects::CreateNetwork as ServerFn>::PATH,
-            Need::Workspace("network", "manage"),
+            &ops::objects::CREATE_NETWORK,
         ),
         (
             <api::objects::RemoveNetwork as ServerFn>::PATH,
-            Need::Owned("network", "manage"),
+            &ops::objects::REMOVE_NETWORK,
         ),
         (
             <api::objects::ListVolumes as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::objects::LIST_VOLUMES,
         ),
         (
             <api::objects::AdoptObject as ServerFn>::PATH,
-            Need::Platform("object", "adopt"),
+            &ops::objects::ADOPT,
         ),
         (
             <api::objects::AttachNetwork as ServerFn>::PATH,
-            Need::Owned("network", "manage"),
+            &ops::objects::ATTACH_NETWORK,
         ),
         (
             <api::registries::ListRegistryCredentials as ServerFn>::PATH,
-            Need::Workspace("registry", "manage"),
+            &ops::registries::LIST,
         ),
         (
             <api::registries::SaveRegistryCredential as ServerFn>::PATH,
-            Need::Workspace("registry", "manage"),
+            &ops::registries::SAVE,
         ),
         (
             <api::registries::RemoveRegistryCredential as ServerFn>::PATH,
-            Need::Workspace("registry", "manage"),
+            &ops::registries::REMOVE,
         ),
         (
             <api::registries::PullImage as ServerFn>::PATH,
-            Need::Workspace("image", "pull"),
+            &ops::registries::PULL,
         ),
         (
             <api::objects::CreateVolume as ServerFn>::PATH,
-            Need::Workspace("volume", "manage"),
+            &ops::objects::CREATE_VOLUME,
         ),
         (
             <api::objects::RemoveVolume as ServerFn>::PATH,
-            Need::Owned("volume", "manage"),
+            &ops::objects::REMOVE_VOLUME,
         ),
         (
             <api::objects::PruneVolumes as ServerFn>::PATH,
-            Need::Workspace("volume", "manage"),
+            &ops::objects::PRUNE_VOLUMES,
         ),
         // Stacks are checked in the workspace that owns them; lists show what the caller sees.
-        (<api::stacks::ListStacks as ServerFn>::PATH, Need::SignedIn),
         (
-            <api::stacks::GetStack as ServerFn>::PATH,
-            Need::Owned("stack", "read"),
+            <api::stacks::ListStacks as ServerFn>::PATH,
+            &ops::stacks::LIST,
         ),
+        (<api::stacks::GetStack as ServerFn>::PATH, &ops::stacks::GET),
         (
             <api::stacks::CreateStack as ServerFn>::PATH,
-            Need::Workspace("stack", "deploy"),
+            &ops::stacks::CREATE,
         ),
         (
             <api::stacks::SaveStack as ServerFn>::PATH,
-            Need::Owned("stack", "deploy"),
+            &ops::stacks::SAVE,
         ),
         (
             <api::stacks::CheckStack as ServerFn>::PATH,
-            Need::Owned("stack", "read"),
+            &ops::stacks::CHECK,
         ),
         (
             <api::stacks::StackOperation as ServerFn>::PATH,
-            Need::Owned("stack", "deploy"),
+            &ops::stacks::OPERATE,
         ),
         (
             <api::stacks::DeleteStack as ServerFn>::PATH,
-            Need::Owned("stack", "deploy"),
+            &ops::stacks::DELETE,
         ),
         (
             <api::stacks::GetRevision as ServerFn>::PATH,
-            Need::Owned("stack", "read"),
+            &ops::stacks::GET_REVISION,
         ),
         (
             <api::stacks::ListDeploys as ServerFn>::PATH,
-            Need::Owned("stack", "read"),
+            &ops::stacks::LIST_DEPLOYS,
         ),
         (
             <api::stacks::GetDeploy as ServerFn>::PATH,
-            Need::Owned("stack", "read"),
+            &ops::stacks::GET_DEPLOY,
         ),
         (
             <api::stacks::ListUnmanagedProjects as ServerFn>::PATH,
-            Need::Platform("object", "adopt"),
+            &ops::stacks::LIST_UNMANAGED,
         ),
         (
             <api::stacks::AdoptProject as ServerFn>::PATH,
-            Need::Platform("object", "adopt"),
+            &ops::stacks::ADOPT,
         ),
         (
             <api::marketplace::SearchExtensions as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::SEARCH,
         ),
         (
             <api::marketplace::GetExtension as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::GET,
         ),
         (
             <api::marketplace::ListSources as ServerFn>::PATH,
-            Need::Platform("extension_source", "manage"),
+            &ops::marketplace::LIST_SOURCES,
         ),
         (
             <api::marketplace::AddSource as ServerFn>::PATH,
-            Need::Platform("extension_source", "manage"),
+            &ops::marketplace::ADD_SOURCE,
         ),
         (
             <api::marketplace::SyncSource as ServerFn>::PATH,
-            Need::Platform("extension_source", "manage"),
+            &ops::marketplace::SYNC_SOURCE,
         ),
         (
             <api::marketplace::RemoveSource as ServerFn>::PATH,
-            Need::Platform("extension_source", "manage"),
+            &ops::marketplace::REMOVE_SOURCE,
         ),
         (
             <api::marketplace::PlanInstall as ServerFn>::PATH,
-            Need::Workspace("extension", "read"),
+            &ops::marketplace::PLAN,
         ),
         (
             <api::marketplace::InstallExtension as ServerFn>::PATH,
-            Need::Workspace("extension", "install"),
+            &ops::marketplace::INSTALL,
         ),
         (
             <api::marketplace::InstallFromGit as ServerFn>::PATH,
-            Need::Platform("extension_source", "manage"),
+            &ops::marketplace::INSTALL_FROM_GIT,
         ),
         (
             <api::marketplace::ListApps as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::LIST_APPS,
         ),
         (
             <api::marketplace::AppUpdatePreview as ServerFn>::PATH,
-            Need::Workspace("extension", "read"),
+            &ops::marketplace::UPDATE_PREVIEW,
         ),
         (
             <api::marketplace::UpdateApp as ServerFn>::PATH,
-            Need::Workspace("extension", "install"),
+            &ops::marketplace::UPDATE,
         ),
         (
             <api::marketplace::UninstallApp as ServerFn>::PATH,
-            Need::Workspace("extension", "install"),
+            &ops::marketplace::UNINSTALL,
         ),
         (
             <api::marketplace::ApproveApp as ServerFn>::PATH,
-            Need::Platform("extension", "approve"),
+            &ops::marketplace::APPROVE,
         ),
         (
             <api::marketplace::ListReviews as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::LIST_REVIEWS,
         ),
         (
             <api::marketplace::SaveReview as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::SAVE_REVIEW,
         ),
         (
             <api::marketplace::DeleteReview as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::DELETE_REVIEW,
         ),
         (
             <api::marketplace::VoteReview as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::marketplace::VOTE_REVIEW,
         ),
         (
             <api::system::GetSystemInfo as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::system::INFO,
         ),
         (
             <api::system::GetEngineStatus as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::system::ENGINE_STATUS,
         ),
         (
             <api::workspaces::MyWorkspaces as ServerFn>::PATH,
-            Need::SignedIn,
+            &ops::workspaces::MINE,
         ),
         (
             <api::workspaces::SwitchWorkspace as ServerFn>::PATH,
-            Need::Workspace("workspace", "read"),
+            &ops::workspaces::SWITCH,
         ),
         (
             <api::workspaces::CreateWorkspace as ServerFn>::PATH,
-            Need::Platform("workspace", "create"),
+            &ops::workspaces::CREATE,
         ),
         (
             <api::workspaces::GetWorkspace as ServerFn>::PATH,
-            Need::Workspace("workspace", "read"),
+            &ops::workspaces::GET,
         ),
         (
             <api::workspaces::RenameWorkspace as ServerFn>::PATH,
-            Need::Workspace("workspace", "update"),
+            &ops::workspaces::RENAME,
         ),
         (
             <api::workspaces::DeleteWorkspace as ServerFn>::PATH,
-            Need::Workspace("workspace", "delete"),
+            &ops::workspaces::DELETE,
         ),
         (
             <api::workspaces::ListMembers as ServerFn>::PATH,
-            Need::Workspace("member", "read"),
+            &ops::workspaces::LIST_MEMBERS,
         ),
         (
             <api::workspaces::SetMemberRole as ServerFn>::PATH,
-            Need::Workspace("member", "manage"),
+            &ops::workspaces::SET_MEMBER_ROLE,
         ),
         (
             <api::workspaces::RemoveMember as ServerFn>::PATH,
-            Need::Workspace("member", "manage"),
+            &ops::workspaces::REMOVE_MEMBER,
         ),
         (
             <api::workspaces::LeaveWorkspace as ServerFn>::PATH,
-            Need::Workspace("workspace", "read"),
+            &ops::workspaces::LEAVE,
         ),
         (
             <api::workspaces::ListInvitations as ServerFn>::PATH,
-            Need::Workspace("member", "manage"),
+            &ops::workspaces::LIST_INVITATIONS,
         ),
         (
             <api::workspaces::CreateInvitation as ServerFn>::PATH,
-            Need::Workspace("member", "manage"),
+            &ops::workspaces::CREATE_INVITATION,
         ),
         (
             <api::workspaces::RevokeInvitation as ServerFn>::PATH,
-            Need::Workspace("member", "manage"),
+            &ops::workspaces::REVOKE_INVITATION,
         ),
         (
             <api::workspaces::CheckInvitation as ServerFn>::PATH,
-            Need::Anyone,
+            &ops::workspaces::CHECK_INVITATION,
         ),
         (
             <api::workspaces::AcceptInvitation as ServerFn>::PATH,
-            Need::Anyone,
+            &ops::workspaces::ACCEPT_INVITATION,
         ),
     ];
 
-    /// What the server function at `path` needs, if declared.
-    pub fn server_fn_need(path: &str) -> Option<Need> {
+    /// The operation of the server function at `path`, if declared.
+    pub fn server_fn_op(path: &str) -> Option<&'static Op> {
         SERVER_FNS
             .iter()
             .find(|(p, _)| *p == path)
-            .map(|(_, need)| *need)
+            .map(|(_, op)| *op)
     }
 
     /// Decides whether a caller (a user, perhaps through a token) holds `need`, in

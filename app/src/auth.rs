@@ -1,17 +1,13 @@
 //! Who is asking: the signed-in user of a request, read from its session, and the request facts
 //! (address, request id) that audit records carry.
 
-use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
-
-use axum::extract::ConnectInfo;
 use engine::accounts::User;
-use engine::audit::{Entry, Outcome};
 use engine::db::now_ms;
 use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::error::AppError;
+use crate::ops::{Caller, Grant, On};
 use crate::state::AppState;
 
 /// Session keys.
@@ -88,141 +84,32 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
     }
 }
 
-/// What a server function needs to know about its request.
-pub struct RequestCtx {
-    pub state: AppState,
-    pub session: Option<Session>,
-    pub user: Option<User>,
-    /// The API token used, when not a session.
-    pub token: Option<engine::tokens::TokenInfo>,
-    pub address: String,
-    pub request_id: Option<String>,
-    pub user_agent: Option<String>,
-    /// The `Host` the browser used.
-    pub host: Option<String>,
-    /// The workspace the call was authorized in, for workspace-scoped calls.
-    pub workspace: Option<String>,
-}
+/// What a server function holds once authorized: the operation layer's [`Grant`] (the
+/// caller, the workspace, the one audit writer).
+pub type RequestCtx = Grant;
 
-impl RequestCtx {
-    /// The only way a server function reaches the application: checks that the caller holds
-    /// what `F` declares in [`crate::access::SERVER_FNS`] (in `workspace` for workspace-scoped
-    /// functions), records refusals in the audit log, and answers `Forbidden` for a server
-    /// function without a declaration.
+/// Server functions not yet moved into `crate::ops` authorize through these; they read the
+/// function's operation from [`crate::access::SERVER_FNS`] like [`crate::ops::authorize_fn`].
+impl Grant {
+    /// Authorizes the current request for what server function `F` declares, in `workspace`
+    /// for workspace-scoped functions.
     pub async fn authorize<F: leptos::server_fn::ServerFn>(
         workspace: Option<&str>,
     ) -> Result<Self, AppError> {
-        Self::authorize_for::<F>(workspace, workspace.map(|w| format!("workspace:{w}"))).await
+        crate::ops::authorize_fn::<F>(workspace.map_or(On::Nothing, On::Workspace)).await
     }
 
-    /// [`Self::authorize`], with the object asked for named in a refusal's audit record.
-    async fn authorize_for<F: leptos::server_fn::ServerFn>(
-        workspace: Option<&str>,
-        target: Option<String>,
-    ) -> Result<Self, AppError> {
-        let mut ctx = Self::read()?;
-        let Some(need) = crate::access::server_fn_need(F::PATH) else {
-            tracing::error!(
-                path = F::PATH,
-                "server function without a declared permission refused"
-            );
-            return Err(AppError::Forbidden);
-        };
-        let decision = crate::access::check(
-            &ctx.state,
-            ctx.user.as_ref(),
-            ctx.token.as_ref(),
-            need,
-            workspace,
-        )
-        .await;
-        ctx.workspace = workspace.map(str::to_owned);
-        if let Err(e) = decision {
-            if crate::access::audits_denial(need, &e) {
-                ctx.audit(
-                    &need.label(),
-                    target,
-                    Outcome::Denied,
-                    Some(format!("requires {}", need.label())),
-                )
-                .await;
-            }
-            return Err(e);
-        }
-        Ok(ctx)
-    }
-
-    /// [`Self::authorize`] for a function on one Docker object (declared with `Need::Owned`):
-    /// `key` names it (id, name or id prefix) and its owning workspace decides. A caller who
-    /// may not even see the object is told it does not exist, as for an unknown one.
+    /// Authorizes the current request for server function `F` on one Docker object or stack:
+    /// `key` names it (id, name or id prefix) and its owning workspace decides.
     pub async fn authorize_owned<F: leptos::server_fn::ServerFn>(
-        object: &'static str,
+        _object: &'static str,
         key: &str,
     ) -> Result<Self, AppError> {
-        let state = use_context::<AppState>().ok_or(AppError::Internal)?;
-        let Some(owner) = crate::access::owner_of(&state, object, key) else {
-            Self::read()?.require_user()?;
-            return Err(AppError::NotFound(object.into()));
-        };
-        match Self::authorize_for::<F>(owner.as_deref(), Some(format!("{object}:{key}"))).await {
-            Err(AppError::Forbidden) => {
-                let ctx = Self::read()?;
-                let sees = crate::access::check(
-                    &ctx.state,
-                    ctx.user.as_ref(),
-                    ctx.token.as_ref(),
-                    crate::access::Need::Owned(object, "read"),
-                    owner.as_deref(),
-                )
-                .await
-                .is_ok();
-                Err(if sees {
-                    AppError::Forbidden
-                } else {
-                    AppError::NotFound(object.into())
-                })
-            }
-            other => other,
-        }
+        crate::ops::authorize_fn::<F>(On::Object(key)).await
     }
+}
 
-    /// Reads the request from the Leptos context.
-    fn read() -> Result<Self, AppError> {
-        let state = use_context::<AppState>().ok_or(AppError::Internal)?;
-        let parts = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
-        Ok(Self {
-            session: parts.extensions.get::<Session>().cloned(),
-            user: parts.extensions.get::<CurrentUser>().map(|c| c.0.clone()),
-            token: parts.extensions.get::<TokenAuth>().map(|t| t.0.clone()),
-            address: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-            request_id: parts
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            user_agent: parts
-                .headers
-                .get(http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            host: parts
-                .headers
-                .get(http::header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            workspace: None,
-            state,
-        })
-    }
-
-    /// The signed-in user, or `Unauthorized`.
-    pub fn require_user(&self) -> Result<&User, AppError> {
-        self.user.as_ref().ok_or(AppError::Unauthorized)
-    }
-
+impl Caller {
     /// Starts a fresh session for `user`: a new session id (so a planted id is worthless) with
     /// the user, the sign-in time, the password version and a new sign-in record (listed on the
     /// profile). Returns the sign-in's handle.
@@ -270,143 +157,6 @@ impl RequestCtx {
             .ok()
             .flatten()
     }
-
-    /// The session, which the session layer always provides.
-    pub fn session(&self) -> Result<&Session, AppError> {
-        self.session.as_ref().ok_or(AppError::Internal)
-    }
-
-    /// Who is acting, as audit records name them: `user:<id>`, or `user:<id> token:<id>`
-    /// through an API token, or `anonymous`.
-    pub fn actor(&self) -> String {
-        actor_of(self.user.as_ref(), self.token.as_ref())
-    }
-
-    /// Writes an audit record for this request by [`Self::actor`], in the authorized
-    /// workspace; a failure to write is logged, never hidden.
-    pub async fn audit(
-        &self,
-        action: &str,
-        target: Option<String>,
-        outcome: Outcome,
-        reason: Option<String>,
-    ) {
-        self.audit_as(self.actor(), action, target, outcome, reason)
-            .await;
-    }
-
-    /// Audits the outcome of an operation under `action` (ok, or failed with the error as the
-    /// reason) and hands the result on as an [`AppError`].
-    pub async fn audited<T, E>(
-        &self,
-        action: &str,
-        target: Option<String>,
-        result: Result<T, E>,
-    ) -> Result<T, AppError>
-    where
-        E: std::fmt::Display + Into<AppError>,
-    {
-        match result {
-            Ok(value) => {
-                self.audit(action, target, Outcome::Ok, None).await;
-                Ok(value)
-            }
-            Err(e) => {
-                self.audit(action, target, Outcome::Failed, Some(e.to_string()))
-                    .await;
-                Err(e.into())
-            }
-        }
-    }
-
-    /// Audits work that goes on after the answer (an install, update or uninstall): a refusal
-    /// at once, else the record is written when the work ends, with how it ended — the answer
-    /// only says it started. Hands on the work's first value.
-    pub async fn audited_work<T, E>(
-        &self,
-        action: &str,
-        target: Option<String>,
-        result: Result<engine::marketplace::Working<T>, E>,
-    ) -> Result<T, AppError>
-    where
-        E: std::fmt::Display + Into<AppError>,
-    {
-        match result {
-            Ok(work) => {
-                let entry = self.entry(self.actor(), action, target, None);
-                // Nobody waits for the end here: the record is written when it comes.
-                drop(audit_when_done(&self.state, entry, work.done));
-                Ok(work.value)
-            }
-            Err(e) => self.audited(action, target, Err::<T, E>(e)).await,
-        }
-    }
-
-    fn entry(
-        &self,
-        actor: String,
-        action: &str,
-        target: Option<String>,
-        reason: Option<String>,
-    ) -> Entry {
-        Entry {
-            actor,
-            workspace: self.workspace.clone(),
-            action: action.to_owned(),
-            target,
-            reason,
-            request_id: self.request_id.clone(),
-            source_ip: Some(self.address.clone()),
-        }
-    }
-
-    /// [`Self::audit`] with an explicit actor (sign-in attempts name the account tried).
-    pub async fn audit_as(
-        &self,
-        actor: String,
-        action: &str,
-        target: Option<String>,
-        outcome: Outcome,
-        reason: Option<String>,
-    ) {
-        let entry = self.entry(actor, action, target, reason);
-        if let Err(e) = self.state.audit.record(&entry, outcome).await {
-            tracing::error!(error = %e, action, "could not write the audit record");
-        }
-    }
-
-    /// Notes that an account exists now.
-    pub fn mark_has_users(&self) {
-        self.state.auth.has_users.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Writes `entry` once the work behind `done` ends: ok, or failed with the reason (also when
-/// Orbitr stops first). The returned receiver answers with the same end, for a caller that waits.
-pub fn audit_when_done(
-    state: &AppState,
-    mut entry: Entry,
-    done: tokio::sync::oneshot::Receiver<Result<(), String>>,
-) -> tokio::sync::oneshot::Receiver<Result<(), String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let audit = state.audit.clone();
-    tokio::spawn(async move {
-        let ended = done
-            .await
-            .unwrap_or_else(|_| Err("it did not finish: Orbitr stopped first".to_owned()));
-        let outcome = match &ended {
-            Ok(()) => Outcome::Ok,
-            Err(reason) => {
-                entry.reason = Some(reason.clone());
-                Outcome::Failed
-            }
-        };
-        if let Err(e) = audit.record(&entry, outcome).await {
-            tracing::error!(error = %e, action = entry.action, "could not write the audit record");
-        }
-        let _ = tx.send(ended);
-    });
-    rx
 }
 
 /// Sets the response status from the error, so clients and logs see 400/401/409/… rather

@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod ops;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -1,350 +1,347 @@
-//! The REST routes' permissions, declared in one table and checked in one route layer: a route
+//! The REST routes' operations, declared in one table and authorized in one route layer: a route
 //! missing from the table is refused (and a test fails for it).
 
-use std::net::SocketAddr;
-
 use app::AppState;
-use app::access::{Need, audits_denial, check, owner_of};
-use app::auth::{CurrentUser, TokenAuth};
-use app::error::AppError;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use app::access::Need;
+use app::ops::{self, Caller, On, Op};
+use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use engine::audit::{Entry, Outcome};
 use http::{Method, StatusCode};
 
 use crate::api_error::{ApiError, from_app};
 
-/// Every REST route (method, path as routed) with what it needs. Workspace-scoped routes take
-/// the workspace from their `{workspace}` path segment.
-pub const REST: &[(Method, &str, Need)] = &[
-    (Method::GET, "/api/v1/system", Need::SignedIn),
-    (Method::GET, "/api/v1/schemas/extension.json", Need::Anyone),
-    (Method::GET, "/api/v1/me", Need::SignedIn),
+/// Every REST route (method, path as routed) with the operation it carries (which declares what
+/// it needs). Workspace-scoped routes take the workspace from their `{workspace}` path segment,
+/// routes on one object the object from its segment (`{container}`, `{stack}`…).
+pub static REST: &[(Method, &str, &Op)] = &[
+    (Method::GET, "/api/v1/system", &ops::system::INFO),
+    (
+        Method::GET,
+        "/api/v1/schemas/extension.json",
+        &ops::marketplace::SCHEMA,
+    ),
+    (Method::GET, "/api/v1/me", &ops::auth::ME),
     // The marketplace: reading the catalog and reviewing are open to every signed-in user;
     // a review is always the caller's own.
-    (Method::GET, "/api/v1/extensions", Need::SignedIn),
+    (Method::GET, "/api/v1/extensions", &ops::marketplace::SEARCH),
     (
         Method::GET,
         "/api/v1/extensions/{extension}",
-        Need::SignedIn,
+        &ops::marketplace::GET,
     ),
     (
         Method::GET,
         "/api/v1/extensions/{extension}/reviews",
-        Need::SignedIn,
+        &ops::marketplace::LIST_REVIEWS,
     ),
     (
         Method::PUT,
         "/api/v1/extensions/{extension}/reviews",
-        Need::SignedIn,
+        &ops::marketplace::SAVE_REVIEW,
     ),
     (
         Method::DELETE,
         "/api/v1/extensions/{extension}/reviews",
-        Need::SignedIn,
+        &ops::marketplace::DELETE_REVIEW,
     ),
     (
         Method::PUT,
         "/api/v1/extensions/{extension}/reviews/{author}/helpful",
-        Need::SignedIn,
+        &ops::marketplace::VOTE_REVIEW,
     ),
     (
         Method::DELETE,
         "/api/v1/extensions/{extension}/reviews/{author}/helpful",
-        Need::SignedIn,
+        &ops::marketplace::VOTE_REVIEW,
     ),
     (
         Method::GET,
         "/api/v1/extension-sources",
-        Need::Platform("extension_source", "manage"),
+        &ops::marketplace::LIST_SOURCES,
     ),
     (
         Method::POST,
         "/api/v1/extension-sources",
-        Need::Platform("extension_source", "manage"),
+        &ops::marketplace::ADD_SOURCE,
     ),
     (
         Method::POST,
         "/api/v1/extension-sources/{source}/sync",
-        Need::Platform("extension_source", "manage"),
+        &ops::marketplace::SYNC_SOURCE,
     ),
     (
         Method::DELETE,
         "/api/v1/extension-sources/{source}",
-        Need::Platform("extension_source", "manage"),
+        &ops::marketplace::REMOVE_SOURCE,
     ),
-    (Method::GET, "/api/v1/apps", Need::SignedIn),
+    (Method::GET, "/api/v1/apps", &ops::marketplace::LIST_APPS),
     (
         Method::GET,
         "/api/v1/apps/awaiting-approval",
-        Need::Platform("extension", "approve"),
+        &ops::marketplace::LIST_AWAITING,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/apps",
-        Need::Workspace("extension", "read"),
+        &ops::marketplace::LIST_WORKSPACE_APPS,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/apps",
-        Need::Workspace("extension", "install"),
+        &ops::marketplace::INSTALL,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/apps/plan",
-        Need::Workspace("extension", "read"),
+        &ops::marketplace::PLAN,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/apps/from-git",
-        Need::Platform("extension_source", "manage"),
+        &ops::marketplace::INSTALL_FROM_GIT,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/apps/{app}",
-        Need::Workspace("extension", "read"),
+        &ops::marketplace::GET_APP,
     ),
     (
         Method::DELETE,
         "/api/v1/workspaces/{workspace}/apps/{app}",
-        Need::Workspace("extension", "install"),
+        &ops::marketplace::UNINSTALL,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/apps/{app}/update",
-        Need::Workspace("extension", "read"),
+        &ops::marketplace::UPDATE_PREVIEW,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/apps/{app}/update",
-        Need::Workspace("extension", "install"),
+        &ops::marketplace::UPDATE,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/apps/{app}/approve",
-        Need::Platform("extension", "approve"),
+        &ops::marketplace::APPROVE,
     ),
-    (Method::GET, "/api/v1/events", Need::SignedIn),
+    (Method::GET, "/api/v1/events", &ops::feeds::EVENTS),
     // Each container is checked for `container:logs` in its workspace once subscribed.
-    (Method::GET, "/api/v1/logs", Need::SignedIn),
+    (Method::GET, "/api/v1/logs", &ops::feeds::LOGS),
     // Each container is checked for `container:read` in its workspace once subscribed.
-    (Method::GET, "/api/v1/stats", Need::SignedIn),
-    (Method::GET, "/api/v1/workspaces", Need::SignedIn),
-    (
-        Method::POST,
-        "/api/v1/workspaces",
-        Need::Platform("workspace", "create"),
-    ),
+    (Method::GET, "/api/v1/stats", &ops::feeds::STATS),
+    (Method::GET, "/api/v1/workspaces", &ops::workspaces::MINE),
+    (Method::POST, "/api/v1/workspaces", &ops::workspaces::CREATE),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}",
-        Need::Workspace("workspace", "read"),
+        &ops::workspaces::GET,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/members",
-        Need::Workspace("member", "read"),
+        &ops::workspaces::LIST_MEMBERS,
     ),
-    (
-        Method::GET,
-        "/api/v1/audit",
-        Need::Platform("audit", "read"),
-    ),
+    (Method::GET, "/api/v1/audit", &ops::audit::EXPORT),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/audit",
-        Need::Workspace("audit", "read"),
+        &ops::audit::EXPORT_WORKSPACE,
     ),
     // The list is filtered to what the caller may read; one container is checked in the
     // workspace that owns it (`{container}` names it).
-    (Method::GET, "/api/v1/containers", Need::SignedIn),
+    (Method::GET, "/api/v1/containers", &ops::containers::LIST),
     (
         Method::GET,
         "/api/v1/containers/{container}",
-        Need::Owned("container", "read"),
+        &ops::containers::GET,
     ),
     (
         Method::GET,
         "/api/v1/containers/{container}/logs",
-        Need::Owned("container", "logs"),
+        &ops::containers::LOGS,
     ),
     (
         Method::GET,
         "/api/v1/stacks/{stack}/logs",
-        Need::Owned("stack", "logs"),
+        &ops::stacks::LOGS,
     ),
     (
         Method::POST,
         "/api/v1/containers/{container}/{action}",
-        Need::Owned("container", "operate"),
+        &ops::containers::ACT,
     ),
     (
         Method::PUT,
         "/api/v1/containers/{container}/name",
-        Need::Owned("container", "operate"),
+        &ops::containers::RENAME,
     ),
     (
         Method::DELETE,
         "/api/v1/containers/{container}",
-        Need::Owned("container", "operate"),
+        &ops::containers::REMOVE,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/containers",
-        Need::Workspace("container", "create"),
+        &ops::containers::CREATE,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/policy",
-        Need::Workspace("workspace", "read"),
+        &ops::containers::GET_POLICY,
     ),
     (
         Method::PUT,
         "/api/v1/workspaces/{workspace}/policy",
-        Need::Platform("policy", "manage"),
+        &ops::containers::SET_POLICY,
     ),
     // Images are shared by every workspace: all see them, platform admins remove them.
-    (Method::GET, "/api/v1/images", Need::SignedIn),
-    (Method::GET, "/api/v1/images/{image}", Need::SignedIn),
+    (Method::GET, "/api/v1/images", &ops::objects::LIST_IMAGES),
+    (
+        Method::GET,
+        "/api/v1/images/{image}",
+        &ops::objects::GET_IMAGE,
+    ),
     (
         Method::DELETE,
         "/api/v1/images/{image}",
-        Need::Platform("image", "remove"),
+        &ops::objects::REMOVE_IMAGE,
     ),
     (
         Method::POST,
         "/api/v1/images/prune",
-        Need::Platform("image", "remove"),
+        &ops::objects::PRUNE_IMAGES,
     ),
-    (Method::GET, "/api/v1/networks", Need::SignedIn),
+    (
+        Method::GET,
+        "/api/v1/networks",
+        &ops::objects::LIST_NETWORKS,
+    ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/networks",
-        Need::Workspace("network", "manage"),
+        &ops::objects::CREATE_NETWORK,
     ),
     (
         Method::DELETE,
         "/api/v1/networks/{network}",
-        Need::Owned("network", "manage"),
+        &ops::objects::REMOVE_NETWORK,
     ),
-    (Method::GET, "/api/v1/volumes", Need::SignedIn),
-    (Method::GET, "/api/v1/volumes/sizes", Need::SignedIn),
+    (Method::GET, "/api/v1/volumes", &ops::objects::LIST_VOLUMES),
+    (
+        Method::GET,
+        "/api/v1/volumes/sizes",
+        &ops::objects::VOLUME_SIZES,
+    ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/volumes",
-        Need::Workspace("volume", "manage"),
+        &ops::objects::CREATE_VOLUME,
     ),
     (
         Method::DELETE,
         "/api/v1/volumes/{volume}",
-        Need::Owned("volume", "manage"),
+        &ops::objects::REMOVE_VOLUME,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/volumes/prune",
-        Need::Workspace("volume", "manage"),
+        &ops::objects::PRUNE_VOLUMES,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/adopt",
-        Need::Platform("object", "adopt"),
+        &ops::objects::ADOPT,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/images/pull",
-        Need::Workspace("image", "pull"),
+        &ops::registries::PULL,
     ),
     (
         Method::GET,
         "/api/v1/workspaces/{workspace}/registries",
-        Need::Workspace("registry", "manage"),
+        &ops::registries::LIST,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/registries",
-        Need::Workspace("registry", "manage"),
+        &ops::registries::SAVE,
     ),
     (
         Method::DELETE,
         "/api/v1/workspaces/{workspace}/registries/{id}",
-        Need::Workspace("registry", "manage"),
+        &ops::registries::REMOVE,
     ),
     // Stacks: the list shows what the caller may read; one stack is checked in the workspace
     // that owns it (`{stack}` names it).
-    (Method::GET, "/api/v1/stacks", Need::SignedIn),
+    (Method::GET, "/api/v1/stacks", &ops::stacks::LIST),
     (
         Method::GET,
         "/api/v1/stacks/unmanaged",
-        Need::Platform("object", "adopt"),
+        &ops::stacks::LIST_UNMANAGED,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/stacks/adopt",
-        Need::Platform("object", "adopt"),
+        &ops::stacks::ADOPT,
     ),
     (
         Method::POST,
         "/api/v1/workspaces/{workspace}/stacks",
-        Need::Workspace("stack", "deploy"),
+        &ops::stacks::CREATE,
     ),
-    (
-        Method::GET,
-        "/api/v1/stacks/{stack}",
-        Need::Owned("stack", "read"),
-    ),
-    (
-        Method::PUT,
-        "/api/v1/stacks/{stack}",
-        Need::Owned("stack", "deploy"),
-    ),
+    (Method::GET, "/api/v1/stacks/{stack}", &ops::stacks::GET),
+    (Method::PUT, "/api/v1/stacks/{stack}", &ops::stacks::SAVE),
     (
         Method::DELETE,
         "/api/v1/stacks/{stack}",
-        Need::Owned("stack", "deploy"),
+        &ops::stacks::DELETE,
     ),
     (
         Method::POST,
         "/api/v1/stacks/{stack}/check",
-        Need::Owned("stack", "read"),
+        &ops::stacks::CHECK,
     ),
     (
         Method::POST,
         "/api/v1/stacks/{stack}/operations",
-        Need::Owned("stack", "deploy"),
+        &ops::stacks::OPERATE,
     ),
     (
         Method::GET,
         "/api/v1/stacks/{stack}/revisions/{number}",
-        Need::Owned("stack", "read"),
+        &ops::stacks::GET_REVISION,
     ),
     (
         Method::GET,
         "/api/v1/stacks/{stack}/deploys",
-        Need::Owned("stack", "read"),
+        &ops::stacks::LIST_DEPLOYS,
     ),
     (
         Method::GET,
         "/api/v1/stacks/{stack}/deploys/{deploy}",
-        Need::Owned("stack", "read"),
+        &ops::stacks::GET_DEPLOY,
     ),
     (
         Method::POST,
         "/api/v1/networks/{network}/connect",
-        Need::Owned("network", "manage"),
+        &ops::objects::ATTACH_NETWORK,
     ),
     (
         Method::POST,
         "/api/v1/networks/{network}/disconnect",
-        Need::Owned("network", "manage"),
+        &ops::objects::ATTACH_NETWORK,
     ),
 ];
 
-/// What the route needs, if declared.
-pub fn rest_need(method: &Method, path: &str) -> Option<Need> {
+/// The operation of a route, if declared.
+pub fn rest_op(method: &Method, path: &str) -> Option<&'static Op> {
     REST.iter()
         .find(|(m, p, _)| m == method && *p == path)
-        .map(|(_, _, need)| *need)
+        .map(|(_, _, op)| *op)
 }
 
 /// The `{workspace}` segment of a request path, found by its position in the route template.
@@ -359,119 +356,17 @@ fn segment(template: &str, path: &str, name: &str) -> Option<String> {
     path.split('/').nth(index).map(str::to_owned)
 }
 
-/// The workspace a checked request was authorized in.
-#[derive(Debug, Clone)]
-pub struct Authorized {
-    pub workspace: Option<String>,
-}
-
-/// Facts about a request for its audit records (handlers take it as an extension).
-#[derive(Debug, Clone)]
-pub struct AuditCtx {
-    pub actor: String,
-    pub workspace: Option<String>,
-    pub request_id: Option<String>,
-    pub source_ip: Option<String>,
-}
-
-impl AuditCtx {
-    fn of(req: &Request, workspace: Option<String>) -> Self {
-        Self {
-            actor: app::auth::actor_of(
-                req.extensions().get::<CurrentUser>().map(|u| &u.0),
-                req.extensions().get::<TokenAuth>().map(|t| &t.0),
-            ),
-            workspace,
-            request_id: req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            source_ip: req
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
-        }
-    }
-
-    /// Audits an operation's outcome: ok, or failed with the error's text as the reason.
-    pub async fn outcome<T, E: std::fmt::Display>(
-        &self,
-        state: &AppState,
-        action: &str,
-        target: Option<String>,
-        result: &Result<T, E>,
-    ) {
-        let (outcome, reason) = match result {
-            Ok(_) => (Outcome::Ok, None),
-            Err(e) => (Outcome::Failed, Some(e.to_string())),
-        };
-        self.record(state, action, target, outcome, reason).await;
-    }
-
-    /// Audits work that goes on after the answer (install, update): a refusal at once, else
-    /// when the work ends, with how it ended (`app::auth::audit_when_done`); the work's `done`
-    /// then answers after the record is written.
-    pub async fn outcome_of_work<T, E: std::fmt::Display>(
-        &self,
-        state: &AppState,
-        action: &str,
-        target: Option<String>,
-        result: &mut Result<engine::marketplace::Working<T>, E>,
-    ) {
-        match result {
-            Ok(work) => {
-                let entry = self.entry(action, target, None);
-                let (_, unused) = tokio::sync::oneshot::channel();
-                let done = std::mem::replace(&mut work.done, unused);
-                work.done = app::auth::audit_when_done(state, entry, done);
-            }
-            Err(e) => {
-                let reason = Some(e.to_string());
-                self.record(state, action, target, Outcome::Failed, reason)
-                    .await;
-            }
-        }
-    }
-
-    fn entry(&self, action: &str, target: Option<String>, reason: Option<String>) -> Entry {
-        Entry {
-            actor: self.actor.clone(),
-            workspace: self.workspace.clone(),
-            action: action.to_owned(),
-            target,
-            reason,
-            request_id: self.request_id.clone(),
-            source_ip: self.source_ip.clone(),
-        }
-    }
-
-    /// Writes one audit record; a failure to write is logged, never hidden.
-    pub async fn record(
-        &self,
-        state: &AppState,
-        action: &str,
-        target: Option<String>,
-        outcome: Outcome,
-        reason: Option<String>,
-    ) {
-        let entry = self.entry(action, target, reason);
-        if let Err(e) = state.audit.record(&entry, outcome).await {
-            tracing::error!(error = %e, action, "could not write the audit record");
-        }
-    }
-}
-
-/// The route layer: finds the route's declaration and checks the caller against it.
+/// The route layer: finds the route's operation and authorizes the caller for it, on the
+/// object or workspace its path names; the handler gets the [`Grant`] as an extension.
 pub async fn authorize(
     State(state): State<AppState>,
     matched: MatchedPath,
-    mut req: Request,
+    req: Request,
     next: Next,
 ) -> Response {
-    let path = matched.as_str();
-    let Some(need) = rest_need(req.method(), path) else {
-        tracing::error!(method = %req.method(), path, "route without a declared permission refused");
+    let template = matched.as_str();
+    let Some(op) = rest_op(req.method(), template) else {
+        tracing::error!(method = %req.method(), path = template, "route without a declared operation refused");
         return ApiError::response(
             StatusCode::FORBIDDEN,
             "undeclared_route",
@@ -479,71 +374,26 @@ pub async fn authorize(
             None,
         );
     };
-    let user = req.extensions().get::<CurrentUser>().map(|u| &u.0);
-    let token = req.extensions().get::<TokenAuth>().map(|t| &t.0);
-    // A Docker object's owner decides; `{object}` in the path names it.
-    let workspace = match need {
-        Need::Owned(object, _) => {
-            let owner = segment(path, req.uri().path(), object)
-                .and_then(|key| owner_of(&state, object, &key));
-            match (owner, user) {
-                (_, None) => return from_app(&AppError::Unauthorized),
-                (None, Some(_)) => return from_app(&AppError::NotFound(object.into())),
-                (Some(owner), Some(_)) => owner,
-            }
-        }
-        _ => workspace_segment(path, req.uri().path()),
+    let (mut parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let mut caller = Caller::of_request(state, &parts);
+    caller.route = Some(format!("{} {path}", parts.method));
+    let named = match op.need {
+        Need::Owned(object, _) => segment(template, &path, object),
+        _ => workspace_segment(template, &path),
     };
-    // What a refusal's audit record names: the object asked for, else the request's own path.
-    let target = match need {
-        Need::Owned(object, _) => {
-            segment(path, req.uri().path(), object).map(|key| format!("{object}:{key}"))
+    let on = match (op.need, named.as_deref()) {
+        (Need::Owned(..), Some(key)) => On::Object(key),
+        (_, Some(workspace)) => On::Workspace(workspace),
+        (_, None) => On::Nothing,
+    };
+    match ops::authorize(caller, op, on).await {
+        Ok(grant) => {
+            parts.extensions.insert(grant);
+            next.run(Request::from_parts(parts, body)).await
         }
-        _ => None,
+        Err(e) => from_app(&e),
     }
-    .unwrap_or_else(|| format!("{} {}", req.method(), req.uri().path()));
-    let mut decision = check(&state, user, token, need, workspace.as_deref()).await;
-    if let (Err(AppError::Forbidden), Need::Owned(object, _)) = (&decision, need)
-        && check(
-            &state,
-            user,
-            token,
-            Need::Owned(object, "read"),
-            workspace.as_deref(),
-        )
-        .await
-        .is_err()
-    {
-        // Not even visible to the caller: as if it did not exist (the attempt is still audited).
-        AuditCtx::of(&req, workspace.clone())
-            .record(
-                &state,
-                &need.label(),
-                Some(target.clone()),
-                Outcome::Denied,
-                Some(format!("requires {}", need.label())),
-            )
-            .await;
-        decision = Err(AppError::NotFound(object.into()));
-    }
-    if let Err(e) = decision {
-        if audits_denial(need, &e) {
-            AuditCtx::of(&req, workspace)
-                .record(
-                    &state,
-                    &need.label(),
-                    Some(target),
-                    Outcome::Denied,
-                    Some(format!("requires {}", need.label())),
-                )
-                .await;
-        }
-        return from_app(&e);
-    }
-    let audit = AuditCtx::of(&req, workspace.clone());
-    req.extensions_mut().insert(audit);
-    req.extensions_mut().insert(Authorized { workspace });
-    next.run(req).await
 }
 
 #[cfg(test)]
@@ -567,7 +417,10 @@ mod tests {
 
     #[test]
     fn undeclared_routes_have_no_need() {
-        assert_eq!(rest_need(&Method::GET, "/api/v1/me"), Some(Need::SignedIn));
-        assert_eq!(rest_need(&Method::DELETE, "/api/v1/me"), None);
+        assert_eq!(
+            rest_op(&Method::GET, "/api/v1/me").map(|op| op.need),
+            Some(Need::SignedIn)
+        );
+        assert!(rest_op(&Method::DELETE, "/api/v1/me").is_none());
     }
 }

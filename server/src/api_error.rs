@@ -85,3 +85,16 @@ pub fn from_app(error: &app::error::AppError) -> Response {
     )
         .into_response()
 }
+
+/// The REST answer of an operation: its value as JSON with `status` (no body for 204), or the
+/// error as [`from_app`] answers it.
+pub fn answer<T: Serialize, E: Into<app::error::AppError>>(
+    result: Result<T, E>,
+    status: StatusCode,
+) -> Response {
+    match result {
+        Ok(_) if status == StatusCode::NO_CONTENT => status.into_response(),
+        Ok(value) => (status, Json(value)).into_response(),
+        Err(e) => from_app(&e.into()),
+    }
+}

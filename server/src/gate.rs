@@ -213,7 +213,7 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
 
     if path.starts_with("/api/")
         && !path.starts_with("/api/v1/")
-        && app::access::server_fn_need(&path).is_none()
+        && app::access::server_fn_op(&path).is_none()
     {
         tracing::error!(
             path,
@@ -229,7 +229,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         // Server functions check for themselves (setup and sign-in are open to everyone);
         // the REST API and the live websocket need a signed-in user.
         // Except the few REST routes declared open to anyone (e.g. the extension schema).
-        let public = crate::access::rest_need(req.method(), &path) == Some(Need::Anyone);
+        let public =
+            crate::access::rest_op(req.method(), &path).is_some_and(|op| op.need == Need::Anyone);
         if path.starts_with("/api/v1/") && !signed_in && !public {
             return json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first");
         }

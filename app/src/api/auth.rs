@@ -169,7 +169,7 @@ async fn logout_inner() -> Result<String, AppError> {
 #[server(output = crate::api::codec::Json)]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     let ctx = crate::auth::reply(crate::auth::RequestCtx::authorize::<GetMe>(None).await)?;
-    Ok(ctx.user.map(|u| Me {
+    Ok(ctx.user.clone().map(|u| Me {
         id: u.id,
         email: u.email,
         name: u.name,

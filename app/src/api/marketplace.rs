@@ -45,14 +45,12 @@ mod ssr {
 
     /// The installer as the caller: a platform admin installs without approval or policy.
     pub async fn installer<'a>(
-        state: &AppState,
-        user: Option<&engine::accounts::User>,
-        token: Option<&engine::tokens::TokenInfo>,
+        caller: &crate::ops::Caller,
         workspace: &str,
         actor: &'a str,
         policy: &'a mut Option<compose::policy::SecurityPolicy>,
     ) -> Result<Installer<'a>, AppError> {
-        *policy = crate::api::containers::policy_for(state, user, token, workspace).await?;
+        *policy = crate::ops::policy_for(caller, workspace).await?;
         Ok(Installer {
             actor,
             admin: policy.is_none(),
@@ -196,14 +194,7 @@ pub async fn plan_install(workspace: String, form: InstallForm) -> Result<Instal
     crate::auth::reply(
         async {
             let ctx = crate::auth::RequestCtx::authorize::<PlanInstall>(Some(&workspace)).await?;
-            let admin = crate::api::containers::policy_for(
-                &ctx.state,
-                ctx.user.as_ref(),
-                ctx.token.as_ref(),
-                &workspace,
-            )
-            .await?
-            .is_none();
+            let admin = crate::ops::policy_for(&ctx, &workspace).await?.is_none();
             Ok(ctx.state.marketplace.plan(&workspace, &form, admin).await?)
         }
         .await,
@@ -222,15 +213,7 @@ pub async fn install_extension(
                 crate::auth::RequestCtx::authorize::<InstallExtension>(Some(&workspace)).await?;
             let actor = ctx.actor();
             let mut policy = None;
-            let who = installer(
-                &ctx.state,
-                ctx.user.as_ref(),
-                ctx.token.as_ref(),
-                &workspace,
-                &actor,
-                &mut policy,
-            )
-            .await?;
+            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
             let result = ctx.state.marketplace.install(&workspace, &form, who).await;
             ctx.audited_work(
                 "extension.install",
@@ -242,6 +225,7 @@ pub async fn install_extension(
                 result,
             )
             .await
+            .map(|work| work.value)
         }
         .await,
     )
@@ -259,15 +243,7 @@ pub async fn install_from_git(
             ctx.workspace = Some(workspace.clone());
             let actor = ctx.actor();
             let mut policy = None;
-            let who = installer(
-                &ctx.state,
-                ctx.user.as_ref(),
-                ctx.token.as_ref(),
-                &workspace,
-                &actor,
-                &mut policy,
-            )
-            .await?;
+            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
             let result = ctx
                 .state
                 .marketplace
@@ -289,6 +265,7 @@ pub async fn install_from_git(
                 result,
             )
             .await
+            .map(|work| work.value)
         }
         .await,
     )
@@ -329,15 +306,7 @@ pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppEr
             let found = app_in(&ctx.state, &workspace, &app).await?;
             let actor = ctx.actor();
             let mut policy = None;
-            let who = installer(
-                &ctx.state,
-                ctx.user.as_ref(),
-                ctx.token.as_ref(),
-                &workspace,
-                &actor,
-                &mut policy,
-            )
-            .await?;
+            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
             let result = ctx.state.marketplace.update(&app, who).await;
             ctx.audited_work(
                 "extension.update",
@@ -345,6 +314,7 @@ pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppEr
                 result,
             )
             .await
+            .map(|work| work.value)
         }
         .await,
     )

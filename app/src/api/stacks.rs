@@ -9,9 +9,10 @@ use engine::resources::{
 };
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-pub use crate::api::containers::policy_for;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+#[cfg(feature = "ssr")]
+use crate::ops::policy_for;
 
 pub use engine::resources::OperationForm;
 
@@ -213,13 +214,7 @@ pub async fn check_stack(
         async {
             let ctx = crate::auth::RequestCtx::authorize_owned::<CheckStack>("stack", &id).await?;
             let row = ctx.state.stacks.get(&id).await?;
-            let policy = policy_for(
-                &ctx.state,
-                ctx.user.as_ref(),
-                ctx.token.as_ref(),
-                &row.workspace_id,
-            )
-            .await?;
+            let policy = policy_for(&ctx, &row.workspace_id).await?;
             Ok(ctx
                 .state
                 .stacks
@@ -293,13 +288,7 @@ async fn operate(
     form: &OperationForm,
 ) -> Result<engine::stacks::Running, AppError> {
     let c = checked(row, form)?;
-    let policy = policy_for(
-        &ctx.state,
-        ctx.user.as_ref(),
-        ctx.token.as_ref(),
-        &row.workspace_id,
-    )
-    .await?;
+    let policy = policy_for(ctx, &row.workspace_id).await?;
     let result = ctx
         .state
         .stacks

@@ -4,13 +4,10 @@
 //! Permissions are declared in `crate::access::REST` and checked before these run (for one
 //! container, in the workspace that owns it).
 
-use app::AppState;
-use app::api::containers::{create_checked, create_target, find_container, target};
-use app::auth::{CurrentUser, TokenAuth};
-use app::error::AppError;
+use app::ops::{Grant, containers};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Json};
 use engine::resources::{
     ContainerAction, ContainerDetail, ContainerList, ContainerSpec, ContainerView, SecurityPolicy,
@@ -18,12 +15,7 @@ use engine::resources::{
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::AuditCtx;
-use crate::api_error::{ApiError, from_app};
-
-fn failed(e: impl Into<AppError>) -> Response {
-    from_app(&e.into())
-}
+use crate::api_error::{ApiError, answer};
 
 /// Filters of `GET /api/v1/containers`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -48,38 +40,16 @@ pub struct ListFilter {
     responses((status = 200, description = "Containers by name; `stale` while the engine is unreachable", body = ContainerList))
 )]
 pub async fn list_containers(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(grant): Extension<Grant>,
     Query(filter): Query<ListFilter>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let scope = match app::access::readable(&state, &user, token.as_ref(), "container").await {
-        Ok(scope) => scope,
-        Err(e) => return failed(e),
+    let filter = containers::Filter {
+        workspace: filter.workspace,
+        state: filter.state,
+        stack: filter.stack,
+        text: filter.q,
     };
-    let live = state.docker.containers();
-    let containers = live.filtered(|c| {
-        scope.sees(c.workspace.as_deref())
-            && filter.workspace.as_deref().is_none_or(|w| {
-                if w == "unmanaged" {
-                    c.workspace.is_none()
-                } else {
-                    c.workspace.as_deref() == Some(w)
-                }
-            })
-            && filter.state.as_deref().is_none_or(|s| c.state == s)
-            && filter
-                .stack
-                .as_deref()
-                .is_none_or(|s| c.stack.as_deref() == Some(s))
-            && filter.q.as_deref().is_none_or(|q| c.matches_text(q))
-    });
-    Json(ContainerList {
-        containers,
-        stale: live.is_stale(),
-    })
-    .into_response()
+    answer(containers::list(&grant, &filter).await, StatusCode::OK)
 }
 
 /// One container, inspected now; environment values of secret-looking keys are masked.
@@ -94,15 +64,11 @@ pub async fn list_containers(
         (status = 503, description = "The engine is unreachable", body = ApiError),
     )
 )]
-pub async fn get_container(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let found = match find_container(&state, &key) {
-        Ok(found) => found,
-        Err(e) => return failed(e),
-    };
-    match state.docker.inspect_container(&found.id).await {
-        Ok(detail) => Json(detail).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn get_container(
+    Extension(grant): Extension<Grant>,
+    Path(key): Path<String>,
+) -> Response {
+    answer(containers::get(&grant, &key).await, StatusCode::OK)
 }
 
 /// Starts, stops, restarts, kills, pauses or resumes a container; answers its new state.
@@ -124,39 +90,10 @@ pub async fn get_container(State(state): State<AppState>, Path(key): Path<String
     )
 )]
 pub async fn container_action(
-    State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(grant): Extension<Grant>,
     Path((key, action)): Path<(String, String)>,
 ) -> Response {
-    let Some(action) = ContainerAction::parse(&action) else {
-        return failed(AppError::Invalid {
-            field: "action".into(),
-            message: format!("{action:?}: use start, stop, restart, kill, pause or unpause"),
-        });
-    };
-    let found = match find_container(&state, &key) {
-        Ok(found) => found,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .docker
-        .container_action(&found.id, action)
-        .await
-        .and_then(|v| {
-            v.ok_or_else(|| engine::containers::ContainerError::NotFound(found.id.clone()))
-        });
-    audit
-        .outcome(
-            &state,
-            &format!("container.{}", action.as_str()),
-            Some(target(&found)),
-            &result,
-        )
-        .await;
-    match result {
-        Ok(view) => Json(view).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(containers::act(&grant, &key, &action).await, StatusCode::OK)
 }
 
 /// Body of `PUT /api/v1/containers/{container}/name`.
@@ -181,28 +118,14 @@ pub struct NewName {
     )
 )]
 pub async fn rename_container(
-    State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Json(body): Json<NewName>,
 ) -> Response {
-    let found = match find_container(&state, &key) {
-        Ok(found) => found,
-        Err(e) => return failed(e),
-    };
-    let result = state.docker.rename_container(&found.id, &body.name).await;
-    audit
-        .outcome(
-            &state,
-            "container.rename",
-            Some(format!("{} -> {}", target(&found), body.name.trim())),
-            &result,
-        )
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        containers::rename(&grant, &key, &body.name).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Options of `DELETE /api/v1/containers/{container}`.
@@ -226,26 +149,14 @@ pub struct RemoveOptions {
     )
 )]
 pub async fn remove_container(
-    State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Query(options): Query<RemoveOptions>,
 ) -> Response {
-    let found = match find_container(&state, &key) {
-        Ok(found) => found,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .docker
-        .remove_container(&found.id, options.volumes)
-        .await;
-    audit
-        .outcome(&state, "container.remove", Some(target(&found)), &result)
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        containers::remove(&grant, &key, options.volumes).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Creates a container in the workspace, checked field by field and against the workspace's
@@ -265,27 +176,10 @@ pub async fn remove_container(
     )
 )]
 pub async fn create_container(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    Extension(audit): Extension<AuditCtx>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(spec): Json<ContainerSpec>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let result = create_checked(&state, Some(&user), token.as_ref(), &workspace, &spec).await;
-    audit
-        .outcome(
-            &state,
-            "container.create",
-            Some(create_target(&spec)),
-            &result,
-        )
-        .await;
-    match result {
-        Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(containers::create(&grant, &spec).await, StatusCode::CREATED)
 }
 
 /// The workspace's security policy.
@@ -296,11 +190,11 @@ pub async fn create_container(
     params(("workspace" = String, Path, description = "Workspace id")),
     responses((status = 200, description = "The policy (the default allows nothing beyond the ordinary)", body = SecurityPolicy))
 )]
-pub async fn get_policy(State(state): State<AppState>, Path(workspace): Path<String>) -> Response {
-    match state.policies.get(&workspace).await {
-        Ok(policy) => Json(policy).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn get_policy(Extension(grant): Extension<Grant>) -> Response {
+    answer(
+        containers::get_policy(&grant).await.map(|view| view.policy),
+        StatusCode::OK,
+    )
 }
 
 /// Replaces the workspace's security policy (platform admins).
@@ -318,24 +212,10 @@ pub async fn get_policy(State(state): State<AppState>, Path(workspace): Path<Str
     )
 )]
 pub async fn put_policy(
-    State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(policy): Json<SecurityPolicy>,
 ) -> Response {
-    let result = state.policies.set(&workspace, policy, &audit.actor).await;
-    audit
-        .outcome(
-            &state,
-            "policy.update",
-            Some(format!("workspace:{workspace}")),
-            &result,
-        )
-        .await;
-    match result {
-        Ok(policy) => Json(policy).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(containers::set_policy(&grant, policy).await, StatusCode::OK)
 }
 
 /// The container's log (what the engine retains) as a text file, streamed.
@@ -353,15 +233,16 @@ pub async fn put_policy(
     )
 )]
 pub async fn download_logs(
-    State(state): State<AppState>,
+    State(state): State<app::AppState>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Query(query): Query<crate::routes::feeds::DownloadQuery>,
 ) -> Response {
-    match find_container(&state, &key) {
+    match containers::for_logs(&grant, &key) {
         Ok(found) => {
             let name = found.name.clone();
             crate::routes::feeds::download(&state, vec![found], query.range(), &name)
         }
-        Err(e) => failed(e),
+        Err(e) => crate::api_error::from_app(&e),
     }
 }

@@ -20,18 +20,11 @@ use engine::extensions::market::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::access::AuditCtx;
-use crate::api_error::{ApiError, from_app};
+use crate::api_error::{ApiError, answer, from_app};
+use app::ops::Grant;
 
 fn failed(e: impl Into<AppError>) -> Response {
     from_app(&e.into())
-}
-
-fn reply<T: serde::Serialize>(status: StatusCode, result: Result<T, AppError>) -> Response {
-    match result {
-        Ok(v) => (status, Json(v)).into_response(),
-        Err(e) => failed(e),
-    }
 }
 
 /// `?source=`: which source's entry (the first that has it when left out).
@@ -82,10 +75,7 @@ async fn started(
     )
 )]
 pub async fn search(State(state): State<AppState>, Query(query): Query<SearchQuery>) -> Response {
-    reply(
-        StatusCode::OK,
-        state.marketplace.search(&query).await.map_err(Into::into),
-    )
+    answer(state.marketplace.search(&query).await, StatusCode::OK)
 }
 
 /// One extension: its card, manifest, README and changelog (rendered and sanitized).
@@ -104,13 +94,9 @@ pub async fn get_extension(
     Path(id): Path<String>,
     Query(q): Query<SourceQuery>,
 ) -> Response {
-    reply(
+    answer(
+        state.marketplace.detail(&id, q.source.as_deref()).await,
         StatusCode::OK,
-        state
-            .marketplace
-            .detail(&id, q.source.as_deref())
-            .await
-            .map_err(Into::into),
     )
 }
 
@@ -127,13 +113,9 @@ pub async fn list_reviews(
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> Response {
-    reply(
+    answer(
+        state.marketplace.reviews(&id, &user.id).await,
         StatusCode::OK,
-        state
-            .marketplace
-            .reviews(&id, &user.id)
-            .await
-            .map_err(Into::into),
     )
 }
 
@@ -152,19 +134,14 @@ pub async fn list_reviews(
 )]
 pub async fn save_review(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path(id): Path<String>,
     Json(form): Json<ReviewForm>,
 ) -> Response {
     let result = state.marketplace.review(&id, &user.id, &form).await;
-    audit
-        .outcome(
-            &state,
-            "extension.review",
-            Some(format!("extension:{id}")),
-            &result,
-        )
+    let result = audit
+        .audited("extension.review", Some(format!("extension:{id}")), result)
         .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -185,17 +162,16 @@ pub async fn save_review(
 )]
 pub async fn delete_review(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path(id): Path<String>,
 ) -> Response {
     let result = state.marketplace.delete_review(&id, &user.id).await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension.review_delete",
             Some(format!("extension:{id}")),
-            &result,
+            result,
         )
         .await;
     match result {
@@ -206,19 +182,18 @@ pub async fn delete_review(
 
 async fn vote(
     state: AppState,
-    audit: AuditCtx,
+    audit: Grant,
     user: String,
     id: String,
     author: String,
     helpful: bool,
 ) -> Response {
     let result = state.marketplace.vote(&id, &author, &user, helpful).await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension.review_vote",
             Some(format!("extension:{id} review:{author}")),
-            &result,
+            result,
         )
         .await;
     match result {
@@ -244,7 +219,7 @@ async fn vote(
 )]
 pub async fn mark_helpful(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path((id, author)): Path<(String, String)>,
 ) -> Response {
@@ -264,7 +239,7 @@ pub async fn mark_helpful(
 )]
 pub async fn unmark_helpful(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     Path((id, author)): Path<(String, String)>,
 ) -> Response {
@@ -279,10 +254,7 @@ pub async fn unmark_helpful(
     responses((status = 200, description = "Sources", body = [SourceView]))
 )]
 pub async fn list_sources(State(state): State<AppState>) -> Response {
-    reply(
-        StatusCode::OK,
-        state.marketplace.sources().await.map_err(Into::into),
-    )
+    answer(state.marketplace.sources().await, StatusCode::OK)
 }
 
 /// Adds a source (a folder, a git repository or an HTTP index) and syncs it; one that cannot
@@ -299,27 +271,26 @@ pub async fn list_sources(State(state): State<AppState>) -> Response {
 )]
 pub async fn add_source(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Json(form): Json<NewSource>,
 ) -> Response {
     let result = state
         .marketplace
-        .add_source(&form, &audit.actor)
+        .add_source(&form, &audit.actor())
         .await
         .map(|(_, r)| r);
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension_source.add",
             Some(format!(
                 "source:{} ({})",
                 form.name.trim(),
                 form.location.trim()
             )),
-            &result,
+            result,
         )
         .await;
-    reply(StatusCode::CREATED, result.map_err(Into::into))
+    answer(result, StatusCode::CREATED)
 }
 
 /// Syncs a source now (platform admins).
@@ -335,19 +306,18 @@ pub async fn add_source(
 )]
 pub async fn sync_source(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(id): Path<String>,
 ) -> Response {
     let result = state.marketplace.sync(&id).await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension_source.sync",
             Some(format!("source:{id}")),
-            &result,
+            result,
         )
         .await;
-    reply(StatusCode::OK, result.map_err(Into::into))
+    answer(result, StatusCode::OK)
 }
 
 /// Removes a source; apps installed from it stay (platform admins).
@@ -363,16 +333,15 @@ pub async fn sync_source(
 )]
 pub async fn remove_source(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(id): Path<String>,
 ) -> Response {
     let result = state.marketplace.remove_source(&id).await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension_source.remove",
             Some(format!("source:{id}")),
-            &result,
+            result,
         )
         .await;
     match result {
@@ -395,7 +364,7 @@ pub async fn list_all_apps(
 ) -> Response {
     let token = token.map(|Extension(TokenAuth(t))| t);
     let result = visible_apps(&state, &user, token.as_ref()).await;
-    reply(StatusCode::OK, result)
+    answer(result, StatusCode::OK)
 }
 
 /// Installs awaiting a platform admin's approval of their host access.
@@ -406,10 +375,7 @@ pub async fn list_all_apps(
     responses((status = 200, description = "Apps awaiting approval", body = [AppView]))
 )]
 pub async fn awaiting_approval(State(state): State<AppState>) -> Response {
-    reply(
-        StatusCode::OK,
-        state.marketplace.awaiting().await.map_err(Into::into),
-    )
+    answer(state.marketplace.awaiting().await, StatusCode::OK)
 }
 
 /// The workspace's apps.
@@ -421,13 +387,9 @@ pub async fn awaiting_approval(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "Installed apps", body = [AppView]))
 )]
 pub async fn list_apps(State(state): State<AppState>, Path(workspace): Path<String>) -> Response {
-    reply(
+    answer(
+        state.marketplace.apps(Some(&[workspace])).await,
         StatusCode::OK,
-        state
-            .marketplace
-            .apps(Some(&[workspace]))
-            .await
-            .map_err(Into::into),
     )
 }
 
@@ -447,21 +409,16 @@ pub async fn list_apps(State(state): State<AppState>, Path(workspace): Path<Stri
 )]
 pub async fn plan(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(grant): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(form): Json<InstallForm>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
     let result = async {
-        let admin =
-            app::api::containers::policy_for(&state, Some(&user), token.as_ref(), &workspace)
-                .await?
-                .is_none();
+        let admin = app::ops::policy_for(&grant, &workspace).await?.is_none();
         Ok::<_, AppError>(state.marketplace.plan(&workspace, &form, admin).await?)
     }
     .await;
-    reply(StatusCode::OK, result)
+    answer(result, StatusCode::OK)
 }
 
 /// Installs an extension as a stack (requirements first). Values are checked before anything
@@ -481,39 +438,27 @@ pub async fn plan(
 )]
 pub async fn install(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Query(wait): Query<WaitQuery>,
     Json(form): Json<InstallForm>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
+    let actor = audit.actor();
     let mut policy = None;
-    let who = match installer(
-        &state,
-        Some(&user),
-        token.as_ref(),
-        &workspace,
-        &audit.actor,
-        &mut policy,
-    )
-    .await
-    {
+    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let mut result = state.marketplace.install(&workspace, &form, who).await;
-    audit
-        .outcome_of_work(
-            &state,
+    let result = state.marketplace.install(&workspace, &form, who).await;
+    let result = audit
+        .audited_work(
             "extension.install",
             Some(format!(
                 "extension:{} stack:{}",
                 form.extension,
                 form.stack.trim()
             )),
-            &mut result,
+            result,
         )
         .await;
     match result {
@@ -537,29 +482,18 @@ pub async fn install(
 )]
 pub async fn install_from_git(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Query(wait): Query<WaitQuery>,
     Json(form): Json<GitInstallForm>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
+    let actor = audit.actor();
     let mut policy = None;
-    let who = match installer(
-        &state,
-        Some(&user),
-        token.as_ref(),
-        &workspace,
-        &audit.actor,
-        &mut policy,
-    )
-    .await
-    {
+    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let mut result = state
+    let result = state
         .marketplace
         .install_from_git(
             &workspace,
@@ -569,16 +503,15 @@ pub async fn install_from_git(
             who,
         )
         .await;
-    audit
-        .outcome_of_work(
-            &state,
+    let result = audit
+        .audited_work(
             "extension.install_git",
             Some(format!(
                 "{} stack:{}",
                 form.url.trim(),
                 form.install.stack.trim()
             )),
-            &mut result,
+            result,
         )
         .await;
     match result {
@@ -605,7 +538,7 @@ pub async fn get_app(
     State(state): State<AppState>,
     Path((workspace, app)): Path<(String, String)>,
 ) -> Response {
-    reply(StatusCode::OK, app_in(&state, &workspace, &app).await)
+    answer(app_in(&state, &workspace, &app).await, StatusCode::OK)
 }
 
 /// Uninstalls an app: its stack taken down and deleted; `?volumes=true` deletes its data too.
@@ -625,7 +558,7 @@ pub async fn get_app(
 )]
 pub async fn uninstall(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path((workspace, app)): Path<(String, String)>,
     Query(form): Query<UninstallForm>,
 ) -> Response {
@@ -635,11 +568,10 @@ pub async fn uninstall(
     };
     let result = state
         .marketplace
-        .uninstall(&found.id, form.volumes, &audit.actor)
+        .uninstall(&found.id, form.volumes, &audit.actor())
         .await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension.uninstall",
             Some(format!(
                 "app:{} ({}){}",
@@ -651,10 +583,10 @@ pub async fn uninstall(
                     ""
                 }
             )),
-            &result,
+            result,
         )
         .await;
-    reply(StatusCode::OK, result.map_err(Into::into))
+    answer(result, StatusCode::OK)
 }
 
 /// What updating the app changes: versions, changelog, new inputs.
@@ -677,7 +609,7 @@ pub async fn update_preview(
         Ok::<_, AppError>(state.marketplace.update_preview(&found.id).await?)
     }
     .await;
-    reply(StatusCode::OK, result)
+    answer(result, StatusCode::OK)
 }
 
 /// Updates the app to its source's newer version (values kept, new inputs at their defaults);
@@ -698,38 +630,26 @@ pub async fn update_preview(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(audit): Extension<Grant>,
     Path((workspace, app)): Path<(String, String)>,
     Query(wait): Query<WaitQuery>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
+    let actor = audit.actor();
     let found = match app_in(&state, &workspace, &app).await {
         Ok(f) => f,
         Err(e) => return failed(e),
     };
     let mut policy = None;
-    let who = match installer(
-        &state,
-        Some(&user),
-        token.as_ref(),
-        &workspace,
-        &audit.actor,
-        &mut policy,
-    )
-    .await
-    {
+    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
         Ok(w) => w,
         Err(e) => return failed(e),
     };
-    let mut result = state.marketplace.update(&found.id, who).await;
-    audit
-        .outcome_of_work(
-            &state,
+    let result = state.marketplace.update(&found.id, who).await;
+    let result = audit
+        .audited_work(
             "extension.update",
             Some(format!("app:{} ({})", found.stack, found.extension)),
-            &mut result,
+            result,
         )
         .await;
     match result {
@@ -764,7 +684,7 @@ pub async fn update(
 )]
 pub async fn approve(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path((workspace, app)): Path<(String, String)>,
     Query(wait): Query<WaitQuery>,
 ) -> Response {
@@ -778,14 +698,13 @@ pub async fn approve(
     };
     let result = state
         .marketplace
-        .approve(&found.id, &audit.actor, &policy)
+        .approve(&found.id, &audit.actor(), &policy)
         .await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "extension.approve",
             Some(format!("app:{} ({})", found.stack, found.extension)),
-            &result.as_ref().map(|_| ()),
+            result,
         )
         .await;
     match result {

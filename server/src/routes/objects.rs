@@ -13,8 +13,8 @@ use engine::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, Volume
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::AuditCtx;
 use crate::api_error::{ApiError, from_app};
+use app::ops::Grant;
 
 fn failed(e: impl Into<AppError>) -> Response {
     from_app(&e.into())
@@ -22,8 +22,7 @@ fn failed(e: impl Into<AppError>) -> Response {
 
 /// Audits an operation's outcome and answers it (`ok` turns the value into the response).
 async fn finish<T, E>(
-    state: &AppState,
-    audit: &AuditCtx,
+    audit: &Grant,
     action: &str,
     target: Option<String>,
     result: Result<T, E>,
@@ -32,8 +31,7 @@ async fn finish<T, E>(
 where
     E: std::fmt::Display + Into<AppError>,
 {
-    audit.outcome(state, action, target, &result).await;
-    match result {
+    match audit.audited(action, target, result).await {
         Ok(value) => ok(value),
         Err(e) => failed(e),
     }
@@ -82,13 +80,12 @@ pub struct RemoveImageOptions {
     ))]
 pub async fn remove_image(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(image): Path<String>,
     Query(options): Query<RemoveImageOptions>,
 ) -> Response {
     let result = state.docker.remove_image(&image, options.force).await;
     finish(
-        &state,
         &audit,
         "image.remove",
         Some(format!("image:{image}")),
@@ -103,10 +100,10 @@ pub async fn remove_image(
     responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
 pub async fn prune_images(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
 ) -> Response {
     let result = state.docker.prune_images().await;
-    finish(&state, &audit, "image.prune", None, result, |r| {
+    finish(&audit, "image.prune", None, result, |r| {
         Json(r).into_response()
     })
     .await
@@ -136,13 +133,12 @@ pub async fn list_networks(
     ))]
 pub async fn create_network(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(spec): Json<NetworkSpec>,
 ) -> Response {
     let result = state.docker.create_network(&spec, &workspace).await;
     finish(
-        &state,
         &audit,
         "network.create",
         Some(format!("network:{}", spec.name.trim())),
@@ -162,7 +158,7 @@ pub async fn create_network(
     ))]
 pub async fn remove_network(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(key): Path<String>,
 ) -> Response {
     let network = match find_network(&state, &key) {
@@ -171,7 +167,6 @@ pub async fn remove_network(
     };
     let result = state.docker.remove_network(&network.id).await;
     finish(
-        &state,
         &audit,
         "network.remove",
         Some(format!("network:{}", network.name)),
@@ -211,13 +206,12 @@ pub struct NewVolume {
     ))]
 pub async fn create_volume(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<NewVolume>,
 ) -> Response {
     let result = state.docker.create_volume(&body.name, &workspace).await;
     finish(
-        &state,
         &audit,
         "volume.create",
         Some(format!("volume:{}", body.name.trim())),
@@ -237,12 +231,11 @@ pub async fn create_volume(
     ))]
 pub async fn remove_volume(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(name): Path<String>,
 ) -> Response {
     let result = state.docker.remove_volume(&name).await;
     finish(
-        &state,
         &audit,
         "volume.remove",
         Some(format!("volume:{name}")),
@@ -258,11 +251,11 @@ pub async fn remove_volume(
     responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
 pub async fn prune_volumes(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
 ) -> Response {
     let result = state.docker.prune_volumes(&workspace).await;
-    finish(&state, &audit, "volume.prune", None, result, |r| {
+    finish(&audit, "volume.prune", None, result, |r| {
         Json(r).into_response()
     })
     .await
@@ -289,7 +282,7 @@ pub struct Adopt {
     ))]
 pub async fn adopt(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<Adopt>,
 ) -> Response {
@@ -300,11 +293,10 @@ pub async fn adopt(
             &body.kind,
             &body.id,
             &workspace,
-            &audit.actor,
+            &audit.actor(),
         )
         .await;
     finish(
-        &state,
         &audit,
         "object.adopt",
         Some(format!("{}:{}", body.kind, body.id)),
@@ -333,19 +325,16 @@ pub struct Pull {
     ))]
 pub async fn pull_image(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<Pull>,
 ) -> Response {
-    let entry = engine::audit::Entry {
-        actor: audit.actor.clone(),
-        workspace: Some(workspace.clone()),
-        action: "image.pull".into(),
-        target: Some(format!("image:{}", body.reference.trim())),
-        reason: None,
-        request_id: audit.request_id.clone(),
-        source_ip: audit.source_ip.clone(),
-    };
+    let entry = audit.entry(
+        audit.actor(),
+        "image.pull",
+        Some(format!("image:{}", body.reference.trim())),
+        None,
+    );
     match app::api::registries::start_pull(&state, &workspace, &body.reference, entry).await {
         Ok(id) => (StatusCode::ACCEPTED, Json(id)).into_response(),
         Err(e) => failed(e),
@@ -386,7 +375,7 @@ pub struct NewCredential {
     ))]
 pub async fn save_registry(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<NewCredential>,
 ) -> Response {
@@ -397,11 +386,10 @@ pub async fn save_registry(
             &body.registry,
             &body.username,
             &body.password,
-            &audit.actor,
+            &audit.actor(),
         )
         .await;
     finish(
-        &state,
         &audit,
         "registry.save",
         Some(format!("registry:{}", body.registry.trim())),
@@ -417,12 +405,11 @@ pub async fn save_registry(
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such credential", body = ApiError)))]
 pub async fn remove_registry(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path((workspace, id)): Path<(String, String)>,
 ) -> Response {
     let result = state.registries.remove(&workspace, &id).await;
     finish(
-        &state,
         &audit,
         "registry.remove",
         Some(format!("registry:{id}")),
@@ -452,7 +439,7 @@ pub async fn connect_network(
     state: State<AppState>,
     user: Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
-    audit: Extension<AuditCtx>,
+    audit: Extension<Grant>,
     Path(network): Path<String>,
     Json(body): Json<Attach>,
 ) -> Response {
@@ -471,7 +458,7 @@ pub async fn disconnect_network(
     state: State<AppState>,
     user: Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
-    audit: Extension<AuditCtx>,
+    audit: Extension<Grant>,
     Path(network): Path<String>,
     Json(body): Json<Attach>,
 ) -> Response {
@@ -482,7 +469,7 @@ async fn attach(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     token: Option<Extension<TokenAuth>>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     network: String,
     body: Attach,
     connect: bool,
@@ -502,7 +489,6 @@ async fn attach(
     };
     let result = state.docker.attach(&net.id, &found.id, connect).await;
     finish(
-        &state,
         &audit,
         if connect {
             "network.connect"

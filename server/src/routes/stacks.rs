@@ -4,9 +4,10 @@
 //! owns it). Operations run in the background; `?wait=true` answers when they end.
 
 use app::AppState;
-use app::api::stacks::{checked, policy_for, visible_stacks};
+use app::api::stacks::{checked, visible_stacks};
 use app::auth::{CurrentUser, TokenAuth};
 use app::error::AppError;
+use app::ops::policy_for;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,8 +19,8 @@ use engine::resources::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::AuditCtx;
 use crate::api_error::{ApiError, from_app};
+use app::ops::Grant;
 
 fn failed(e: impl Into<AppError>) -> Response {
     from_app(&e.into())
@@ -86,7 +87,7 @@ pub struct NewStack {
 )]
 pub async fn create_stack(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<NewStack>,
 ) -> Response {
@@ -98,18 +99,17 @@ pub async fn create_stack(
                 &body.name,
                 &body.compose,
                 &body.env,
-                &audit.actor,
+                &audit.actor(),
             )
             .await?;
         state.stacks.summary(&row).await
     }
     .await;
-    audit
-        .outcome(
-            &state,
+    let result = audit
+        .audited(
             "stack.create",
             Some(format!("stack:{}", body.name.trim())),
-            &result,
+            result,
         )
         .await;
     match result {
@@ -175,7 +175,7 @@ pub struct Saved {
 )]
 pub async fn save_stack(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(key): Path<String>,
     Json(body): Json<StackFiles>,
 ) -> Response {
@@ -185,15 +185,10 @@ pub async fn save_stack(
     };
     let result = state
         .stacks
-        .save(&row, &body.compose, &body.env, &audit.actor)
+        .save(&row, &body.compose, &body.env, &audit.actor())
         .await;
-    audit
-        .outcome(
-            &state,
-            "stack.save",
-            Some(format!("stack:{}", row.name)),
-            &result,
-        )
+    let result = audit
+        .audited("stack.save", Some(format!("stack:{}", row.name)), result)
         .await;
     match result {
         Ok(revision) => Json(Saved { revision }).into_response(),
@@ -212,15 +207,13 @@ pub async fn save_stack(
 )]
 pub async fn check_stack(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(audit): Extension<Grant>,
     Path(key): Path<String>,
     Json(body): Json<StackFiles>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
     let result = async {
         let row = state.stacks.get(&key).await?;
-        let policy = policy_for(&state, Some(&user), token.as_ref(), &row.workspace_id).await?;
+        let policy = policy_for(&audit, &row.workspace_id).await?;
         Ok::<_, AppError>(
             state
                 .stacks
@@ -262,14 +255,11 @@ pub struct Wait {
 )]
 pub async fn stack_operation(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(key): Path<String>,
     Query(wait): Query<Wait>,
     Json(form): Json<OperationForm>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
     let row = match state.stacks.get(&key).await {
         Ok(row) => row,
         Err(e) => return failed(e),
@@ -278,17 +268,21 @@ pub async fn stack_operation(
         Ok(c) => c,
         Err(e) => return failed(e),
     };
-    let policy = match policy_for(&state, Some(&user), token.as_ref(), &row.workspace_id).await {
+    let policy = match policy_for(&audit, &row.workspace_id).await {
         Ok(p) => p,
         Err(e) => return failed(e),
     };
     let result = state
         .stacks
-        .start(&row, c.operation, &c.request, policy.as_ref(), &audit.actor)
+        .start(
+            &row,
+            c.operation,
+            &c.request,
+            policy.as_ref(),
+            &audit.actor(),
+        )
         .await;
-    audit
-        .outcome(&state, &c.action, Some(c.target), &result)
-        .await;
+    let result = audit.audited(&c.action, Some(c.target), result).await;
     match result {
         Ok(running) if wait.wait => match running.done.await {
             Ok(record) => Json(record).into_response(),
@@ -312,7 +306,7 @@ pub async fn stack_operation(
 )]
 pub async fn delete_stack(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(key): Path<String>,
 ) -> Response {
     let row = match state.stacks.get(&key).await {
@@ -320,13 +314,8 @@ pub async fn delete_stack(
         Err(e) => return failed(e),
     };
     let result = state.stacks.delete(&row).await;
-    audit
-        .outcome(
-            &state,
-            "stack.delete",
-            Some(format!("stack:{}", row.name)),
-            &result,
-        )
+    let result = audit
+        .audited("stack.delete", Some(format!("stack:{}", row.name)), result)
         .await;
     match result {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -442,7 +431,7 @@ pub struct AdoptProject {
 )]
 pub async fn adopt_project(
     State(state): State<AppState>,
-    Extension(audit): Extension<AuditCtx>,
+    Extension(audit): Extension<Grant>,
     Path(workspace): Path<String>,
     Json(body): Json<AdoptProject>,
 ) -> Response {
@@ -454,19 +443,14 @@ pub async fn adopt_project(
                 &workspace,
                 &body.name,
                 body.compose.as_deref(),
-                &audit.actor,
+                &audit.actor(),
             )
             .await?;
         state.stacks.summary(&row).await
     }
     .await;
-    audit
-        .outcome(
-            &state,
-            "stack.adopt",
-            Some(format!("stack:{}", body.name)),
-            &result,
-        )
+    let result = audit
+        .audited("stack.adopt", Some(format!("stack:{}", body.name)), result)
         .await;
     match result {
         Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),

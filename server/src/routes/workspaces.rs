@@ -12,8 +12,8 @@ use engine::audit::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::AuditCtx;
 use crate::api_error::{ApiError, from_app};
+use app::ops::Grant;
 
 /// A workspace with the caller's role in it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,15 +107,14 @@ pub async fn list_workspaces(
 pub async fn create_workspace(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Extension(mut audit): Extension<AuditCtx>,
+    Extension(mut audit): Extension<Grant>,
     Json(body): Json<NewWorkspace>,
 ) -> Response {
     match state.workspaces.create(&body.name, &user).await {
         Ok(ws) => {
             audit.workspace = Some(ws.id.clone());
             audit
-                .record(
-                    &state,
+                .audit(
                     "workspace.create",
                     Some(format!("workspace:{} ({})", ws.id, ws.name)),
                     Outcome::Ok,

@@ -588,7 +588,8 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
     let compose = stack_compose(&run).await;
 
     // REST routes.
-    for (method, template, need) in REST {
+    for (method, template, op) in REST {
+        let need = &op.need;
         for who in PRINCIPALS {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
@@ -630,7 +631,8 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
     }
 
     // Server functions. Those that end the caller's session are followed by signing in again.
-    for (path, need) in SERVER_FNS {
+    for (path, op) in SERVER_FNS {
+        let need = &op.need;
         for who in PRINCIPALS {
             n += 1;
             let ws = fresh_workspace(&app, &world, n).await;
