@@ -34,13 +34,21 @@ async fn row_state(browser: &Browser, name: &str) -> anyhow::Result<Option<Strin
     Ok(browser.js(&script).await?.as_str().map(str::to_owned))
 }
 
+/// How long a state change may take to show: a stop waits out the engine's 10 s grace period
+/// (the fixture's `sleep` ignores SIGTERM), and a loaded CI machine adds to that.
+const STATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(45);
+
 async fn wait_state(browser: &Browser, name: &str, state: &str) -> anyhow::Result<()> {
-    wait_until(&format!("{name} to show {state}"), PATIENCE, || async {
-        Ok(row_state(browser, name)
-            .await?
-            .filter(|s| s == state)
-            .map(drop))
-    })
+    wait_until(
+        &format!("{name} to show {state}"),
+        STATE_PATIENCE,
+        || async {
+            Ok(row_state(browser, name)
+                .await?
+                .filter(|s| s == state)
+                .map(drop))
+        },
+    )
     .await
 }
 
@@ -136,7 +144,7 @@ async fn the_create_form_names_a_bad_field_then_creates_a_running_container() ->
     })
     .await?;
     assert_eq!(shown, name);
-    wait_until("it to be running", PATIENCE, || async {
+    wait_until("it to be running", STATE_PATIENCE, || async {
         Ok(browser
             .text("[data-test=state]")
             .await?

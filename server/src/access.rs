@@ -416,6 +416,31 @@ mod tests {
     }
 
     #[test]
+    fn each_operation_is_declared_once_whichever_door_reaches_it() {
+        let mut by_name: std::collections::HashMap<&str, &Op> = Default::default();
+        let ops = REST
+            .iter()
+            .map(|(_, _, op)| *op)
+            .chain(app::access::SERVER_FNS.iter().map(|(_, op)| *op));
+        for op in ops {
+            let (resource, verb) = op.name.split_once('.').unwrap_or_default();
+            assert!(
+                !resource.is_empty() && !verb.is_empty(),
+                "{:?} is not resource.verb",
+                op.name
+            );
+            if let Some(earlier) = by_name.insert(op.name, op) {
+                assert!(
+                    std::ptr::eq(earlier, op),
+                    "{} is declared twice: the doors must share one declaration",
+                    op.name
+                );
+            }
+        }
+        assert!(by_name.len() >= 90, "{} operations", by_name.len());
+    }
+
+    #[test]
     fn undeclared_routes_have_no_need() {
         assert_eq!(
             rest_op(&Method::GET, "/api/v1/me").map(|op| op.need),

@@ -1,4 +1,5 @@
-//! The live websockets: the list is filtered, and each container is checked in its workspace once subscribed.
+//! The live websockets: the list is filtered, and each container is checked in its workspace once
+//! subscribed.
 
 use super::Op;
 use crate::access::Need;

@@ -1,4 +1,5 @@
-//! The marketplace: the catalog and its sources, installed apps, reviews. Reading the catalog and reviewing are open to every signed-in user; a review is always the caller's own.
+//! The marketplace: the catalog and its sources, installed apps, reviews. Reading the catalog and
+//! reviewing are open to every signed-in user; a review is always the caller's own.
 
 use super::Op;
 use crate::access::Need;

@@ -1,4 +1,6 @@
-//! Sign-in through OAuth 2 / OpenID Connect providers, and one's links to them. Starting and finishing a provider sign-in is open to anyone; a link to an account needs that account's session, which the flow checks itself.
+//! Sign-in through OAuth 2 / OpenID Connect providers, and one's links to them. Starting and
+//! finishing a provider sign-in is open to anyone; a link to an account needs that account's
+//! session, which the flow checks itself.
 
 use super::Op;
 use crate::access::Need;

@@ -1,4 +1,5 @@
-//! Compose stacks: lists show what the caller may read; one stack is checked in the workspace that owns it.
+//! Compose stacks: lists show what the caller may read; one stack is checked in the workspace that
+//! owns it.
 
 use super::Op;
 use crate::access::Need;

@@ -1,63 +1,22 @@
 //! `/api/v1/images`, `/api/v1/networks`, `/api/v1/volumes` and their workspace-scoped creates.
-//! Lists come from Orbitr's live lists; permissions are declared in `crate::access::REST`.
+//! Each handler transports its operation in `app::ops::objects` or `app::ops::registries`.
 
-use app::AppState;
-use app::api::objects::{find_network, visible};
-use app::auth::{CurrentUser, TokenAuth};
-use app::error::AppError;
-use axum::extract::{Path, Query, State};
+use app::ops::{Grant, objects, registries};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Json};
 use engine::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api_error::{ApiError, from_app};
-use app::ops::Grant;
-
-fn failed(e: impl Into<AppError>) -> Response {
-    from_app(&e.into())
-}
-
-/// Audits an operation's outcome and answers it (`ok` turns the value into the response).
-async fn finish<T, E>(
-    audit: &Grant,
-    action: &str,
-    target: Option<String>,
-    result: Result<T, E>,
-    ok: impl FnOnce(T) -> Response,
-) -> Response
-where
-    E: std::fmt::Display + Into<AppError>,
-{
-    match audit.audited(action, target, result).await {
-        Ok(value) => ok(value),
-        Err(e) => failed(e),
-    }
-}
-
-async fn lists(
-    state: &AppState,
-    user: &engine::accounts::User,
-    token: Option<Extension<TokenAuth>>,
-) -> Result<(Vec<ImageView>, Vec<NetworkView>, Vec<VolumeView>), AppError> {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    visible(state, user, token.as_ref()).await
-}
+use crate::api_error::{ApiError, answer};
 
 /// Every image, newest first, with the containers (that the caller may see) using each.
 #[utoipa::path(get, path = "/api/v1/images", tag = "images",
     responses((status = 200, description = "Images", body = [ImageView])))]
-pub async fn list_images(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Response {
-    match lists(&state, &user, token).await {
-        Ok((images, _, _)) => Json(images).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_images(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::list_images(&grant).await, StatusCode::OK)
 }
 
 /// Options of `DELETE /api/v1/images/{image}`.
@@ -79,48 +38,28 @@ pub struct RemoveImageOptions {
         (status = 409, description = "In use; the engine's reason", body = ApiError),
     ))]
 pub async fn remove_image(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(image): Path<String>,
     Query(options): Query<RemoveImageOptions>,
 ) -> Response {
-    let result = state.docker.remove_image(&image, options.force).await;
-    finish(
-        &audit,
-        "image.remove",
-        Some(format!("image:{image}")),
-        result,
-        |gone| Json(gone).into_response(),
+    answer(
+        objects::remove_image(&grant, &image, options.force).await,
+        StatusCode::OK,
     )
-    .await
 }
 
 /// Removes dangling images (platform admins).
 #[utoipa::path(post, path = "/api/v1/images/prune", tag = "images",
     responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
-pub async fn prune_images(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-) -> Response {
-    let result = state.docker.prune_images().await;
-    finish(&audit, "image.prune", None, result, |r| {
-        Json(r).into_response()
-    })
-    .await
+pub async fn prune_images(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::prune_images(&grant).await, StatusCode::OK)
 }
 
 /// The networks the caller may see (platform admins: every one), by name.
 #[utoipa::path(get, path = "/api/v1/networks", tag = "networks",
     responses((status = 200, description = "Networks", body = [NetworkView])))]
-pub async fn list_networks(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Response {
-    match lists(&state, &user, token).await {
-        Ok((_, networks, _)) => Json(networks).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_networks(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::list_networks(&grant).await, StatusCode::OK)
 }
 
 /// Creates a network in the workspace.
@@ -132,20 +71,13 @@ pub async fn list_networks(
         (status = 400, description = "A field is wrong; the message names it", body = ApiError),
     ))]
 pub async fn create_network(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(spec): Json<NetworkSpec>,
 ) -> Response {
-    let result = state.docker.create_network(&spec, &workspace).await;
-    finish(
-        &audit,
-        "network.create",
-        Some(format!("network:{}", spec.name.trim())),
-        result,
-        |n| (StatusCode::CREATED, Json(n)).into_response(),
+    answer(
+        objects::create_network(&grant, &spec).await,
+        StatusCode::CREATED,
     )
-    .await
 }
 
 /// Removes a network (refused while containers are attached).
@@ -157,37 +89,20 @@ pub async fn create_network(
         (status = 409, description = "In use; the engine's reason", body = ApiError),
     ))]
 pub async fn remove_network(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
 ) -> Response {
-    let network = match find_network(&state, &key) {
-        Ok(n) => n,
-        Err(e) => return failed(e),
-    };
-    let result = state.docker.remove_network(&network.id).await;
-    finish(
-        &audit,
-        "network.remove",
-        Some(format!("network:{}", network.name)),
-        result,
-        |()| StatusCode::NO_CONTENT.into_response(),
+    answer(
+        objects::remove_network(&grant, &key).await,
+        StatusCode::NO_CONTENT,
     )
-    .await
 }
 
 /// The volumes the caller may see (platform admins: every one), by name.
 #[utoipa::path(get, path = "/api/v1/volumes", tag = "volumes",
     responses((status = 200, description = "Volumes", body = [VolumeView])))]
-pub async fn list_volumes(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Response {
-    match lists(&state, &user, token).await {
-        Ok((_, _, volumes)) => Json(volumes).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_volumes(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::list_volumes(&grant).await, StatusCode::OK)
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/volumes`.
@@ -205,20 +120,13 @@ pub struct NewVolume {
         (status = 400, description = "The name is wrong or taken", body = ApiError),
     ))]
 pub async fn create_volume(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(body): Json<NewVolume>,
 ) -> Response {
-    let result = state.docker.create_volume(&body.name, &workspace).await;
-    finish(
-        &audit,
-        "volume.create",
-        Some(format!("volume:{}", body.name.trim())),
-        result,
-        |v| (StatusCode::CREATED, Json(v)).into_response(),
+    answer(
+        objects::create_volume(&grant, &body.name).await,
+        StatusCode::CREATED,
     )
-    .await
 }
 
 /// Removes a volume (refused while a container uses it).
@@ -230,35 +138,21 @@ pub async fn create_volume(
         (status = 409, description = "In use; the engine's reason", body = ApiError),
     ))]
 pub async fn remove_volume(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(name): Path<String>,
 ) -> Response {
-    let result = state.docker.remove_volume(&name).await;
-    finish(
-        &audit,
-        "volume.remove",
-        Some(format!("volume:{name}")),
-        result,
-        |()| StatusCode::NO_CONTENT.into_response(),
+    answer(
+        objects::remove_volume(&grant, &name).await,
+        StatusCode::NO_CONTENT,
     )
-    .await
 }
 
 /// Removes the workspace's volumes that no container uses.
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/volumes/prune", tag = "volumes",
     params(("workspace" = String, Path, description = "Workspace id")),
     responses((status = 200, description = "What went and the space freed", body = PruneReport)))]
-pub async fn prune_volumes(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
-) -> Response {
-    let result = state.docker.prune_volumes(&workspace).await;
-    finish(&audit, "volume.prune", None, result, |r| {
-        Json(r).into_response()
-    })
-    .await
+pub async fn prune_volumes(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::prune_volumes(&grant).await, StatusCode::OK)
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/adopt`.
@@ -280,30 +174,11 @@ pub struct Adopt {
         (status = 404, description = "No such object or workspace", body = ApiError),
         (status = 409, description = "It already belongs to a workspace", body = ApiError),
     ))]
-pub async fn adopt(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
-    Json(body): Json<Adopt>,
-) -> Response {
-    let result = state
-        .adoptions
-        .adopt(
-            &state.docker,
-            &body.kind,
-            &body.id,
-            &workspace,
-            &audit.actor(),
-        )
-        .await;
-    finish(
-        &audit,
-        "object.adopt",
-        Some(format!("{}:{}", body.kind, body.id)),
-        result,
-        |id| Json(id).into_response(),
+pub async fn adopt(Extension(grant): Extension<Grant>, Json(body): Json<Adopt>) -> Response {
+    answer(
+        objects::adopt(&grant, &body.kind, &body.id).await,
+        StatusCode::OK,
     )
-    .await
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/images/pull`.
@@ -323,36 +198,19 @@ pub struct Pull {
         (status = 202, description = "Started; the pull's id", body = String),
         (status = 400, description = "Not an image reference", body = ApiError),
     ))]
-pub async fn pull_image(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
-    Json(body): Json<Pull>,
-) -> Response {
-    let entry = audit.entry(
-        audit.actor(),
-        "image.pull",
-        Some(format!("image:{}", body.reference.trim())),
-        None,
-    );
-    match app::api::registries::start_pull(&state, &workspace, &body.reference, entry).await {
-        Ok(id) => (StatusCode::ACCEPTED, Json(id)).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn pull_image(Extension(grant): Extension<Grant>, Json(body): Json<Pull>) -> Response {
+    answer(
+        registries::pull(&grant, &body.reference).await,
+        StatusCode::ACCEPTED,
+    )
 }
 
 /// The workspace's registry credentials (owners; never the passwords).
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/registries", tag = "images",
     params(("workspace" = String, Path, description = "Workspace id")),
     responses((status = 200, description = "Credentials by registry", body = [engine::resources::RegistryCredential])))]
-pub async fn list_registries(
-    State(state): State<AppState>,
-    Path(workspace): Path<String>,
-) -> Response {
-    match state.registries.list(&workspace).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_registries(Extension(grant): Extension<Grant>) -> Response {
+    answer(registries::list(&grant).await, StatusCode::OK)
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/registries`.
@@ -374,29 +232,13 @@ pub struct NewCredential {
         (status = 400, description = "A field is wrong; the message names it", body = ApiError),
     ))]
 pub async fn save_registry(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(body): Json<NewCredential>,
 ) -> Response {
-    let result = state
-        .registries
-        .save(
-            &workspace,
-            &body.registry,
-            &body.username,
-            &body.password,
-            &audit.actor(),
-        )
-        .await;
-    finish(
-        &audit,
-        "registry.save",
-        Some(format!("registry:{}", body.registry.trim())),
-        result,
-        |c| Json(c).into_response(),
+    answer(
+        registries::save(&grant, &body.registry, &body.username, &body.password).await,
+        StatusCode::OK,
     )
-    .await
 }
 
 /// Deletes one of the workspace's registry credentials (owners).
@@ -404,19 +246,13 @@ pub async fn save_registry(
     params(("workspace" = String, Path, description = "Workspace id"), ("id" = String, Path, description = "Credential id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such credential", body = ApiError)))]
 pub async fn remove_registry(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path((workspace, id)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, id)): Path<(String, String)>,
 ) -> Response {
-    let result = state.registries.remove(&workspace, &id).await;
-    finish(
-        &audit,
-        "registry.remove",
-        Some(format!("registry:{id}")),
-        result,
-        |()| StatusCode::NO_CONTENT.into_response(),
+    answer(
+        registries::remove(&grant, &id).await,
+        StatusCode::NO_CONTENT,
     )
-    .await
 }
 
 /// Body of `POST /api/v1/networks/{network}/connect` and `…/disconnect`.
@@ -436,14 +272,14 @@ pub struct Attach {
         (status = 409, description = "The engine refused (already connected, host network…)", body = ApiError),
     ))]
 pub async fn connect_network(
-    state: State<AppState>,
-    user: Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    audit: Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(network): Path<String>,
     Json(body): Json<Attach>,
 ) -> Response {
-    attach(state, user, token, audit, network, body, true).await
+    answer(
+        objects::attach_network(&grant, &network, &body.container, true).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Disconnects a container from the network.
@@ -455,51 +291,14 @@ pub async fn connect_network(
         (status = 409, description = "The engine refused", body = ApiError),
     ))]
 pub async fn disconnect_network(
-    state: State<AppState>,
-    user: Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    audit: Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(network): Path<String>,
     Json(body): Json<Attach>,
 ) -> Response {
-    attach(state, user, token, audit, network, body, false).await
-}
-
-async fn attach(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    Extension(audit): Extension<Grant>,
-    network: String,
-    body: Attach,
-    connect: bool,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let checked = app::api::objects::attachable_for(
-        &state,
-        Some(&user),
-        token.as_ref(),
-        &network,
-        &body.container,
+    answer(
+        objects::attach_network(&grant, &network, &body.container, false).await,
+        StatusCode::NO_CONTENT,
     )
-    .await;
-    let (net, found) = match checked {
-        Ok(pair) => pair,
-        Err(e) => return failed(e),
-    };
-    let result = state.docker.attach(&net.id, &found.id, connect).await;
-    finish(
-        &audit,
-        if connect {
-            "network.connect"
-        } else {
-            "network.disconnect"
-        },
-        Some(format!("network:{} container:{}", net.name, found.name)),
-        result,
-        |()| StatusCode::NO_CONTENT.into_response(),
-    )
-    .await
 }
 
 /// One image: configuration (secret-looking environment values masked), layers, history.
@@ -509,33 +308,14 @@ async fn attach(
         (status = 200, description = "The image", body = engine::resources::ImageDetail),
         (status = 404, description = "No such image", body = ApiError),
     ))]
-pub async fn get_image(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    Path(image): Path<String>,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    match app::api::objects::image_detail(&state, &user, token.as_ref(), &image).await {
-        Ok(detail) => Json(detail).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn get_image(Extension(grant): Extension<Grant>, Path(image): Path<String>) -> Response {
+    answer(objects::get_image(&grant, &image).await, StatusCode::OK)
 }
 
 /// Bytes used by each volume the caller may see, read from its folder on the engine's host
 /// (volumes Orbitr cannot read, e.g. on another host, are left out).
 #[utoipa::path(get, path = "/api/v1/volumes/sizes", tag = "volumes",
     responses((status = 200, description = "Volume name → bytes", body = std::collections::HashMap<String, i64>)))]
-pub async fn volume_sizes(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Response {
-    match lists(&state, &user, token).await {
-        Ok((_, _, volumes)) => {
-            let names = volumes.into_iter().map(|v| v.name).collect();
-            Json(state.docker.volume_sizes(names).await).into_response()
-        }
-        Err(e) => failed(e),
-    }
+pub async fn volume_sizes(Extension(grant): Extension<Grant>) -> Response {
+    answer(objects::volume_sizes(&grant).await, StatusCode::OK)
 }
