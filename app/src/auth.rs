@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::ops::{Caller, Grant, On};
+use crate::ops::Caller;
+pub use crate::ops::{CurrentUser, TokenAuth, actor, actor_of};
 use crate::state::AppState;
 
 /// Session keys.
@@ -19,14 +20,6 @@ const SESSION_LAST_SEEN: &str = "last_seen";
 const SESSION_HANDLE: &str = "sign_in";
 /// How stale `last_seen` may get before a request refreshes it (and with it the idle expiry).
 const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
-
-/// The signed-in user, put in request extensions by the request gate.
-#[derive(Debug, Clone)]
-pub struct CurrentUser(pub User);
-
-/// Present when the request was authenticated with an API token rather than a session.
-#[derive(Debug, Clone)]
-pub struct TokenAuth(pub engine::tokens::TokenInfo);
 
 /// The user a session belongs to, if it is still valid: not past its absolute lifetime and not
 /// from before the user's last password change (which ends every other session).
@@ -81,31 +74,6 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
     } else {
         let _ = session.flush().await;
         None
-    }
-}
-
-/// What a server function holds once authorized: the operation layer's [`Grant`] (the
-/// caller, the workspace, the one audit writer).
-pub type RequestCtx = Grant;
-
-/// Server functions not yet moved into `crate::ops` authorize through these; they read the
-/// function's operation from [`crate::access::SERVER_FNS`] like [`crate::ops::authorize_fn`].
-impl Grant {
-    /// Authorizes the current request for what server function `F` declares, in `workspace`
-    /// for workspace-scoped functions.
-    pub async fn authorize<F: leptos::server_fn::ServerFn>(
-        workspace: Option<&str>,
-    ) -> Result<Self, AppError> {
-        crate::ops::authorize_fn::<F>(workspace.map_or(On::Nothing, On::Workspace)).await
-    }
-
-    /// Authorizes the current request for server function `F` on one Docker object or stack:
-    /// `key` names it (id, name or id prefix) and its owning workspace decides.
-    pub async fn authorize_owned<F: leptos::server_fn::ServerFn>(
-        _object: &'static str,
-        key: &str,
-    ) -> Result<Self, AppError> {
-        crate::ops::authorize_fn::<F>(On::Object(key)).await
     }
 }
 
@@ -173,21 +141,6 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         response.set_status(status);
     }
     result
-}
-
-/// The audit actor of a request: `user:<id>`, `user:<id> token:<id>` through an API token, or
-/// `anonymous`.
-pub fn actor_of(user: Option<&User>, token: Option<&engine::tokens::TokenInfo>) -> String {
-    match (user, token) {
-        (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
-        (Some(user), None) => actor(user),
-        (None, _) => "anonymous".to_owned(),
-    }
-}
-
-/// The audit actor name of a user.
-pub fn actor(user: &User) -> String {
-    format!("user:{}", user.id)
 }
 
 /// A post-sign-in destination that stays on this site (`/…`, never `//host` or `http…`).

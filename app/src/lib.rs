@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod model;
 #[cfg(feature = "ssr")]
 pub mod ops;
 pub mod pages;

@@ -8,6 +8,13 @@ use utoipa::ToSchema;
 
 pub use compose::policy::{SecurityPolicy, Violation};
 
+/// A workspace's policy, and whether the caller may change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub policy: SecurityPolicy,
+    pub editable: bool,
+}
+
 /// The label naming the workspace that owns a Docker object.
 pub const WORKSPACE_LABEL: &str = "dev.orbitr.workspace";
 /// The Compose CLI's project label: the stack a container belongs to.

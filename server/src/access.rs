@@ -421,7 +421,7 @@ mod tests {
         let ops = REST
             .iter()
             .map(|(_, _, op)| *op)
-            .chain(app::access::SERVER_FNS.iter().map(|(_, op)| *op));
+            .chain(app::api::SERVER_FNS.iter().map(|(_, op)| *op));
         for op in ops {
             let (resource, verb) = op.name.split_once('.').unwrap_or_default();
             assert!(

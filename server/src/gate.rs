@@ -166,6 +166,15 @@ fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response
 
 /// The gate itself; runs inside the session layer.
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // No name, id or value Orbitr keeps may hold a NUL character (PostgreSQL cannot store one):
+    // an address that encodes one is bad input, said at once rather than failing deeper down.
+    if req.uri().to_string().contains("%00") {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "the address holds a NUL character (%00), which no name, id or value may contain",
+        );
+    }
     // A websocket is opened with a GET, but it reads (and can send) for as long as it lasts:
     // a page of another site must not open one with the user's cookie.
     let upgrade = req
@@ -211,19 +220,21 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
         req.extensions_mut().insert(CurrentUser(user));
     }
 
-    if path.starts_with("/api/")
-        && !path.starts_with("/api/v1/")
-        && app::access::server_fn_op(&path).is_none()
-    {
-        tracing::error!(
-            path,
-            "server function without a declared permission refused"
-        );
-        return json_error(
-            StatusCode::FORBIDDEN,
-            "undeclared_route",
-            "refused: this server function declares no permission",
-        );
+    if path.starts_with("/api/") && !path.starts_with("/api/v1/") {
+        // A server function: its table names the operation it carries, which the operation
+        // layer then insists on.
+        let Some(op) = app::api::server_fn_op(&path) else {
+            tracing::error!(
+                path,
+                "server function without a declared permission refused"
+            );
+            return json_error(
+                StatusCode::FORBIDDEN,
+                "undeclared_route",
+                "refused: this server function declares no permission",
+            );
+        };
+        req.extensions_mut().insert(app::ops::Declared(op));
     }
     if path.starts_with("/api/") {
         // Server functions check for themselves (setup and sign-in are open to everyone);

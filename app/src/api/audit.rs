@@ -145,7 +145,7 @@ mod ssr {
             })?;
         let more = records.len() as i64 > limit;
         let mut rows = Vec::with_capacity(records.len());
-        let mut names = crate::api::users::Names::default();
+        let mut names = crate::ops::users::Names::default();
         for r in records
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(0))
@@ -248,7 +248,7 @@ mod ssr {
 pub async fn list_audit(#[server(default)] query: AuditQuery) -> Result<AuditPage, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListAudit>(None).await?;
+            let ctx = crate::ops::admit(&crate::ops::audit::LIST, crate::ops::On::Nothing).await?;
             let filter = parse_filter(&ctx.state, &query).await?;
             fetch(&ctx.state, &filter, query.before, PAGE).await
         }
@@ -264,8 +264,11 @@ pub async fn list_workspace_audit(
 ) -> Result<AuditPage, AppError> {
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<ListWorkspaceAudit>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::audit::LIST_WORKSPACE,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let mut filter = parse_filter(&ctx.state, &query).await?;
             filter.workspace = Some(workspace);
             fetch(&ctx.state, &filter, query.before, PAGE).await

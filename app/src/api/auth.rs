@@ -34,7 +34,7 @@ async fn setup_admin_inner(
     confirm: String,
 ) -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::authorize::<SetupAdmin>(None).await?;
+    let ctx = crate::ops::admit(&crate::ops::auth::SETUP, crate::ops::On::Nothing).await?;
     if password != confirm {
         return Err(AppError::Invalid {
             field: "confirm".into(),
@@ -89,7 +89,7 @@ async fn login_inner(
     next: Option<String>,
 ) -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::authorize::<Login>(None).await?;
+    let ctx = crate::ops::admit(&crate::ops::auth::LOGIN, crate::ops::On::Nothing).await?;
     let target = Some(format!("user:{}", email.trim().to_lowercase()));
     if let Err(wait) = ctx.state.login_limiter.check(&email, &ctx.address) {
         ctx.audit_as(
@@ -143,7 +143,7 @@ pub async fn logout() -> Result<String, AppError> {
 #[cfg(feature = "ssr")]
 async fn logout_inner() -> Result<String, AppError> {
     use engine::audit::Outcome;
-    let ctx = crate::auth::RequestCtx::authorize::<Logout>(None).await?;
+    let ctx = crate::ops::admit(&crate::ops::auth::LOGOUT, crate::ops::On::Nothing).await?;
     let user = ctx.require_user()?.clone();
     if let Some(handle) = ctx.sign_in_handle().await
         && let Err(e) = ctx.state.signins.revoke(&user.id, &handle).await
@@ -168,7 +168,9 @@ async fn logout_inner() -> Result<String, AppError> {
 /// The signed-in user, if any.
 #[server(output = crate::api::codec::Json)]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    let ctx = crate::auth::reply(crate::auth::RequestCtx::authorize::<GetMe>(None).await)?;
+    let ctx = crate::auth::reply(
+        crate::ops::admit(&crate::ops::auth::WHO, crate::ops::On::Nothing).await,
+    )?;
     Ok(ctx.user.clone().map(|u| Me {
         id: u.id,
         email: u.email,
@@ -187,7 +189,9 @@ pub async fn change_password(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<ChangePassword>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::auth::CHANGE_PASSWORD, crate::ops::On::Nothing)
+                    .await?;
             let user = ctx.require_user()?.clone();
             if password != confirm {
                 return Err(AppError::Invalid {

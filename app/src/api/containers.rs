@@ -4,27 +4,19 @@
 
 use engine::resources::{ContainerDetail, ContainerList, ContainerView};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-pub use engine::resources::{ContainerSpec, SecurityPolicy};
-
-/// A workspace's policy, and whether the caller may change it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PolicyView {
-    pub policy: SecurityPolicy,
-    pub editable: bool,
-}
+pub use engine::resources::{ContainerSpec, PolicyView, SecurityPolicy};
 
 /// The containers the caller may see (every one for platform admins, unmanaged included),
 /// by name, with whether the list may be out of date.
 #[server(endpoint = "list_containers", output = crate::api::codec::Json)]
 pub async fn list_containers() -> Result<ContainerList, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ListContainers>(On::Nothing).await?;
+            let grant = admit(&containers::LIST, On::Nothing).await?;
             containers::list(&grant, &containers::Filter::default()).await
         }
         .await,
@@ -34,10 +26,10 @@ pub async fn list_containers() -> Result<ContainerList, AppError> {
 /// One container, inspected now (environment values of secret-looking keys masked).
 #[server(endpoint = "get_container", output = crate::api::codec::Json)]
 pub async fn get_container(id: String) -> Result<ContainerDetail, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<GetContainer>(On::Object(&id)).await?;
+            let grant = admit(&containers::GET, On::Object(&id)).await?;
             containers::get(&grant, &id).await
         }
         .await,
@@ -47,10 +39,10 @@ pub async fn get_container(id: String) -> Result<ContainerDetail, AppError> {
 /// Starts, stops, restarts, kills, pauses or resumes a container; answers its new state.
 #[server(endpoint = "container_action", output = crate::api::codec::Json)]
 pub async fn container_action(id: String, action: String) -> Result<ContainerView, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ContainerAction>(On::Object(&id)).await?;
+            let grant = admit(&containers::ACT, On::Object(&id)).await?;
             containers::act(&grant, &id, &action).await
         }
         .await,
@@ -60,10 +52,10 @@ pub async fn container_action(id: String, action: String) -> Result<ContainerVie
 /// Renames a container.
 #[server(endpoint = "rename_container", output = crate::api::codec::Json)]
 pub async fn rename_container(id: String, name: String) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RenameContainer>(On::Object(&id)).await?;
+            let grant = admit(&containers::RENAME, On::Object(&id)).await?;
             containers::rename(&grant, &id, &name).await
         }
         .await,
@@ -73,10 +65,10 @@ pub async fn rename_container(id: String, name: String) -> Result<(), AppError> 
 /// Removes a container (stopping it first), with its anonymous volumes when `volumes`.
 #[server(endpoint = "remove_container", output = crate::api::codec::Json)]
 pub async fn remove_container(id: String, volumes: bool) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RemoveContainer>(On::Object(&id)).await?;
+            let grant = admit(&containers::REMOVE, On::Object(&id)).await?;
             containers::remove(&grant, &id, volumes).await
         }
         .await,
@@ -90,10 +82,10 @@ pub async fn create_container(
     workspace: String,
     spec: ContainerSpec,
 ) -> Result<ContainerView, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<CreateContainer>(On::Workspace(&workspace)).await?;
+            let grant = admit(&containers::CREATE, On::Workspace(&workspace)).await?;
             containers::create(&grant, &spec).await
         }
         .await,
@@ -103,10 +95,10 @@ pub async fn create_container(
 /// A workspace's security policy.
 #[server(endpoint = "get_security_policy", output = crate::api::codec::Json)]
 pub async fn get_security_policy(workspace: String) -> Result<PolicyView, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<GetSecurityPolicy>(On::Workspace(&workspace)).await?;
+            let grant = admit(&containers::GET_POLICY, On::Workspace(&workspace)).await?;
             containers::get_policy(&grant).await
         }
         .await,
@@ -119,10 +111,10 @@ pub async fn set_security_policy(
     workspace: String,
     policy: SecurityPolicy,
 ) -> Result<SecurityPolicy, AppError> {
-    use crate::ops::{On, authorize_fn, containers};
+    use crate::ops::{On, admit, containers};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<SetSecurityPolicy>(On::Workspace(&workspace)).await?;
+            let grant = admit(&containers::SET_POLICY, On::Workspace(&workspace)).await?;
             containers::set_policy(&grant, policy).await
         }
         .await,

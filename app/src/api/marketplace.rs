@@ -1,7 +1,8 @@
-//! The marketplace: searching the catalog, one extension's page, sources (platform admins),
-//! install plans and installs, installed apps with update and uninstall, approvals of host
-//! access (platform admins), reviews and helpful votes. Installs, updates and uninstalls run as
-//! stack deploys whose progress arrives over the live websocket.
+//! The marketplace over server functions: searching the catalog, one extension's page, sources
+//! (platform admins), install plans and installs, installed apps with update and uninstall,
+//! approvals of host access (platform admins), reviews and helpful votes. Each one transports
+//! its operation in [`crate::ops::marketplace`]. Installs, updates and uninstalls run as stack
+//! deploys whose progress arrives over the live websocket.
 
 use engine::extensions::market::{
     AppView, ExtensionDetail, GitInstallForm, InstallForm, InstallPlan, InstallStarted, NewSource,
@@ -11,88 +12,16 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-#[cfg(feature = "ssr")]
-pub use ssr::*;
-
-#[cfg(feature = "ssr")]
-mod ssr {
-    use engine::extensions::market::AppView;
-    use engine::marketplace::{Installer, MarketError};
-
-    use crate::error::AppError;
-    use crate::state::AppState;
-
-    impl From<MarketError> for AppError {
-        fn from(e: MarketError) -> Self {
-            match e {
-                MarketError::Invalid { field, message } => Self::Invalid { field, message },
-                MarketError::NotFound(what) => Self::NotFound(what),
-                MarketError::Conflict(m) => Self::Conflict(m),
-                MarketError::Diagnostics(d) => Self::Diagnostics(d),
-                MarketError::Source(m) => Self::Invalid {
-                    field: "location".into(),
-                    message: m,
-                },
-                MarketError::Stack(e) => e.into(),
-                MarketError::Db(e) => e.into(),
-                MarketError::Vault(e) => {
-                    tracing::error!(error = %e, "the secrets key could not open an app's inputs");
-                    Self::Internal
-                }
-            }
-        }
-    }
-
-    /// The installer as the caller: a platform admin installs without approval or policy.
-    pub async fn installer<'a>(
-        caller: &crate::ops::Caller,
-        workspace: &str,
-        actor: &'a str,
-        policy: &'a mut Option<compose::policy::SecurityPolicy>,
-    ) -> Result<Installer<'a>, AppError> {
-        *policy = crate::ops::policy_for(caller, workspace).await?;
-        Ok(Installer {
-            actor,
-            admin: policy.is_none(),
-            policy: policy.as_ref(),
-        })
-    }
-
-    /// The app if it belongs to `workspace` (else as if it did not exist).
-    pub async fn app_in(state: &AppState, workspace: &str, app: &str) -> Result<AppView, AppError> {
-        let view = state.marketplace.app_view(app).await?;
-        if view.workspace != workspace {
-            return Err(AppError::NotFound("app".into()));
-        }
-        Ok(view)
-    }
-
-    /// Apps in the workspaces the caller may read.
-    pub async fn visible_apps(
-        state: &AppState,
-        user: &engine::accounts::User,
-        token: Option<&engine::tokens::TokenInfo>,
-    ) -> Result<Vec<AppView>, AppError> {
-        let scope = crate::access::readable(state, user, token, "extension").await?;
-        Ok(state
-            .marketplace
-            .apps(None)
-            .await?
-            .into_iter()
-            .filter(|a| scope.sees(Some(&a.workspace)))
-            .collect())
-    }
-}
-
 /// Searches the catalog.
 #[server(endpoint = "search_extensions", output = crate::api::codec::Json)]
 pub async fn search_extensions(
     #[server(default)] query: SearchQuery,
 ) -> Result<SearchPage, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SearchExtensions>(None).await?;
-            Ok(ctx.state.marketplace.search(&query).await?)
+            let grant = admit(&marketplace::SEARCH, On::Nothing).await?;
+            marketplace::search(&grant, &query).await
         }
         .await,
     )
@@ -104,10 +33,11 @@ pub async fn get_extension(
     id: String,
     source: Option<String>,
 ) -> Result<ExtensionDetail, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<GetExtension>(None).await?;
-            Ok(ctx.state.marketplace.detail(&id, source.as_deref()).await?)
+            let grant = admit(&marketplace::GET, On::Nothing).await?;
+            marketplace::get(&grant, &id, source.as_deref()).await
         }
         .await,
     )
@@ -116,10 +46,11 @@ pub async fn get_extension(
 /// Extension sources (platform admins).
 #[server(endpoint = "list_sources", output = crate::api::codec::Json)]
 pub async fn list_sources() -> Result<Vec<SourceView>, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListSources>(None).await?;
-            Ok(ctx.state.marketplace.sources().await?)
+            let grant = admit(&marketplace::LIST_SOURCES, On::Nothing).await?;
+            marketplace::list_sources(&grant).await
         }
         .await,
     )
@@ -128,25 +59,11 @@ pub async fn list_sources() -> Result<Vec<SourceView>, AppError> {
 /// Adds a source and syncs it (platform admins).
 #[server(endpoint = "add_source", output = crate::api::codec::Json)]
 pub async fn add_source(form: NewSource) -> Result<SyncReport, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<AddSource>(None).await?;
-            let result = ctx
-                .state
-                .marketplace
-                .add_source(&form, &ctx.actor())
-                .await
-                .map(|(_, report)| report);
-            ctx.audited(
-                "extension_source.add",
-                Some(format!(
-                    "source:{} ({})",
-                    form.name.trim(),
-                    form.location.trim()
-                )),
-                result,
-            )
-            .await
+            let grant = admit(&marketplace::ADD_SOURCE, On::Nothing).await?;
+            marketplace::add_source(&grant, &form).await
         }
         .await,
     )
@@ -155,16 +72,11 @@ pub async fn add_source(form: NewSource) -> Result<SyncReport, AppError> {
 /// Syncs a source now (platform admins).
 #[server(endpoint = "sync_source", output = crate::api::codec::Json)]
 pub async fn sync_source(id: String) -> Result<SyncReport, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SyncSource>(None).await?;
-            let result = ctx.state.marketplace.sync(&id).await;
-            ctx.audited(
-                "extension_source.sync",
-                Some(format!("source:{id}")),
-                result,
-            )
-            .await
+            let grant = admit(&marketplace::SYNC_SOURCE, On::Nothing).await?;
+            marketplace::sync_source(&grant, &id).await
         }
         .await,
     )
@@ -173,16 +85,11 @@ pub async fn sync_source(id: String) -> Result<SyncReport, AppError> {
 /// Removes a source (platform admins); apps installed from it stay.
 #[server(endpoint = "remove_source", output = crate::api::codec::Json)]
 pub async fn remove_source(id: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<RemoveSource>(None).await?;
-            let result = ctx.state.marketplace.remove_source(&id).await.map(|_| ());
-            ctx.audited(
-                "extension_source.remove",
-                Some(format!("source:{id}")),
-                result,
-            )
-            .await
+            let grant = admit(&marketplace::REMOVE_SOURCE, On::Nothing).await?;
+            marketplace::remove_source(&grant, &id).await
         }
         .await,
     )
@@ -191,11 +98,11 @@ pub async fn remove_source(id: String) -> Result<(), AppError> {
 /// What installing would do in the workspace: requirements reused or installed first.
 #[server(endpoint = "plan_install", output = crate::api::codec::Json)]
 pub async fn plan_install(workspace: String, form: InstallForm) -> Result<InstallPlan, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<PlanInstall>(Some(&workspace)).await?;
-            let admin = crate::ops::policy_for(&ctx, &workspace).await?.is_none();
-            Ok(ctx.state.marketplace.plan(&workspace, &form, admin).await?)
+            let grant = admit(&marketplace::PLAN, On::Workspace(&workspace)).await?;
+            marketplace::plan(&grant, &form).await
         }
         .await,
     )
@@ -207,25 +114,13 @@ pub async fn install_extension(
     workspace: String,
     form: InstallForm,
 ) -> Result<InstallStarted, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<InstallExtension>(Some(&workspace)).await?;
-            let actor = ctx.actor();
-            let mut policy = None;
-            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
-            let result = ctx.state.marketplace.install(&workspace, &form, who).await;
-            ctx.audited_work(
-                "extension.install",
-                Some(format!(
-                    "extension:{} stack:{}",
-                    form.extension,
-                    form.stack.trim()
-                )),
-                result,
-            )
-            .await
-            .map(|work| work.value)
+            let grant = admit(&marketplace::INSTALL, On::Workspace(&workspace)).await?;
+            marketplace::install(&grant, &form)
+                .await
+                .map(|work| work.value)
         }
         .await,
     )
@@ -237,35 +132,13 @@ pub async fn install_from_git(
     workspace: String,
     form: GitInstallForm,
 ) -> Result<InstallStarted, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let mut ctx = crate::auth::RequestCtx::authorize::<InstallFromGit>(None).await?;
-            ctx.workspace = Some(workspace.clone());
-            let actor = ctx.actor();
-            let mut policy = None;
-            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
-            let result = ctx
-                .state
-                .marketplace
-                .install_from_git(
-                    &workspace,
-                    &form.url,
-                    form.reference.as_deref(),
-                    &form.install,
-                    who,
-                )
-                .await;
-            ctx.audited_work(
-                "extension.install_git",
-                Some(format!(
-                    "{} stack:{}",
-                    form.url.trim(),
-                    form.install.stack.trim()
-                )),
-                result,
-            )
-            .await
-            .map(|work| work.value)
+            let grant = admit(&marketplace::INSTALL_FROM_GIT, On::Workspace(&workspace)).await?;
+            marketplace::install_from_git(&grant, &form)
+                .await
+                .map(|work| work.value)
         }
         .await,
     )
@@ -274,10 +147,11 @@ pub async fn install_from_git(
 /// Apps in every workspace the caller may read.
 #[server(endpoint = "list_apps", output = crate::api::codec::Json)]
 pub async fn list_apps() -> Result<Vec<AppView>, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListApps>(None).await?;
-            visible_apps(&ctx.state, ctx.require_user()?, ctx.token.as_ref()).await
+            let grant = admit(&marketplace::LIST_APPS, On::Nothing).await?;
+            marketplace::list_apps(&grant).await
         }
         .await,
     )
@@ -286,12 +160,11 @@ pub async fn list_apps() -> Result<Vec<AppView>, AppError> {
 /// What updating an app changes (changelog, new inputs).
 #[server(endpoint = "app_update_preview", output = crate::api::codec::Json)]
 pub async fn app_update_preview(workspace: String, app: String) -> Result<UpdatePreview, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<AppUpdatePreview>(Some(&workspace)).await?;
-            app_in(&ctx.state, &workspace, &app).await?;
-            Ok(ctx.state.marketplace.update_preview(&app).await?)
+            let grant = admit(&marketplace::UPDATE_PREVIEW, On::Workspace(&workspace)).await?;
+            marketplace::update_preview(&grant, &app).await
         }
         .await,
     )
@@ -300,21 +173,13 @@ pub async fn app_update_preview(workspace: String, app: String) -> Result<Update
 /// Updates an app to its source's newer version.
 #[server(endpoint = "update_app", output = crate::api::codec::Json)]
 pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<UpdateApp>(Some(&workspace)).await?;
-            let found = app_in(&ctx.state, &workspace, &app).await?;
-            let actor = ctx.actor();
-            let mut policy = None;
-            let who = installer(&ctx, &workspace, &actor, &mut policy).await?;
-            let result = ctx.state.marketplace.update(&app, who).await;
-            ctx.audited_work(
-                "extension.update",
-                Some(format!("app:{} ({})", found.stack, found.extension)),
-                result,
-            )
-            .await
-            .map(|work| work.value)
+            let grant = admit(&marketplace::UPDATE, On::Workspace(&workspace)).await?;
+            marketplace::update(&grant, &app)
+                .await
+                .map(|work| work.value)
         }
         .await,
     )
@@ -323,27 +188,13 @@ pub async fn update_app(workspace: String, app: String) -> Result<AppView, AppEr
 /// Uninstalls an app, deleting its volumes when asked.
 #[server(endpoint = "uninstall_app", output = crate::api::codec::Json)]
 pub async fn uninstall_app(workspace: String, app: String, volumes: bool) -> Result<(), AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<UninstallApp>(Some(&workspace)).await?;
-            let found = app_in(&ctx.state, &workspace, &app).await?;
-            let result = ctx
-                .state
-                .marketplace
-                .uninstall(&app, volumes, &ctx.actor())
+            let grant = admit(&marketplace::UNINSTALL, On::Workspace(&workspace)).await?;
+            marketplace::uninstall(&grant, &app, volumes)
                 .await
-                .map(|_| ());
-            ctx.audited(
-                "extension.uninstall",
-                Some(format!(
-                    "app:{} ({}){}",
-                    found.stack,
-                    found.extension,
-                    if volumes { " with its volumes" } else { "" }
-                )),
-                result,
-            )
-            .await
+                .map(drop)
         }
         .await,
     )
@@ -352,24 +203,13 @@ pub async fn uninstall_app(workspace: String, app: String, volumes: bool) -> Res
 /// A platform admin approves an app's host access; the install runs now.
 #[server(endpoint = "approve_app", output = crate::api::codec::Json)]
 pub async fn approve_app(workspace: String, app: String) -> Result<InstallStarted, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let mut ctx = crate::auth::RequestCtx::authorize::<ApproveApp>(None).await?;
-            let found = app_in(&ctx.state, &workspace, &app).await?;
-            ctx.workspace = Some(workspace.clone());
-            let policy = ctx.state.policies.get(&workspace).await?;
-            let result = ctx
-                .state
-                .marketplace
-                .approve(&app, &ctx.actor(), &policy)
+            let grant = admit(&marketplace::APPROVE, On::Workspace(&workspace)).await?;
+            marketplace::approve(&grant, &app)
                 .await
-                .map(|w| w.value);
-            ctx.audited(
-                "extension.approve",
-                Some(format!("app:{} ({})", found.stack, found.extension)),
-                result,
-            )
-            .await
+                .map(|work| work.value)
         }
         .await,
     )
@@ -378,11 +218,11 @@ pub async fn approve_app(workspace: String, app: String) -> Result<InstallStarte
 /// An extension's reviews.
 #[server(endpoint = "list_reviews", output = crate::api::codec::Json)]
 pub async fn list_reviews(id: String) -> Result<Reviews, AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListReviews>(None).await?;
-            let user = ctx.require_user()?;
-            Ok(ctx.state.marketplace.reviews(&id, &user.id).await?)
+            let grant = admit(&marketplace::LIST_REVIEWS, On::Nothing).await?;
+            marketplace::list_reviews(&grant, &id).await
         }
         .await,
     )
@@ -391,13 +231,11 @@ pub async fn list_reviews(id: String) -> Result<Reviews, AppError> {
 /// Writes or rewrites the caller's review.
 #[server(endpoint = "save_review", output = crate::api::codec::Json)]
 pub async fn save_review(id: String, form: ReviewForm) -> Result<(), AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SaveReview>(None).await?;
-            let user = ctx.require_user()?.id.clone();
-            let result = ctx.state.marketplace.review(&id, &user, &form).await;
-            ctx.audited("extension.review", Some(format!("extension:{id}")), result)
-                .await
+            let grant = admit(&marketplace::SAVE_REVIEW, On::Nothing).await?;
+            marketplace::save_review(&grant, &id, &form).await
         }
         .await,
     )
@@ -406,17 +244,11 @@ pub async fn save_review(id: String, form: ReviewForm) -> Result<(), AppError> {
 /// Deletes the caller's review.
 #[server(endpoint = "delete_review", output = crate::api::codec::Json)]
 pub async fn delete_review(id: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<DeleteReview>(None).await?;
-            let user = ctx.require_user()?.id.clone();
-            let result = ctx.state.marketplace.delete_review(&id, &user).await;
-            ctx.audited(
-                "extension.review_delete",
-                Some(format!("extension:{id}")),
-                result,
-            )
-            .await
+            let grant = admit(&marketplace::DELETE_REVIEW, On::Nothing).await?;
+            marketplace::delete_review(&grant, &id).await
         }
         .await,
     )
@@ -425,21 +257,11 @@ pub async fn delete_review(id: String) -> Result<(), AppError> {
 /// Marks (or unmarks) someone's review helpful.
 #[server(endpoint = "vote_review", output = crate::api::codec::Json)]
 pub async fn vote_review(id: String, author: String, helpful: bool) -> Result<(), AppError> {
+    use crate::ops::{On, admit, marketplace};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<VoteReview>(None).await?;
-            let user = ctx.require_user()?.id.clone();
-            let result = ctx
-                .state
-                .marketplace
-                .vote(&id, &author, &user, helpful)
-                .await;
-            ctx.audited(
-                "extension.review_vote",
-                Some(format!("extension:{id} review:{author}")),
-                result,
-            )
-            .await
+            let grant = admit(&marketplace::VOTE_REVIEW, On::Nothing).await?;
+            marketplace::vote_review(&grant, &id, &author, helpful).await
         }
         .await,
     )

@@ -151,7 +151,8 @@ impl Refusal {
 pub async fn sign_in_providers() -> Result<Vec<ProviderButton>, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SignInProviders>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::oauth::PROVIDERS, crate::ops::On::Nothing).await?;
             Ok(ctx
                 .state
                 .providers
@@ -198,7 +199,8 @@ pub async fn oauth_callback(
 pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<MySignInMethods>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::oauth::METHODS, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?;
             let has_password = ctx.state.accounts.has_password(&user.id).await?;
             let mut linked = ctx
@@ -245,7 +247,8 @@ pub async fn my_sign_in_methods() -> Result<SignInMethods, AppError> {
 pub async fn unlink_provider(provider: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<UnlinkProvider>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::oauth::UNLINK, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?;
             let result = ctx.state.identities.unlink(&user.id, &provider).await;
             ctx.audited(
@@ -293,9 +296,10 @@ mod flow {
     use engine::workspaces::WorkspaceError;
     use serde::{Deserialize, Serialize};
 
-    use super::{OauthCallback, OauthStart, Refusal};
-    use crate::auth::{RequestCtx, actor, safe_next};
+    use super::Refusal;
+    use crate::auth::safe_next;
     use crate::error::AppError;
+    use crate::ops::{Grant as RequestCtx, actor};
 
     /// Session key of the sign-ins started from this browser and not finished yet.
     const SESSION_FLOWS: &str = "oauth_flows";
@@ -373,7 +377,7 @@ mod flow {
         invite: Option<String>,
         next: Option<String>,
     ) -> Result<(), AppError> {
-        let ctx = RequestCtx::authorize::<OauthStart>(None).await?;
+        let ctx = crate::ops::admit(&crate::ops::oauth::START, crate::ops::On::Nothing).await?;
         let intent = match intent.as_deref() {
             None | Some("" | "login") => Intent::Login,
             Some("link") => Intent::Link,
@@ -441,7 +445,8 @@ mod flow {
         state: Option<String>,
         error: Option<String>,
     ) -> Result<(), AppError> {
-        let mut ctx = RequestCtx::authorize::<OauthCallback>(None).await?;
+        let mut ctx =
+            crate::ops::admit(&crate::ops::oauth::CALLBACK, crate::ops::On::Nothing).await?;
         let session = ctx.session()?.clone();
         let mut flows: Vec<Flow> = session
             .get(SESSION_FLOWS)

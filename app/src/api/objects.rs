@@ -10,10 +10,10 @@ use crate::error::AppError;
 /// Every image, newest first, with the containers (that the caller may see) using it.
 #[server(endpoint = "list_images", output = crate::api::codec::Json)]
 pub async fn list_images() -> Result<Vec<ImageView>, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ListImages>(On::Nothing).await?;
+            let grant = admit(&objects::LIST_IMAGES, On::Nothing).await?;
             objects::list_images(&grant).await
         }
         .await,
@@ -23,10 +23,10 @@ pub async fn list_images() -> Result<Vec<ImageView>, AppError> {
 /// Removes an image; refused with the engine's reason while in use, unless `force`.
 #[server(endpoint = "remove_image", output = crate::api::codec::Json)]
 pub async fn remove_image(id: String, force: bool) -> Result<Vec<String>, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RemoveImage>(On::Nothing).await?;
+            let grant = admit(&objects::REMOVE_IMAGE, On::Nothing).await?;
             objects::remove_image(&grant, &id, force).await
         }
         .await,
@@ -36,10 +36,10 @@ pub async fn remove_image(id: String, force: bool) -> Result<Vec<String>, AppErr
 /// Removes dangling images.
 #[server(endpoint = "prune_images", output = crate::api::codec::Json)]
 pub async fn prune_images() -> Result<PruneReport, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<PruneImages>(On::Nothing).await?;
+            let grant = admit(&objects::PRUNE_IMAGES, On::Nothing).await?;
             objects::prune_images(&grant).await
         }
         .await,
@@ -49,10 +49,10 @@ pub async fn prune_images() -> Result<PruneReport, AppError> {
 /// The networks the caller may see, by name.
 #[server(endpoint = "list_networks", output = crate::api::codec::Json)]
 pub async fn list_networks() -> Result<Vec<NetworkView>, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ListNetworks>(On::Nothing).await?;
+            let grant = admit(&objects::LIST_NETWORKS, On::Nothing).await?;
             objects::list_networks(&grant).await
         }
         .await,
@@ -62,10 +62,10 @@ pub async fn list_networks() -> Result<Vec<NetworkView>, AppError> {
 /// Creates a network in a workspace.
 #[server(endpoint = "create_network", output = crate::api::codec::Json)]
 pub async fn create_network(workspace: String, spec: NetworkSpec) -> Result<NetworkView, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<CreateNetwork>(On::Workspace(&workspace)).await?;
+            let grant = admit(&objects::CREATE_NETWORK, On::Workspace(&workspace)).await?;
             objects::create_network(&grant, &spec).await
         }
         .await,
@@ -75,10 +75,10 @@ pub async fn create_network(workspace: String, spec: NetworkSpec) -> Result<Netw
 /// Removes a network (refused while containers are attached).
 #[server(endpoint = "remove_network", output = crate::api::codec::Json)]
 pub async fn remove_network(id: String) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RemoveNetwork>(On::Object(&id)).await?;
+            let grant = admit(&objects::REMOVE_NETWORK, On::Object(&id)).await?;
             objects::remove_network(&grant, &id).await
         }
         .await,
@@ -88,10 +88,10 @@ pub async fn remove_network(id: String) -> Result<(), AppError> {
 /// The volumes the caller may see, by name.
 #[server(endpoint = "list_volumes", output = crate::api::codec::Json)]
 pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ListVolumes>(On::Nothing).await?;
+            let grant = admit(&objects::LIST_VOLUMES, On::Nothing).await?;
             objects::list_volumes(&grant).await
         }
         .await,
@@ -101,10 +101,10 @@ pub async fn list_volumes() -> Result<Vec<VolumeView>, AppError> {
 /// Creates a named volume in a workspace.
 #[server(endpoint = "create_volume", output = crate::api::codec::Json)]
 pub async fn create_volume(workspace: String, name: String) -> Result<VolumeView, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<CreateVolume>(On::Workspace(&workspace)).await?;
+            let grant = admit(&objects::CREATE_VOLUME, On::Workspace(&workspace)).await?;
             objects::create_volume(&grant, &name).await
         }
         .await,
@@ -114,10 +114,10 @@ pub async fn create_volume(workspace: String, name: String) -> Result<VolumeView
 /// Removes a volume (refused while a container uses it).
 #[server(endpoint = "remove_volume", output = crate::api::codec::Json)]
 pub async fn remove_volume(name: String) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RemoveVolume>(On::Object(&name)).await?;
+            let grant = admit(&objects::REMOVE_VOLUME, On::Object(&name)).await?;
             objects::remove_volume(&grant, &name).await
         }
         .await,
@@ -127,10 +127,10 @@ pub async fn remove_volume(name: String) -> Result<(), AppError> {
 /// Removes the workspace's volumes that no container uses.
 #[server(endpoint = "prune_volumes", output = crate::api::codec::Json)]
 pub async fn prune_volumes(workspace: String) -> Result<PruneReport, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<PruneVolumes>(On::Workspace(&workspace)).await?;
+            let grant = admit(&objects::PRUNE_VOLUMES, On::Workspace(&workspace)).await?;
             objects::prune_volumes(&grant).await
         }
         .await,
@@ -141,10 +141,10 @@ pub async fn prune_volumes(workspace: String) -> Result<PruneReport, AppError> {
 /// then on the workspace's members see and act on it. Answers its id (name for volumes).
 #[server(endpoint = "adopt_object", output = crate::api::codec::Json)]
 pub async fn adopt_object(workspace: String, kind: String, id: String) -> Result<String, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<AdoptObject>(On::Workspace(&workspace)).await?;
+            let grant = admit(&objects::ADOPT, On::Workspace(&workspace)).await?;
             objects::adopt(&grant, &kind, &id).await
         }
         .await,
@@ -159,10 +159,10 @@ pub async fn attach_network(
     container: String,
     connect: bool,
 ) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<AttachNetwork>(On::Object(&network)).await?;
+            let grant = admit(&objects::ATTACH_NETWORK, On::Object(&network)).await?;
             objects::attach_network(&grant, &network, &container, connect).await
         }
         .await,
@@ -172,10 +172,10 @@ pub async fn attach_network(
 /// One image: configuration (secret-looking environment values masked), layers, history.
 #[server(endpoint = "get_image", output = crate::api::codec::Json)]
 pub async fn get_image(id: String) -> Result<engine::resources::ImageDetail, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<GetImage>(On::Nothing).await?;
+            let grant = admit(&objects::GET_IMAGE, On::Nothing).await?;
             objects::get_image(&grant, &id).await
         }
         .await,
@@ -186,10 +186,10 @@ pub async fn get_image(id: String) -> Result<engine::resources::ImageDetail, App
 /// the engine's host (a volume missing from the answer: unknown).
 #[server(endpoint = "volume_sizes", output = crate::api::codec::Json)]
 pub async fn volume_sizes() -> Result<std::collections::HashMap<String, i64>, AppError> {
-    use crate::ops::{On, authorize_fn, objects};
+    use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<VolumeSizes>(On::Nothing).await?;
+            let grant = admit(&objects::VOLUME_SIZES, On::Nothing).await?;
             objects::volume_sizes(&grant).await
         }
         .await,

@@ -12,10 +12,10 @@ use crate::error::AppError;
 pub async fn list_registry_credentials(
     workspace: String,
 ) -> Result<Vec<RegistryCredential>, AppError> {
-    use crate::ops::{On, authorize_fn, registries};
+    use crate::ops::{On, admit, registries};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<ListRegistryCredentials>(On::Workspace(&workspace)).await?;
+            let grant = admit(&registries::LIST, On::Workspace(&workspace)).await?;
             registries::list(&grant).await
         }
         .await,
@@ -30,10 +30,10 @@ pub async fn save_registry_credential(
     username: String,
     password: String,
 ) -> Result<RegistryCredential, AppError> {
-    use crate::ops::{On, authorize_fn, registries};
+    use crate::ops::{On, admit, registries};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<SaveRegistryCredential>(On::Workspace(&workspace)).await?;
+            let grant = admit(&registries::SAVE, On::Workspace(&workspace)).await?;
             registries::save(&grant, &registry, &username, &password).await
         }
         .await,
@@ -43,10 +43,10 @@ pub async fn save_registry_credential(
 /// Deletes one of the workspace's registry credentials.
 #[server(endpoint = "remove_registry_credential", output = crate::api::codec::Json)]
 pub async fn remove_registry_credential(workspace: String, id: String) -> Result<(), AppError> {
-    use crate::ops::{On, authorize_fn, registries};
+    use crate::ops::{On, admit, registries};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<RemoveRegistryCredential>(On::Workspace(&workspace)).await?;
+            let grant = admit(&registries::REMOVE, On::Workspace(&workspace)).await?;
             registries::remove(&grant, &id).await
         }
         .await,
@@ -58,10 +58,10 @@ pub async fn remove_registry_credential(workspace: String, id: String) -> Result
 /// audited when it ends.
 #[server(endpoint = "pull_image", output = crate::api::codec::Json)]
 pub async fn pull_image(workspace: String, reference: String) -> Result<String, AppError> {
-    use crate::ops::{On, authorize_fn, registries};
+    use crate::ops::{On, admit, registries};
     crate::auth::reply(
         async {
-            let grant = authorize_fn::<PullImage>(On::Workspace(&workspace)).await?;
+            let grant = admit(&registries::PULL, On::Workspace(&workspace)).await?;
             registries::pull(&grant, &reference).await
         }
         .await,

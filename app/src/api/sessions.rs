@@ -23,7 +23,8 @@ pub struct SessionView {
 pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListSessions>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::sessions::LIST, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?;
             let current = ctx.sign_in_handle().await;
             let since = engine::db::now_ms() - ctx.state.auth.session_idle_ms;
@@ -56,7 +57,8 @@ pub async fn revoke_session(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<RevokeSession>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::sessions::REVOKE, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?;
             let revoked = ctx.state.signins.revoke(&user.id, &id).await.map_err(|e| {
                 tracing::error!(error = %e, "revoking a sign-in failed");
@@ -84,7 +86,11 @@ pub async fn sign_out_everywhere() -> Result<String, AppError> {
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<SignOutEverywhere>(None).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::sessions::SIGN_OUT_EVERYWHERE,
+                crate::ops::On::Nothing,
+            )
+            .await?;
             let user = ctx.require_user()?;
             let ended = ctx
                 .state

@@ -63,7 +63,7 @@ impl From<engine::tokens::TokenError> for AppError {
 pub async fn list_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListApiTokens>(None).await?;
+            let ctx = crate::ops::admit(&crate::ops::tokens::LIST, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?;
             let tokens = ctx.state.tokens.list(&user.id).await?;
             Ok(tokens.into_iter().map(ApiToken::from).collect())
@@ -83,7 +83,7 @@ pub async fn create_api_token(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<CreateApiToken>(None).await?;
+            let ctx = crate::ops::admit(&crate::ops::tokens::CREATE, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?.clone();
             let scope = engine::tokens::Scope::parse(&scope)?;
             if scope == engine::tokens::Scope::Metrics && !user.is_admin {
@@ -149,7 +149,8 @@ pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<RevokeApiToken>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::tokens::REVOKE, crate::ops::On::Nothing).await?;
             let user = ctx.require_user()?.clone();
             let revoked = ctx.state.tokens.revoke(&user.id, &id).await?;
             let outcome = if revoked {

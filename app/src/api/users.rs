@@ -39,7 +39,7 @@ impl From<engine::admin::AdminError> for AppError {
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListUsers>(None).await?;
+            let ctx = crate::ops::admit(&crate::ops::users::LIST, crate::ops::On::Nothing).await?;
             let me = ctx.require_user()?.id.clone();
             Ok(ctx
                 .state
@@ -64,7 +64,7 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
 /// Applies an admin change to an account and audits it under `action`.
 #[cfg(feature = "ssr")]
 async fn change_user(
-    ctx: &crate::auth::RequestCtx,
+    ctx: &crate::ops::Grant,
     user_id: &str,
     admin: Option<bool>,
     action: &str,
@@ -92,7 +92,8 @@ async fn change_user(
 pub async fn set_platform_admin(user_id: String, admin: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SetPlatformAdmin>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::users::SET_ADMIN, crate::ops::On::Nothing).await?;
             let flag = match admin.as_str() {
                 "true" => true,
                 "false" => false,
@@ -119,7 +120,8 @@ pub async fn set_platform_admin(user_id: String, admin: String) -> Result<(), Ap
 pub async fn delete_user(user_id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<DeleteUser>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::users::DELETE, crate::ops::On::Nothing).await?;
             if ctx.require_user()?.id == user_id {
                 return Err(AppError::Conflict(
                     "you cannot delete your own account here; ask another admin".into(),
@@ -137,7 +139,8 @@ pub async fn create_password_reset(user_id: String) -> Result<String, AppError> 
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<CreatePasswordReset>(None).await?;
+            let ctx = crate::ops::admit(&crate::ops::users::CREATE_RESET, crate::ops::On::Nothing)
+                .await?;
             let by = ctx.require_user()?.id.clone();
             let code = ctx.state.admin.issue_reset(&user_id, &by).await?;
             ctx.audit(
@@ -158,7 +161,8 @@ pub async fn create_password_reset(user_id: String) -> Result<String, AppError> 
 pub async fn check_password_reset(code: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<CheckPasswordReset>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::users::CHECK_RESET, crate::ops::On::Nothing).await?;
             Ok(ctx.state.admin.check_reset(&code).await?.1.email)
         }
         .await,
@@ -176,7 +180,9 @@ pub async fn complete_password_reset(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx = crate::auth::RequestCtx::authorize::<CompletePasswordReset>(None).await?;
+            let ctx =
+                crate::ops::admit(&crate::ops::users::COMPLETE_RESET, crate::ops::On::Nothing)
+                    .await?;
             if password != confirm {
                 return Err(AppError::Invalid {
                     field: "confirm".into(),
@@ -199,50 +205,4 @@ pub async fn complete_password_reset(
         }
         .await,
     )
-}
-
-/// Who the people and workspaces named by audit actors and ids are, read once each: lists show
-/// a person's name and a workspace's name, never the ids the records hold.
-#[cfg(feature = "ssr")]
-#[derive(Default)]
-pub struct Names {
-    users: std::collections::HashMap<String, Option<engine::accounts::User>>,
-    workspaces: std::collections::HashMap<String, Option<String>>,
-}
-
-#[cfg(feature = "ssr")]
-impl Names {
-    /// The user an actor (`user:<id>`, `user:<id> token:<id>`, `user:<id> (…)`) is, if it is one
-    /// who still exists.
-    pub async fn person(
-        &mut self,
-        state: &crate::state::AppState,
-        actor: &str,
-    ) -> Option<engine::accounts::User> {
-        let id = actor
-            .strip_prefix("user:")?
-            .split(' ')
-            .next()
-            .filter(|id| !id.is_empty())?;
-        if !self.users.contains_key(id) {
-            let user = state.accounts.get(id).await.ok().flatten();
-            self.users.insert(id.to_owned(), user);
-        }
-        self.users.get(id).cloned().flatten()
-    }
-
-    /// A workspace's name, if it still exists.
-    pub async fn workspace(&mut self, state: &crate::state::AppState, id: &str) -> Option<String> {
-        if !self.workspaces.contains_key(id) {
-            let name = state
-                .workspaces
-                .get(id)
-                .await
-                .ok()
-                .flatten()
-                .map(|w| w.name);
-            self.workspaces.insert(id.to_owned(), name);
-        }
-        self.workspaces.get(id).cloned().flatten()
-    }
 }

@@ -1,164 +1,13 @@
 //! Workspaces, members and invitations. What each function needs is declared in
-//! [`crate::access::SERVER_FNS`]; the check happens in `RequestCtx::authorize`.
+//! [`crate::api::SERVER_FNS`]; the check happens in `crate::ops::admit`.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A workspace in the switcher and lists, with the caller's role (`None`: a platform admin who
-/// is not a member).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkspaceSummary {
-    pub id: String,
-    pub name: String,
-    pub role: Option<String>,
-    pub created_at: i64,
-}
-
-/// The caller's workspaces, the one they work in now and what they may do there.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct WorkspaceContext {
-    pub workspaces: Vec<WorkspaceSummary>,
-    pub current: Option<String>,
-    /// `object:action` pairs allowed in the current workspace (`*:*` for platform admins).
-    pub permissions: Vec<String>,
-    pub is_admin: bool,
-}
-
-impl WorkspaceContext {
-    /// Whether the caller may perform `object:action` in the current workspace.
-    pub fn can(&self, object: &str, action: &str) -> bool {
-        allows(&self.permissions, object, action)
-    }
-
-    /// The current workspace.
-    pub fn current_workspace(&self) -> Option<&WorkspaceSummary> {
-        let id = self.current.as_deref()?;
-        self.workspaces.iter().find(|w| w.id == id)
-    }
-}
-
-/// One workspace as its page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkspaceDetail {
-    pub workspace: WorkspaceSummary,
-    /// `object:action` pairs the caller holds here (`*:*` for platform admins).
-    pub permissions: Vec<String>,
-}
-
-impl WorkspaceDetail {
-    pub fn can(&self, object: &str, action: &str) -> bool {
-        allows(&self.permissions, object, action)
-    }
-}
-
-/// Whether a list of `object:action` permissions (`*:*`: everything) includes this one.
-fn allows(permissions: &[String], object: &str, action: &str) -> bool {
-    permissions.iter().any(|p| {
-        p == "*:*"
-            || p.split_once(':')
-                .is_some_and(|(o, a)| o == object && a == action)
-    })
-}
-
-/// A member row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub user_id: String,
-    pub email: String,
-    pub name: String,
-    pub role: String,
-    pub joined_at: i64,
-}
-
-/// A pending invitation (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationView {
-    pub id: String,
-    pub workspace_id: String,
-    pub workspace_name: String,
-    pub role: String,
-    pub email: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
-/// A new invitation with its link path (`/invite/…`), shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewInvitation {
-    pub invitation: InvitationView,
-    pub path: String,
-}
-
-#[cfg(feature = "ssr")]
-mod convert {
-    use super::*;
-    use engine::workspaces::{Invitation, Membership, WorkspaceError};
-
-    impl From<Membership> for WorkspaceSummary {
-        fn from(m: Membership) -> Self {
-            Self {
-                id: m.workspace.id,
-                name: m.workspace.name,
-                role: m.role.map(|r| r.as_str().to_owned()),
-                created_at: m.workspace.created_at,
-            }
-        }
-    }
-
-    impl From<engine::workspaces::Member> for MemberView {
-        fn from(m: engine::workspaces::Member) -> Self {
-            Self {
-                user_id: m.user_id,
-                email: m.email,
-                name: m.name,
-                role: m.role.as_str().to_owned(),
-                joined_at: m.joined_at,
-            }
-        }
-    }
-
-    impl From<Invitation> for InvitationView {
-        fn from(i: Invitation) -> Self {
-            Self {
-                id: i.id,
-                workspace_id: i.workspace_id,
-                workspace_name: i.workspace_name,
-                role: i.role.as_str().to_owned(),
-                email: i.email,
-                created_at: i.created_at,
-                expires_at: i.expires_at,
-            }
-        }
-    }
-
-    impl From<WorkspaceError> for AppError {
-        fn from(e: WorkspaceError) -> Self {
-            match e {
-                WorkspaceError::Invalid { field, message } => Self::Invalid {
-                    field: field.into(),
-                    message: message.into(),
-                },
-                WorkspaceError::NameTaken => Self::Invalid {
-                    field: "name".into(),
-                    message: "a workspace with this name already exists".into(),
-                },
-                WorkspaceError::NotFound => Self::NotFound("workspace".into()),
-                WorkspaceError::NoSuchMember => Self::NotFound("member".into()),
-                e @ (WorkspaceError::LastOwner
-                | WorkspaceError::AlreadyMember
-                | WorkspaceError::IdentityTaken
-                | WorkspaceError::Unusable(_)) => Self::Conflict(e.to_string()),
-                WorkspaceError::Account(e) => e.into(),
-                other => {
-                    tracing::error!(error = %other, "workspace operation failed");
-                    Self::Internal
-                }
-            }
-        }
-    }
-}
+pub use crate::model::workspaces::{
+    InvitationView, MemberView, NewInvitation, WorkspaceContext, WorkspaceDetail, WorkspaceSummary,
+};
 
 /// Session key of the workspace the user works in.
 #[cfg(feature = "ssr")]
@@ -184,19 +33,13 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 /// user picks another).
 #[server(endpoint = "my_workspaces", output = crate::api::codec::Json)]
 pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<MyWorkspaces>(None).await?;
-            let user = ctx.require_user()?;
-            let workspaces: Vec<WorkspaceSummary> = ctx
-                .state
-                .workspaces
-                .for_user(user)
-                .await?
-                .into_iter()
-                .map(WorkspaceSummary::from)
-                .collect();
-            let chosen: Option<String> = match &ctx.session {
+            let grant = admit(&workspaces::MINE, On::Nothing).await?;
+            let user = grant.require_user()?;
+            let workspaces = workspaces::mine(&grant).await?;
+            let chosen: Option<String> = match &grant.session {
                 Some(session) => session.get(SESSION_WORKSPACE).await.map_err(internal)?,
                 None => None,
             };
@@ -219,8 +62,11 @@ pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
 pub async fn switch_workspace(workspace: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<SwitchWorkspace>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::SWITCH,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             ctx.session()?
                 .insert(SESSION_WORKSPACE, &workspace)
                 .await
@@ -233,32 +79,18 @@ pub async fn switch_workspace(workspace: String) -> Result<(), AppError> {
 /// Creates a workspace with the caller as owner, and switches to it.
 #[server(endpoint = "create_workspace", output = crate::api::codec::Json)]
 pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let mut ctx = crate::auth::RequestCtx::authorize::<CreateWorkspace>(None).await?;
-            let user = ctx.require_user()?.clone();
-            let ws = ctx.state.workspaces.create(&name, &user).await?;
-            ctx.workspace = Some(ws.id.clone());
-            ctx.audit(
-                "workspace.create",
-                Some(format!("workspace:{} ({})", ws.id, ws.name)),
-                Outcome::Ok,
-                None,
-            )
-            .await;
-            if let Some(session) = &ctx.session {
+            let mut grant = admit(&workspaces::CREATE, On::Nothing).await?;
+            let ws = workspaces::create(&mut grant, &name).await?;
+            if let Some(session) = &grant.session {
                 session
                     .insert(SESSION_WORKSPACE, &ws.id)
                     .await
                     .map_err(internal)?;
             }
-            Ok(WorkspaceSummary {
-                id: ws.id,
-                name: ws.name,
-                role: Some("owner".into()),
-                created_at: ws.created_at,
-            })
+            Ok(ws)
         }
         .await,
     )
@@ -267,26 +99,14 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
 /// One workspace with what the caller may do in it.
 #[server(endpoint = "get_workspace", output = crate::api::codec::Json)]
 pub async fn get_workspace(workspace: String) -> Result<WorkspaceDetail, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<GetWorkspace>(Some(&workspace)).await?;
-            let user = ctx.require_user()?;
-            let ws = ctx
-                .state
-                .workspaces
-                .get(&workspace)
-                .await?
-                .ok_or_else(|| AppError::NotFound("workspace".into()))?;
-            let role = ctx.state.workspaces.role_of(&workspace, &user.id).await?;
-            let role = role.map(|r| r.as_str().to_owned());
+            let grant = admit(&workspaces::GET, On::Workspace(&workspace)).await?;
+            let ws = workspaces::get(&grant).await?;
             Ok(WorkspaceDetail {
-                permissions: permissions_of(user, role.as_deref()),
-                workspace: WorkspaceSummary {
-                    id: ws.id,
-                    name: ws.name,
-                    role,
-                    created_at: ws.created_at,
-                },
+                permissions: permissions_of(grant.require_user()?, ws.role.as_deref()),
+                workspace: ws,
             })
         }
         .await,
@@ -299,8 +119,11 @@ pub async fn rename_workspace(workspace: String, name: String) -> Result<(), App
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx =
-                crate::auth::RequestCtx::authorize::<RenameWorkspace>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::RENAME,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let ws = ctx.state.workspaces.rename(&workspace, &name).await?;
             ctx.audit(
                 "workspace.rename",
@@ -322,8 +145,11 @@ pub async fn delete_workspace(workspace: String, confirm: String) -> Result<Stri
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx =
-                crate::auth::RequestCtx::authorize::<DeleteWorkspace>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::DELETE,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let ws = ctx
                 .state
                 .workspaces
@@ -373,17 +199,11 @@ pub async fn delete_workspace(workspace: String, confirm: String) -> Result<Stri
 /// The members of a workspace.
 #[server(endpoint = "list_members", output = crate::api::codec::Json)]
 pub async fn list_members(workspace: String) -> Result<Vec<MemberView>, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<ListMembers>(Some(&workspace)).await?;
-            Ok(ctx
-                .state
-                .workspaces
-                .members(&workspace)
-                .await?
-                .into_iter()
-                .map(MemberView::from)
-                .collect())
+            let grant = admit(&workspaces::LIST_MEMBERS, On::Workspace(&workspace)).await?;
+            workspaces::list_members(&grant).await
         }
         .await,
     )
@@ -392,7 +212,7 @@ pub async fn list_members(workspace: String) -> Result<Vec<MemberView>, AppError
 /// Sets or removes a membership, auditing the outcome under `action`.
 #[cfg(feature = "ssr")]
 async fn change_member(
-    ctx: &crate::auth::RequestCtx,
+    ctx: &crate::ops::Grant,
     workspace: &str,
     user_id: &str,
     role: Option<engine::access::Role>,
@@ -419,7 +239,11 @@ pub async fn set_member_role(
 ) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<SetMemberRole>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::SET_MEMBER_ROLE,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let role = engine::workspaces::parse_role(&role)?;
             change_member(&ctx, &workspace, &user_id, Some(role), "member.role").await
         }
@@ -432,7 +256,11 @@ pub async fn set_member_role(
 pub async fn remove_member(workspace: String, user_id: String) -> Result<(), AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<RemoveMember>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::REMOVE_MEMBER,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             change_member(&ctx, &workspace, &user_id, None, "member.remove").await
         }
         .await,
@@ -444,8 +272,11 @@ pub async fn remove_member(workspace: String, user_id: String) -> Result<(), App
 pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<LeaveWorkspace>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::LEAVE,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let user_id = ctx.require_user()?.id.clone();
             change_member(&ctx, &workspace, &user_id, None, "member.leave").await?;
             Ok("/workspaces".into())
@@ -459,8 +290,11 @@ pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
 pub async fn list_invitations(workspace: String) -> Result<Vec<InvitationView>, AppError> {
     crate::auth::reply(
         async {
-            let ctx =
-                crate::auth::RequestCtx::authorize::<ListInvitations>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::LIST_INVITATIONS,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             Ok(ctx
                 .state
                 .workspaces
@@ -485,8 +319,11 @@ pub async fn create_invitation(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx =
-                crate::auth::RequestCtx::authorize::<CreateInvitation>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::CREATE_INVITATION,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let user_id = ctx.require_user()?.id.clone();
             let role = engine::workspaces::parse_role(&role)?;
             let hours = expires_in_hours
@@ -532,8 +369,11 @@ pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppE
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let ctx =
-                crate::auth::RequestCtx::authorize::<RevokeInvitation>(Some(&workspace)).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::REVOKE_INVITATION,
+                crate::ops::On::Workspace(&workspace),
+            )
+            .await?;
             let revoked = ctx
                 .state
                 .workspaces
@@ -557,7 +397,11 @@ pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppE
 pub async fn check_invitation(code: String) -> Result<InvitationView, AppError> {
     crate::auth::reply(
         async {
-            let ctx = crate::auth::RequestCtx::authorize::<CheckInvitation>(None).await?;
+            let ctx = crate::ops::admit(
+                &crate::ops::workspaces::CHECK_INVITATION,
+                crate::ops::On::Nothing,
+            )
+            .await?;
             Ok(ctx.state.workspaces.check_invitation(&code).await?.into())
         }
         .await,
@@ -576,7 +420,11 @@ pub async fn accept_invitation(
     crate::auth::reply(
         async {
             use engine::audit::Outcome;
-            let mut ctx = crate::auth::RequestCtx::authorize::<AcceptInvitation>(None).await?;
+            let mut ctx = crate::ops::admit(
+                &crate::ops::workspaces::ACCEPT_INVITATION,
+                crate::ops::On::Nothing,
+            )
+            .await?;
             let result = match ctx.user.clone() {
                 Some(user) if ctx.token.is_none() => ctx
                     .state

@@ -5,12 +5,12 @@
 use engine::containers::ContainerError;
 use engine::policies::PolicyError;
 use engine::resources::{
-    ContainerAction, ContainerDetail, ContainerList, ContainerSpec, ContainerView, SecurityPolicy,
+    ContainerAction, ContainerDetail, ContainerList, ContainerSpec, ContainerView, PolicyView,
+    SecurityPolicy,
 };
 
 use super::{Grant, Op};
 use crate::access::Need;
-use crate::api::containers::PolicyView;
 use crate::error::AppError;
 
 /// The containers the caller may see (every one for platform admins, unmanaged included).

@@ -1,7 +1,7 @@
 //! One front door per operation. Each operation is declared once, as an [`Op`] beside the
 //! function that carries it out (`ops/<resource>.rs`): its name and what its caller needs. The
 //! REST table (`server::access::REST`) and the server-function table
-//! ([`crate::access::SERVER_FNS`]) point at these declarations, so a permission is written once
+//! ([`crate::api::SERVER_FNS`]) point at these declarations, so a permission is written once
 //! whichever door a request comes through.
 //!
 //! A request becomes a [`Caller`] once (who is asking, from where), is authorized once against
@@ -35,9 +35,36 @@ use engine::tokens::TokenInfo;
 use tower_sessions::Session;
 
 use crate::access::{Need, audits_denial, check, owner_of};
-use crate::auth::{CurrentUser, TokenAuth};
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// The signed-in user, put in request extensions by the request gate.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// Present when the request was authenticated with an API token rather than a session.
+#[derive(Debug, Clone)]
+pub struct TokenAuth(pub TokenInfo);
+
+/// The operation a server function's table declares for the request's path, put in request
+/// extensions by the request gate: a function that authorizes for another operation is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared(pub &'static Op);
+
+/// The audit actor of a request: `user:<id>`, `user:<id> token:<id>` through an API token, or
+/// `anonymous`.
+pub fn actor_of(user: Option<&User>, token: Option<&engine::tokens::TokenInfo>) -> String {
+    match (user, token) {
+        (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
+        (Some(user), None) => actor(user),
+        (None, _) => "anonymous".to_owned(),
+    }
+}
+
+/// The audit actor name of a user.
+pub fn actor(user: &User) -> String {
+    format!("user:{}", user.id)
+}
 
 /// An operation's declaration: its name and what a caller must hold to run it.
 #[derive(Debug, PartialEq, Eq)]
@@ -64,6 +91,8 @@ pub struct Caller {
     /// `METHOD /path` of a REST request: what a refusal's audit record names when the call
     /// names no object.
     pub route: Option<String>,
+    /// The operation the request's server function is declared with (see [`Declared`]).
+    pub declared: Option<&'static Op>,
 }
 
 impl Caller {
@@ -89,6 +118,7 @@ impl Caller {
             user_agent: header(http::header::USER_AGENT),
             host: header(http::header::HOST),
             route: None,
+            declared: parts.extensions.get::<Declared>().map(|d| d.0),
             state,
         }
     }
@@ -109,7 +139,7 @@ impl Caller {
     /// Who is acting, as audit records name them: `user:<id>`, or `user:<id> token:<id>`
     /// through an API token, or `anonymous`.
     pub fn actor(&self) -> String {
-        crate::auth::actor_of(self.user.as_ref(), self.token.as_ref())
+        actor_of(self.user.as_ref(), self.token.as_ref())
     }
 
     /// The session, which the session layer always provides.
@@ -180,6 +210,16 @@ impl DerefMut for Grant {
 /// A caller who may not even see the object named is told it does not exist, as for an
 /// unknown one.
 pub async fn authorize(caller: Caller, op: &'static Op, on: On<'_>) -> Result<Grant, AppError> {
+    if let Some(declared) = caller.declared
+        && declared != op
+    {
+        tracing::error!(
+            declared = declared.name,
+            asked = op.name,
+            "a server function authorized for another operation than its table declares"
+        );
+        return Err(AppError::Forbidden);
+    }
     let need = op.need;
     let (workspace, denial_target) = match (need, on) {
         (Need::Owned(object, _), On::Object(key)) => {
@@ -395,19 +435,10 @@ fn audit_when_done(
     rx
 }
 
-/// For server function `F`: the caller of the current request, authorized for the operation
-/// that `F` is declared with in [`crate::access::SERVER_FNS`]; refused (and logged) when it is
-/// declared with none.
-pub async fn authorize_fn<F: leptos::server_fn::ServerFn>(on: On<'_>) -> Result<Grant, AppError> {
-    let caller = Caller::current()?;
-    let Some(op) = crate::access::server_fn_op(F::PATH) else {
-        tracing::error!(
-            path = F::PATH,
-            "server function without a declared operation refused"
-        );
-        return Err(AppError::Forbidden);
-    };
-    authorize(caller, op, on).await
+/// The caller of the server function being run, authorized for `op` (which the function
+/// carries) on what the call names.
+pub async fn admit(op: &'static Op, on: On<'_>) -> Result<Grant, AppError> {
+    authorize(Caller::current()?, op, on).await
 }
 
 /// The workspace's security policy as it applies to the caller: `None` for platform admins,

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use app::AppState;
 use app::access::{Scope, readable};
-use app::api::system::figures_for;
 use app::auth::{CurrentUser, TokenAuth};
+use app::ops::system::figures_for;
 use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};

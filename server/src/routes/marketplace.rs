@@ -1,13 +1,11 @@
 //! The marketplace over REST: the catalog and its search, extension sources (platform admins),
 //! install plans, installs, updates and uninstalls of apps in a workspace (operators and
-//! owners), approvals of host access (platform admins), reviews and helpful votes. Permissions
-//! are declared in `crate::access::REST`; installs and updates answer at once, or when they end
-//! with `?wait=true`.
+//! owners), approvals of host access (platform admins), reviews and helpful votes. Each handler
+//! transports its operation in `app::ops::marketplace`; installs and updates answer at once, or
+//! when they end with `?wait=true`.
 
 use app::AppState;
-use app::api::marketplace::{app_in, installer, visible_apps};
-use app::auth::{CurrentUser, TokenAuth};
-use app::error::AppError;
+use app::ops::{Grant, marketplace};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -21,11 +19,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api_error::{ApiError, answer, from_app};
-use app::ops::Grant;
-
-fn failed(e: impl Into<AppError>) -> Response {
-    from_app(&e.into())
-}
 
 /// `?source=`: which source's entry (the first that has it when left out).
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -74,8 +67,11 @@ async fn started(
         (status = 400, description = "An unknown sort", body = ApiError),
     )
 )]
-pub async fn search(State(state): State<AppState>, Query(query): Query<SearchQuery>) -> Response {
-    answer(state.marketplace.search(&query).await, StatusCode::OK)
+pub async fn search(
+    Extension(grant): Extension<Grant>,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    answer(marketplace::search(&grant, &query).await, StatusCode::OK)
 }
 
 /// One extension: its card, manifest, README and changelog (rendered and sanitized).
@@ -90,12 +86,12 @@ pub async fn search(State(state): State<AppState>, Query(query): Query<SearchQue
     )
 )]
 pub async fn get_extension(
-    State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
     Path(id): Path<String>,
     Query(q): Query<SourceQuery>,
 ) -> Response {
     answer(
-        state.marketplace.detail(&id, q.source.as_deref()).await,
+        marketplace::get(&grant, &id, q.source.as_deref()).await,
         StatusCode::OK,
     )
 }
@@ -108,15 +104,8 @@ pub async fn get_extension(
     params(("extension" = String, Path, description = "Extension id")),
     responses((status = 200, description = "Reviews", body = Reviews))
 )]
-pub async fn list_reviews(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Path(id): Path<String>,
-) -> Response {
-    answer(
-        state.marketplace.reviews(&id, &user.id).await,
-        StatusCode::OK,
-    )
+pub async fn list_reviews(Extension(grant): Extension<Grant>, Path(id): Path<String>) -> Response {
+    answer(marketplace::list_reviews(&grant, &id).await, StatusCode::OK)
 }
 
 /// Writes or rewrites the caller's review (1–5 and a text).
@@ -133,20 +122,14 @@ pub async fn list_reviews(
     )
 )]
 pub async fn save_review(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    Extension(grant): Extension<Grant>,
     Path(id): Path<String>,
     Json(form): Json<ReviewForm>,
 ) -> Response {
-    let result = state.marketplace.review(&id, &user.id, &form).await;
-    let result = audit
-        .audited("extension.review", Some(format!("extension:{id}")), result)
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        marketplace::save_review(&grant, &id, &form).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Deletes the caller's review.
@@ -160,46 +143,11 @@ pub async fn save_review(
         (status = 404, description = "The caller has no review of it", body = ApiError),
     )
 )]
-pub async fn delete_review(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Path(id): Path<String>,
-) -> Response {
-    let result = state.marketplace.delete_review(&id, &user.id).await;
-    let result = audit
-        .audited(
-            "extension.review_delete",
-            Some(format!("extension:{id}")),
-            result,
-        )
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
-}
-
-async fn vote(
-    state: AppState,
-    audit: Grant,
-    user: String,
-    id: String,
-    author: String,
-    helpful: bool,
-) -> Response {
-    let result = state.marketplace.vote(&id, &author, &user, helpful).await;
-    let result = audit
-        .audited(
-            "extension.review_vote",
-            Some(format!("extension:{id} review:{author}")),
-            result,
-        )
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn delete_review(Extension(grant): Extension<Grant>, Path(id): Path<String>) -> Response {
+    answer(
+        marketplace::delete_review(&grant, &id).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Marks a review helpful (not one's own).
@@ -218,12 +166,13 @@ async fn vote(
     )
 )]
 pub async fn mark_helpful(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    Extension(grant): Extension<Grant>,
     Path((id, author)): Path<(String, String)>,
 ) -> Response {
-    vote(state, audit, user.id, id, author, true).await
+    answer(
+        marketplace::vote_review(&grant, &id, &author, true).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Takes back a helpful mark.
@@ -238,12 +187,13 @@ pub async fn mark_helpful(
     responses((status = 204, description = "Unmarked"))
 )]
 pub async fn unmark_helpful(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
+    Extension(grant): Extension<Grant>,
     Path((id, author)): Path<(String, String)>,
 ) -> Response {
-    vote(state, audit, user.id, id, author, false).await
+    answer(
+        marketplace::vote_review(&grant, &id, &author, false).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Extension sources with how their last sync went (platform admins).
@@ -253,8 +203,8 @@ pub async fn unmark_helpful(
     tag = "marketplace",
     responses((status = 200, description = "Sources", body = [SourceView]))
 )]
-pub async fn list_sources(State(state): State<AppState>) -> Response {
-    answer(state.marketplace.sources().await, StatusCode::OK)
+pub async fn list_sources(Extension(grant): Extension<Grant>) -> Response {
+    answer(marketplace::list_sources(&grant).await, StatusCode::OK)
 }
 
 /// Adds a source (a folder, a git repository or an HTTP index) and syncs it; one that cannot
@@ -270,27 +220,13 @@ pub async fn list_sources(State(state): State<AppState>) -> Response {
     )
 )]
 pub async fn add_source(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Json(form): Json<NewSource>,
 ) -> Response {
-    let result = state
-        .marketplace
-        .add_source(&form, &audit.actor())
-        .await
-        .map(|(_, r)| r);
-    let result = audit
-        .audited(
-            "extension_source.add",
-            Some(format!(
-                "source:{} ({})",
-                form.name.trim(),
-                form.location.trim()
-            )),
-            result,
-        )
-        .await;
-    answer(result, StatusCode::CREATED)
+    answer(
+        marketplace::add_source(&grant, &form).await,
+        StatusCode::CREATED,
+    )
 }
 
 /// Syncs a source now (platform admins).
@@ -304,20 +240,8 @@ pub async fn add_source(
         (status = 400, description = "The source cannot be read; its last entries stay", body = ApiError),
     )
 )]
-pub async fn sync_source(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(id): Path<String>,
-) -> Response {
-    let result = state.marketplace.sync(&id).await;
-    let result = audit
-        .audited(
-            "extension_source.sync",
-            Some(format!("source:{id}")),
-            result,
-        )
-        .await;
-    answer(result, StatusCode::OK)
+pub async fn sync_source(Extension(grant): Extension<Grant>, Path(id): Path<String>) -> Response {
+    answer(marketplace::sync_source(&grant, &id).await, StatusCode::OK)
 }
 
 /// Removes a source; apps installed from it stay (platform admins).
@@ -331,23 +255,11 @@ pub async fn sync_source(
         (status = 409, description = "The built-in source", body = ApiError),
     )
 )]
-pub async fn remove_source(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(id): Path<String>,
-) -> Response {
-    let result = state.marketplace.remove_source(&id).await;
-    let result = audit
-        .audited(
-            "extension_source.remove",
-            Some(format!("source:{id}")),
-            result,
-        )
-        .await;
-    match result {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn remove_source(Extension(grant): Extension<Grant>, Path(id): Path<String>) -> Response {
+    answer(
+        marketplace::remove_source(&grant, &id).await,
+        StatusCode::NO_CONTENT,
+    )
 }
 
 /// Apps in every workspace the caller may read.
@@ -357,14 +269,8 @@ pub async fn remove_source(
     tag = "marketplace",
     responses((status = 200, description = "Installed apps", body = [AppView]))
 )]
-pub async fn list_all_apps(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let result = visible_apps(&state, &user, token.as_ref()).await;
-    answer(result, StatusCode::OK)
+pub async fn list_all_apps(Extension(grant): Extension<Grant>) -> Response {
+    answer(marketplace::list_apps(&grant).await, StatusCode::OK)
 }
 
 /// Installs awaiting a platform admin's approval of their host access.
@@ -374,8 +280,8 @@ pub async fn list_all_apps(
     tag = "marketplace",
     responses((status = 200, description = "Apps awaiting approval", body = [AppView]))
 )]
-pub async fn awaiting_approval(State(state): State<AppState>) -> Response {
-    answer(state.marketplace.awaiting().await, StatusCode::OK)
+pub async fn awaiting_approval(Extension(grant): Extension<Grant>) -> Response {
+    answer(marketplace::list_awaiting(&grant).await, StatusCode::OK)
 }
 
 /// The workspace's apps.
@@ -386,9 +292,9 @@ pub async fn awaiting_approval(State(state): State<AppState>) -> Response {
     params(("workspace" = String, Path, description = "Workspace id")),
     responses((status = 200, description = "Installed apps", body = [AppView]))
 )]
-pub async fn list_apps(State(state): State<AppState>, Path(workspace): Path<String>) -> Response {
+pub async fn list_apps(Extension(grant): Extension<Grant>) -> Response {
     answer(
-        state.marketplace.apps(Some(&[workspace])).await,
+        marketplace::list_workspace_apps(&grant).await,
         StatusCode::OK,
     )
 }
@@ -407,18 +313,8 @@ pub async fn list_apps(State(state): State<AppState>, Path(workspace): Path<Stri
         (status = 422, description = "A value of the form is not acceptable", body = ApiError),
     )
 )]
-pub async fn plan(
-    State(state): State<AppState>,
-    Extension(grant): Extension<Grant>,
-    Path(workspace): Path<String>,
-    Json(form): Json<InstallForm>,
-) -> Response {
-    let result = async {
-        let admin = app::ops::policy_for(&grant, &workspace).await?.is_none();
-        Ok::<_, AppError>(state.marketplace.plan(&workspace, &form, admin).await?)
-    }
-    .await;
-    answer(result, StatusCode::OK)
+pub async fn plan(Extension(grant): Extension<Grant>, Json(form): Json<InstallForm>) -> Response {
+    answer(marketplace::plan(&grant, &form).await, StatusCode::OK)
 }
 
 /// Installs an extension as a stack (requirements first). Values are checked before anything
@@ -438,32 +334,13 @@ pub async fn plan(
 )]
 pub async fn install(
     State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Query(wait): Query<WaitQuery>,
     Json(form): Json<InstallForm>,
 ) -> Response {
-    let actor = audit.actor();
-    let mut policy = None;
-    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
-        Ok(w) => w,
-        Err(e) => return failed(e),
-    };
-    let result = state.marketplace.install(&workspace, &form, who).await;
-    let result = audit
-        .audited_work(
-            "extension.install",
-            Some(format!(
-                "extension:{} stack:{}",
-                form.extension,
-                form.stack.trim()
-            )),
-            result,
-        )
-        .await;
-    match result {
+    match marketplace::install(&grant, &form).await {
         Ok(w) => started(&state, w, wait.wait, StatusCode::CREATED).await,
-        Err(e) => failed(e),
+        Err(e) => from_app(&e),
     }
 }
 
@@ -482,41 +359,13 @@ pub async fn install(
 )]
 pub async fn install_from_git(
     State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Query(wait): Query<WaitQuery>,
     Json(form): Json<GitInstallForm>,
 ) -> Response {
-    let actor = audit.actor();
-    let mut policy = None;
-    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
-        Ok(w) => w,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .marketplace
-        .install_from_git(
-            &workspace,
-            &form.url,
-            form.reference.as_deref(),
-            &form.install,
-            who,
-        )
-        .await;
-    let result = audit
-        .audited_work(
-            "extension.install_git",
-            Some(format!(
-                "{} stack:{}",
-                form.url.trim(),
-                form.install.stack.trim()
-            )),
-            result,
-        )
-        .await;
-    match result {
+    match marketplace::install_from_git(&grant, &form).await {
         Ok(w) => started(&state, w, wait.wait, StatusCode::CREATED).await,
-        Err(e) => failed(e),
+        Err(e) => from_app(&e),
     }
 }
 
@@ -535,10 +384,10 @@ pub async fn install_from_git(
     )
 )]
 pub async fn get_app(
-    State(state): State<AppState>,
-    Path((workspace, app)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, app)): Path<(String, String)>,
 ) -> Response {
-    answer(app_in(&state, &workspace, &app).await, StatusCode::OK)
+    answer(marketplace::get_app(&grant, &app).await, StatusCode::OK)
 }
 
 /// Uninstalls an app: its stack taken down and deleted; `?volumes=true` deletes its data too.
@@ -557,36 +406,14 @@ pub async fn get_app(
     )
 )]
 pub async fn uninstall(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path((workspace, app)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, app)): Path<(String, String)>,
     Query(form): Query<UninstallForm>,
 ) -> Response {
-    let found = match app_in(&state, &workspace, &app).await {
-        Ok(f) => f,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .marketplace
-        .uninstall(&found.id, form.volumes, &audit.actor())
-        .await;
-    let result = audit
-        .audited(
-            "extension.uninstall",
-            Some(format!(
-                "app:{} ({}){}",
-                found.stack,
-                found.extension,
-                if form.volumes {
-                    " with its volumes"
-                } else {
-                    ""
-                }
-            )),
-            result,
-        )
-        .await;
-    answer(result, StatusCode::OK)
+    answer(
+        marketplace::uninstall(&grant, &app, form.volumes).await,
+        StatusCode::OK,
+    )
 }
 
 /// What updating the app changes: versions, changelog, new inputs.
@@ -601,15 +428,13 @@ pub async fn uninstall(
     responses((status = 200, description = "The update", body = UpdatePreview))
 )]
 pub async fn update_preview(
-    State(state): State<AppState>,
-    Path((workspace, app)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, app)): Path<(String, String)>,
 ) -> Response {
-    let result = async {
-        let found = app_in(&state, &workspace, &app).await?;
-        Ok::<_, AppError>(state.marketplace.update_preview(&found.id).await?)
-    }
-    .await;
-    answer(result, StatusCode::OK)
+    answer(
+        marketplace::update_preview(&grant, &app).await,
+        StatusCode::OK,
+    )
 }
 
 /// Updates the app to its source's newer version (values kept, new inputs at their defaults);
@@ -630,40 +455,22 @@ pub async fn update_preview(
 )]
 pub async fn update(
     State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path((workspace, app)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, app)): Path<(String, String)>,
     Query(wait): Query<WaitQuery>,
 ) -> Response {
-    let actor = audit.actor();
-    let found = match app_in(&state, &workspace, &app).await {
-        Ok(f) => f,
-        Err(e) => return failed(e),
-    };
-    let mut policy = None;
-    let who = match installer(&audit, &workspace, &actor, &mut policy).await {
-        Ok(w) => w,
-        Err(e) => return failed(e),
-    };
-    let result = state.marketplace.update(&found.id, who).await;
-    let result = audit
-        .audited_work(
-            "extension.update",
-            Some(format!("app:{} ({})", found.stack, found.extension)),
-            result,
-        )
-        .await;
-    match result {
+    match marketplace::update(&grant, &app).await {
         Ok(w) => {
             let mut view = w.value;
             if wait.wait {
                 let _ = w.done.await;
-                if let Ok(v) = state.marketplace.app_view(&found.id).await {
+                if let Ok(v) = state.marketplace.app_view(&view.id).await {
                     view = v;
                 }
             }
             (StatusCode::OK, Json(view)).into_response()
         }
-        Err(e) => failed(e),
+        Err(e) => from_app(&e),
     }
 }
 
@@ -684,31 +491,12 @@ pub async fn update(
 )]
 pub async fn approve(
     State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path((workspace, app)): Path<(String, String)>,
+    Extension(grant): Extension<Grant>,
+    Path((_workspace, app)): Path<(String, String)>,
     Query(wait): Query<WaitQuery>,
 ) -> Response {
-    let found = match app_in(&state, &workspace, &app).await {
-        Ok(f) => f,
-        Err(e) => return failed(e),
-    };
-    let policy = match state.policies.get(&workspace).await {
-        Ok(p) => p,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .marketplace
-        .approve(&found.id, &audit.actor(), &policy)
-        .await;
-    let result = audit
-        .audited(
-            "extension.approve",
-            Some(format!("app:{} ({})", found.stack, found.extension)),
-            result,
-        )
-        .await;
-    match result {
+    match marketplace::approve(&grant, &app).await {
         Ok(w) => started(&state, w, wait.wait, StatusCode::OK).await,
-        Err(e) => failed(e),
+        Err(e) => from_app(&e),
     }
 }

@@ -1,13 +1,10 @@
 //! `/api/v1/stacks`: Compose stacks, their files, revisions and operations;
-//! `/api/v1/workspaces/{workspace}/stacks` creates one. Permissions are declared in
-//! `crate::access::REST` and checked before these run (for one stack, in the workspace that
-//! owns it). Operations run in the background; `?wait=true` answers when they end.
+//! `/api/v1/workspaces/{workspace}/stacks` creates one. Each handler transports its operation in
+//! `app::ops::stacks`. Operations run in the background; `?wait=true` answers when they end.
 
 use app::AppState;
-use app::api::stacks::{checked, visible_stacks};
-use app::auth::{CurrentUser, TokenAuth};
 use app::error::AppError;
-use app::ops::policy_for;
+use app::ops::{Grant, stacks};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,12 +16,7 @@ use engine::resources::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api_error::{ApiError, from_app};
-use app::ops::Grant;
-
-fn failed(e: impl Into<AppError>) -> Response {
-    from_app(&e.into())
-}
+use crate::api_error::{ApiError, answer, from_app};
 
 /// Filters of `GET /api/v1/stacks`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -43,21 +35,13 @@ pub struct StackFilter {
     responses((status = 200, description = "Stacks by name", body = [StackSummary]))
 )]
 pub async fn list_stacks(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(grant): Extension<Grant>,
     Query(filter): Query<StackFilter>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let result = async {
-        let scope = app::access::readable(&state, &user, token.as_ref(), "stack").await?;
-        visible_stacks(&state, &scope, filter.workspace.as_deref()).await
-    }
-    .await;
-    match result {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::list(&grant, filter.workspace.as_deref()).await,
+        StatusCode::OK,
+    )
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/stacks`.
@@ -86,36 +70,13 @@ pub struct NewStack {
     )
 )]
 pub async fn create_stack(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(body): Json<NewStack>,
 ) -> Response {
-    let result = async {
-        let row = state
-            .stacks
-            .create(
-                &workspace,
-                &body.name,
-                &body.compose,
-                &body.env,
-                &audit.actor(),
-            )
-            .await?;
-        state.stacks.summary(&row).await
-    }
-    .await;
-    let result = audit
-        .audited(
-            "stack.create",
-            Some(format!("stack:{}", body.name.trim())),
-            result,
-        )
-        .await;
-    match result {
-        Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::create(&grant, &body.name, &body.compose, &body.env).await,
+        StatusCode::CREATED,
+    )
 }
 
 /// One stack: its files as they are now, the deployed compose file and the revisions.
@@ -129,22 +90,8 @@ pub async fn create_stack(
         (status = 404, description = "No such stack, or not one the caller may see", body = ApiError),
     )
 )]
-pub async fn get_stack(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    Path(key): Path<String>,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let result = async {
-        let row = state.stacks.get(&key).await?;
-        app::api::stacks::detail_for(&state, Some(&user), token.as_ref(), &row).await
-    }
-    .await;
-    match result {
-        Ok(detail) => Json(detail).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn get_stack(Extension(grant): Extension<Grant>, Path(key): Path<String>) -> Response {
+    answer(stacks::get(&grant, &key).await, StatusCode::OK)
 }
 
 /// Body of `PUT /api/v1/stacks/{stack}` and `POST /api/v1/stacks/{stack}/check`.
@@ -174,26 +121,16 @@ pub struct Saved {
     )
 )]
 pub async fn save_stack(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Json(body): Json<StackFiles>,
 ) -> Response {
-    let row = match state.stacks.get(&key).await {
-        Ok(row) => row,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .stacks
-        .save(&row, &body.compose, &body.env, &audit.actor())
-        .await;
-    let result = audit
-        .audited("stack.save", Some(format!("stack:{}", row.name)), result)
-        .await;
-    match result {
-        Ok(revision) => Json(Saved { revision }).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::save(&grant, &key, &body.compose, &body.env)
+            .await
+            .map(|revision| Saved { revision }),
+        StatusCode::OK,
+    )
 }
 
 /// Checks files the way a deploy would, without saving them: every diagnostic with its line.
@@ -206,26 +143,14 @@ pub async fn save_stack(
     responses((status = 200, description = "Diagnostics (empty: the files would deploy)", body = [Diagnostic]))
 )]
 pub async fn check_stack(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Json(body): Json<StackFiles>,
 ) -> Response {
-    let result = async {
-        let row = state.stacks.get(&key).await?;
-        let policy = policy_for(&audit, &row.workspace_id).await?;
-        Ok::<_, AppError>(
-            state
-                .stacks
-                .check_files(&row, &body.compose, &body.env, policy.as_ref())
-                .diagnostics,
-        )
-    }
-    .await;
-    match result {
-        Ok(d) => Json(d).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::check(&grant, &key, &body.compose, &body.env).await,
+        StatusCode::OK,
+    )
 }
 
 /// `?wait=true` on an operation.
@@ -254,42 +179,18 @@ pub struct Wait {
     )
 )]
 pub async fn stack_operation(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Query(wait): Query<Wait>,
     Json(form): Json<OperationForm>,
 ) -> Response {
-    let row = match state.stacks.get(&key).await {
-        Ok(row) => row,
-        Err(e) => return failed(e),
-    };
-    let c = match checked(&row, &form) {
-        Ok(c) => c,
-        Err(e) => return failed(e),
-    };
-    let policy = match policy_for(&audit, &row.workspace_id).await {
-        Ok(p) => p,
-        Err(e) => return failed(e),
-    };
-    let result = state
-        .stacks
-        .start(
-            &row,
-            c.operation,
-            &c.request,
-            policy.as_ref(),
-            &audit.actor(),
-        )
-        .await;
-    let result = audit.audited(&c.action, Some(c.target), result).await;
-    match result {
+    match stacks::operate(&grant, &key, &form).await {
         Ok(running) if wait.wait => match running.done.await {
             Ok(record) => Json(record).into_response(),
-            Err(_) => failed(AppError::Internal),
+            Err(_) => from_app(&AppError::Internal),
         },
         Ok(running) => (StatusCode::ACCEPTED, Json(running.brief)).into_response(),
-        Err(e) => failed(e),
+        Err(e) => from_app(&e),
     }
 }
 
@@ -304,23 +205,8 @@ pub async fn stack_operation(
         (status = 409, description = "It still has containers; take it down first", body = ApiError),
     )
 )]
-pub async fn delete_stack(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(key): Path<String>,
-) -> Response {
-    let row = match state.stacks.get(&key).await {
-        Ok(row) => row,
-        Err(e) => return failed(e),
-    };
-    let result = state.stacks.delete(&row).await;
-    let result = audit
-        .audited("stack.delete", Some(format!("stack:{}", row.name)), result)
-        .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn delete_stack(Extension(grant): Extension<Grant>, Path(key): Path<String>) -> Response {
+    answer(stacks::delete(&grant, &key).await, StatusCode::NO_CONTENT)
 }
 
 /// One saved revision with its files.
@@ -332,21 +218,13 @@ pub async fn delete_stack(
     responses((status = 200, description = "The revision", body = Revision), (status = 404, description = "No such revision", body = ApiError))
 )]
 pub async fn get_revision(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(grant): Extension<Grant>,
     Path((key, number)): Path<(String, i64)>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let result = async {
-        let row = state.stacks.get(&key).await?;
-        app::api::stacks::revision_for(&state, Some(&user), token.as_ref(), &row, number).await
-    }
-    .await;
-    match result {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::get_revision(&grant, &key, number).await,
+        StatusCode::OK,
+    )
 }
 
 /// The stack's latest operations, newest first.
@@ -357,16 +235,8 @@ pub async fn get_revision(
     params(("stack" = String, Path, description = "Stack id or name")),
     responses((status = 200, description = "Operations", body = [DeployBrief]))
 )]
-pub async fn list_deploys(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let result = async {
-        let row = state.stacks.get(&key).await?;
-        state.stacks.deploys(&row.id, 50).await
-    }
-    .await;
-    match result {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_deploys(Extension(grant): Extension<Grant>, Path(key): Path<String>) -> Response {
+    answer(stacks::list_deploys(&grant, &key).await, StatusCode::OK)
 }
 
 /// One operation with all its progress events.
@@ -378,18 +248,13 @@ pub async fn list_deploys(State(state): State<AppState>, Path(key): Path<String>
     responses((status = 200, description = "The operation", body = DeployRecord), (status = 404, description = "No such operation", body = ApiError))
 )]
 pub async fn get_deploy(
-    State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
     Path((key, deploy)): Path<(String, String)>,
 ) -> Response {
-    let result = async {
-        let row = state.stacks.get(&key).await?;
-        state.stacks.deploy_record(&row, &deploy).await
-    }
-    .await;
-    match result {
-        Ok(r) => Json(r).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::get_deploy(&grant, &key, &deploy).await,
+        StatusCode::OK,
+    )
 }
 
 /// Compose projects on the engine that no stack holds (started with the CLI).
@@ -399,11 +264,8 @@ pub async fn get_deploy(
     tag = "stacks",
     responses((status = 200, description = "Projects by name", body = [UnmanagedProject]))
 )]
-pub async fn list_unmanaged(State(state): State<AppState>) -> Response {
-    match state.stacks.unmanaged().await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_unmanaged(Extension(grant): Extension<Grant>) -> Response {
+    answer(stacks::list_unmanaged(&grant).await, StatusCode::OK)
 }
 
 /// Body of `POST /api/v1/workspaces/{workspace}/stacks/adopt`.
@@ -430,32 +292,13 @@ pub struct AdoptProject {
     )
 )]
 pub async fn adopt_project(
-    State(state): State<AppState>,
-    Extension(audit): Extension<Grant>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Json(body): Json<AdoptProject>,
 ) -> Response {
-    let result = async {
-        let row = state
-            .stacks
-            .adopt(
-                &state.adoptions,
-                &workspace,
-                &body.name,
-                body.compose.as_deref(),
-                &audit.actor(),
-            )
-            .await?;
-        state.stacks.summary(&row).await
-    }
-    .await;
-    let result = audit
-        .audited("stack.adopt", Some(format!("stack:{}", body.name)), result)
-        .await;
-    match result {
-        Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
-        Err(e) => failed(e),
-    }
+    answer(
+        stacks::adopt(&grant, &body.name, body.compose.as_deref()).await,
+        StatusCode::CREATED,
+    )
 }
 
 /// The logs of every container of the stack as one text file, each line prefixed with its
@@ -475,12 +318,13 @@ pub async fn adopt_project(
 )]
 pub async fn download_stack_logs(
     State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
     Path(key): Path<String>,
     Query(query): Query<crate::routes::feeds::DownloadQuery>,
 ) -> Response {
-    let row = match state.stacks.get(&key).await {
+    let row = match stacks::for_logs(&grant, &key).await {
         Ok(row) => row,
-        Err(e) => return failed(e),
+        Err(e) => return from_app(&e),
     };
     let containers = state
         .docker

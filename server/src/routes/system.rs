@@ -1,9 +1,8 @@
 //! `GET /api/v1/system`.
 
 use app::AppState;
-use app::api::system::seen_system_info;
-use app::auth::{CurrentUser, TokenAuth};
 use app::error::AppError;
+use app::ops::{Grant, system};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,11 +25,9 @@ use crate::api_error::{ApiError, from_app};
 )]
 pub async fn get_system(
     State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
+    Extension(grant): Extension<Grant>,
 ) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    match seen_system_info(&state, &user, token.as_ref()).await {
+    match system::info(&grant).await {
         Ok(info) => Json(info).into_response(),
         Err(e @ AppError::DockerUnavailable { .. }) => ApiError::response(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,19 +1,15 @@
 //! `/api/v1/workspaces`: the caller's workspaces, one workspace, its members, and creating one.
-//! Permissions are declared in `crate::access::REST` and checked before these run.
+//! Each handler transports its operation in `app::ops::workspaces`.
 
-use app::AppState;
-use app::api::workspaces::{MemberView, WorkspaceSummary};
-use app::auth::CurrentUser;
-use axum::extract::{Path, State};
+use app::model::workspaces::{MemberView, WorkspaceSummary};
+use app::ops::{Grant, workspaces};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Json};
-use engine::audit::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api_error::{ApiError, from_app};
-use app::ops::Grant;
+use crate::api_error::{ApiError, answer};
 
 /// A workspace with the caller's role in it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,10 +62,6 @@ pub struct NewWorkspace {
     pub name: String,
 }
 
-fn failed(e: impl Into<app::error::AppError>) -> Response {
-    from_app(&e.into())
-}
-
 /// The workspaces the caller sees (every one for a platform admin).
 #[utoipa::path(
     get,
@@ -77,19 +69,13 @@ fn failed(e: impl Into<app::error::AppError>) -> Response {
     tag = "workspaces",
     responses((status = 200, description = "Workspaces by name", body = [WorkspaceOut]))
 )]
-pub async fn list_workspaces(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-) -> Response {
-    match state.workspaces.for_user(&user).await {
-        Ok(list) => Json(
-            list.into_iter()
-                .map(|m| WorkspaceOut::from(WorkspaceSummary::from(m)))
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_workspaces(Extension(grant): Extension<Grant>) -> Response {
+    answer(
+        workspaces::mine(&grant)
+            .await
+            .map(|list| list.into_iter().map(WorkspaceOut::from).collect::<Vec<_>>()),
+        StatusCode::OK,
+    )
 }
 
 /// Creates a workspace with the caller as owner (platform admins).
@@ -105,35 +91,15 @@ pub async fn list_workspaces(
     )
 )]
 pub async fn create_workspace(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Extension(mut audit): Extension<Grant>,
+    Extension(mut grant): Extension<Grant>,
     Json(body): Json<NewWorkspace>,
 ) -> Response {
-    match state.workspaces.create(&body.name, &user).await {
-        Ok(ws) => {
-            audit.workspace = Some(ws.id.clone());
-            audit
-                .audit(
-                    "workspace.create",
-                    Some(format!("workspace:{} ({})", ws.id, ws.name)),
-                    Outcome::Ok,
-                    None,
-                )
-                .await;
-            (
-                StatusCode::CREATED,
-                Json(WorkspaceOut {
-                    id: ws.id,
-                    name: ws.name,
-                    role: Some("owner".into()),
-                    created_at: ws.created_at,
-                }),
-            )
-                .into_response()
-        }
-        Err(e) => failed(e),
-    }
+    answer(
+        workspaces::create(&mut grant, &body.name)
+            .await
+            .map(WorkspaceOut::from),
+        StatusCode::CREATED,
+    )
 }
 
 /// One workspace.
@@ -148,27 +114,11 @@ pub async fn create_workspace(
         (status = 404, description = "No such workspace (platform admins)", body = ApiError),
     )
 )]
-pub async fn get_workspace(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    Path(workspace): Path<String>,
-) -> Response {
-    let found = async {
-        let ws = state.workspaces.get(&workspace).await?;
-        let role = state.workspaces.role_of(&workspace, &user.id).await?;
-        Ok::<_, engine::workspaces::WorkspaceError>(ws.map(|ws| WorkspaceOut {
-            id: ws.id,
-            name: ws.name,
-            role: role.map(|r| r.as_str().to_owned()),
-            created_at: ws.created_at,
-        }))
-    }
-    .await;
-    match found {
-        Ok(Some(ws)) => Json(ws).into_response(),
-        Ok(None) => failed(app::error::AppError::NotFound("workspace".into())),
-        Err(e) => failed(e),
-    }
+pub async fn get_workspace(Extension(grant): Extension<Grant>) -> Response {
+    answer(
+        workspaces::get(&grant).await.map(WorkspaceOut::from),
+        StatusCode::OK,
+    )
 }
 
 /// The members of a workspace, owners first.
@@ -182,18 +132,11 @@ pub async fn get_workspace(
         (status = 403, description = "Not a member", body = ApiError),
     )
 )]
-pub async fn list_members(
-    State(state): State<AppState>,
-    Path(workspace): Path<String>,
-) -> Response {
-    match state.workspaces.members(&workspace).await {
-        Ok(members) => Json(
-            members
-                .into_iter()
-                .map(|m| MemberOut::from(MemberView::from(m)))
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list_members(Extension(grant): Extension<Grant>) -> Response {
+    answer(
+        workspaces::list_members(&grant)
+            .await
+            .map(|members| members.into_iter().map(MemberOut::from).collect::<Vec<_>>()),
+        StatusCode::OK,
+    )
 }

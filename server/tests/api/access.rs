@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use app::access::{Need, SERVER_FNS};
+use app::access::Need;
+use app::api::SERVER_FNS;
 use engine::access::{Role, policy_rules};
 use engine::accounts::{NewUser, User};
 use http::Method;

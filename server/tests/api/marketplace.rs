@@ -74,6 +74,26 @@ fn ids(page: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn a_nul_character_in_the_address_is_bad_input_on_every_database() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/extensions/postgres?source=a%00b",
+        "/api/v1/extensions/post%00gres",
+        "/api/v1/stacks/a%00b",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid", "{path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("NUL")),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_official_catalog_is_listed_searched_filtered_and_sorted() {
     let app = spawn_app().await;
     let (status, page) = app.get_json("/api/v1/extensions").await;
