@@ -924,7 +924,9 @@ mod tests {
         let err = load(&text, &Limits::default()).expect_err("bomb");
         let took = started.elapsed();
         assert!(err.message.contains("expands to more than"), "{err}");
-        assert!(took.as_millis() < 100, "took {took:?}");
+        // Unguarded, the expansion is 10^12 nodes (hours): seconds tell the guard works while a
+        // loaded CI machine running a debug build still passes.
+        assert!(took.as_secs() < 5, "took {took:?}");
     }
 
     #[test]
