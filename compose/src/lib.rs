@@ -1,6 +1,7 @@
 //! Orbitr's Compose model: pure logic with no I/O, shared by the server and the browser.
 
 pub mod diag;
+pub mod docker_run;
 pub mod dotenv;
 pub mod fields;
 pub mod interpolate;
@@ -9,7 +10,6 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod project;
-pub mod run;
 pub mod schema;
 pub mod units;
 pub mod yaml;

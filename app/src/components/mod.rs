@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod ansi;
 pub mod dialog;
 pub mod editor;
 pub mod engine;

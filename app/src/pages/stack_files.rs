@@ -149,7 +149,7 @@ pub fn RunConverter(compose_text: RwSignal<String>) -> impl IntoView {
         if c.trim().is_empty() {
             None
         } else {
-            Some(compose::run::docker_run_to_compose(&c).map_err(|e| e.to_string()))
+            Some(compose::docker_run::docker_run_to_compose(&c).map_err(|e| e.to_string()))
         }
     });
     let insert = move |_| {
