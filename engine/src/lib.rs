@@ -51,6 +51,8 @@ pub mod registries;
 #[cfg(feature = "runtime")]
 pub mod secrets;
 #[cfg(feature = "runtime")]
+pub mod services;
+#[cfg(feature = "runtime")]
 pub mod sessions;
 #[cfg(feature = "runtime")]
 pub mod signins;

@@ -4,18 +4,14 @@
 //! Every project is removed by its label when the test ends, even on failure.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use engine::access::Access;
-use engine::accounts::{Accounts, NewUser, PasswordHasher};
+use engine::accounts::NewUser;
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::DockerEngine;
-use engine::registries::Registries;
 use engine::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
+use engine::services::{ServiceConfig, Services};
 use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow, Stacks};
-use engine::vault::Vault;
-use engine::workspaces::Workspaces;
 use testkit::docker::TestRun;
 use testkit::postgres::TestDatabase;
 use testkit::proxy::SocketProxy;
@@ -32,7 +28,9 @@ struct World {
     _pg: Option<TestDatabase>,
 }
 
-async fn world_with(engine: DockerEngine) -> World {
+/// A stacks world on the engine at `docker_host` (the local one when `None`), its services
+/// opened the way `orbitr serve` opens them.
+async fn world_with(docker_host: Option<String>) -> World {
     let dir = tempfile::tempdir().expect("dir");
     let pg = testkit::postgres::for_this_run().await.expect("database");
     let url = match &pg {
@@ -40,9 +38,11 @@ async fn world_with(engine: DockerEngine) -> World {
         None => DatabaseUrl::sqlite_file(&dir.path().join("o.db")),
     };
     let db = Database::open(url).await.expect("open");
-    let access = Arc::new(Access::load(db.clone()).await.expect("access"));
-    let accounts = Accounts::new(db.clone(), PasswordHasher::with_permits(2));
-    let user = accounts
+    let mut config = ServiceConfig::new(dir.path());
+    config.docker_host = docker_host;
+    let services = Services::open(db.clone(), &config).await.expect("services");
+    let user = services
+        .accounts
         .create(NewUser {
             email: "owner@example.test",
             name: "Owner",
@@ -51,17 +51,19 @@ async fn world_with(engine: DockerEngine) -> World {
         })
         .await
         .expect("user");
-    let workspaces = Workspaces::new(db.clone(), access);
-    let ws = workspaces.create("Stacks", &user).await.expect("workspace");
-    let vault = Vault::open(dir.path()).expect("vault");
-    let registries = Registries::new(db.clone(), vault);
+    let ws = services
+        .workspaces
+        .create("Stacks", &user)
+        .await
+        .expect("workspace");
+    let engine = services.docker.clone();
     let monitor = engine.spawn_monitor();
     let mut syncs = engine.containers().subscribe_syncs();
     syncs.wait_for(|n| *n > 0).await.expect("first read");
     let run = TestRun::new().expect("docker");
     let image = run.fixture_image().await.expect("fixture image");
     World {
-        stacks: Stacks::new(db.clone(), dir.path(), engine.clone(), registries),
+        stacks: services.stacks,
         db,
         docker: engine,
         workspace: ws.id,
@@ -74,7 +76,7 @@ async fn world_with(engine: DockerEngine) -> World {
 }
 
 async fn world() -> World {
-    world_with(DockerEngine::new(None)).await
+    world_with(None).await
 }
 
 impl World {
@@ -531,7 +533,7 @@ async fn a_deploy_cut_off_from_the_engine_fails_with_the_reason_and_the_next_one
     let proxy_dir = tempfile::tempdir().expect("dir");
     let mut proxy = SocketProxy::new(proxy_dir.path().join("docker.sock"));
     proxy.start().expect("proxy");
-    let mut w = world_with(DockerEngine::new(Some(&proxy.docker_host()))).await;
+    let mut w = world_with(Some(proxy.docker_host())).await;
     // db never becomes healthy, so the deploy is still waiting when the connection goes.
     let slow = "services:\n  db:\n    image: IMAGE\n    healthcheck:\n      test: [CMD, test, -e, /tmp/ready]\n      interval: 1s\n  web:\n    image: IMAGE\n    depends_on:\n      db: {condition: service_healthy}\n";
     let stack = w.stack("cut", slow).await;

@@ -14,8 +14,9 @@ use engine::db::{Database, DatabaseUrl, now_ms};
 use engine::docker::DockerEngine;
 use engine::extensions::manifest::Manifest;
 use engine::extensions::market::{InstallForm, NewSource};
-use engine::marketplace::{FetchLimits, Installer, Marketplace};
+use engine::marketplace::Installer;
 use engine::resources::ContainerView;
+use engine::services::{ServiceConfig, Services};
 
 const ACTOR: &str = "orbitr ext test";
 
@@ -31,7 +32,10 @@ pub async fn deploy_test(
     let db = Database::open(DatabaseUrl::sqlite_file(&data.path().join("orbitr.db")))
         .await
         .context("a temporary database")?;
-    let docker = DockerEngine::new(docker_host);
+    let mut config = ServiceConfig::new(data.path());
+    config.docker_host = docker_host.map(str::to_owned);
+    let services = Services::open(db.clone(), &config).await?;
+    let docker = services.docker.clone();
     if !docker.connect().await {
         bail!(
             "the Docker engine at {} is unreachable: {}",
@@ -40,18 +44,7 @@ pub async fn deploy_test(
         );
     }
     let _monitor = docker.spawn_monitor();
-    let vault = engine::vault::Vault::open(data.path())?;
-    let registries = engine::registries::Registries::new(db.clone(), vault.clone());
-    let stacks = engine::stacks::Stacks::new(db.clone(), data.path(), docker.clone(), registries);
-    let market = Marketplace::new(
-        db.clone(),
-        vault,
-        stacks,
-        docker.clone(),
-        data.path(),
-        None,
-        FetchLimits::default(),
-    );
+    let market = services.marketplace;
     let short = uuid::Uuid::now_v7().simple().to_string();
     let short = &short[short.len() - 8..];
     let workspace = format!("ext-test-{short}");

@@ -9,11 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use app::{AppState, AuthConfig, SiteAssets};
-use engine::accounts::{Accounts, PasswordHasher};
-use engine::audit::Audit;
 use engine::db::{Database, DatabaseUrl};
-use engine::docker::{DockerEngine, MonitorGuard};
+use engine::docker::MonitorGuard;
 use engine::limiter::{LoginLimiter, LoginLimits};
+use engine::services::Services;
 use engine::sessions::Sessions;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
@@ -54,7 +53,16 @@ impl Application {
 
         let db = open_data(&settings).await?;
 
-        let docker = DockerEngine::new(settings.docker_host.as_deref());
+        let mut config = engine::services::ServiceConfig::new(&settings.data_dir);
+        config.docker_host = settings.docker_host.clone();
+        config.extensions_dir = settings.extensions_dir.clone();
+        config.logs = engine::logs::LogSettings {
+            ring: usize::try_from(settings.log_ring_lines).unwrap_or(usize::MAX),
+            queue: usize::try_from(settings.log_viewer_queue).unwrap_or(usize::MAX),
+            ..engine::logs::LogSettings::default()
+        };
+        let services = Services::open(db, &config).await?;
+        let docker = &services.docker;
         if !docker.connect().await {
             let status = docker.status();
             tracing::warn!(
@@ -63,9 +71,9 @@ impl Application {
                 "Docker engine unreachable at start; serving anyway and retrying every 500 ms"
             );
         }
-        let adoptions = engine::adoptions::Adoptions::new(db.clone());
-        adoptions
-            .load_into(&docker)
+        services
+            .adoptions
+            .load_into(docker)
             .await
             .context("loading adopted Docker objects")?;
         let monitor = docker.spawn_monitor();
@@ -84,7 +92,7 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
 
-        let sessions = Sessions::open(&db)
+        let sessions = Sessions::open(&services.db)
             .await
             .context("preparing the session table")?;
         let session_sweeper = tokio::spawn({
@@ -98,45 +106,8 @@ impl Application {
                 }
             }
         });
-        let accounts = Accounts::new(db.clone(), PasswordHasher::new());
-        let access = engine::access::Access::load(db.clone())
-            .await
-            .context("loading the access policy and memberships")?;
-        let workspaces = engine::workspaces::Workspaces::new(db.clone(), Arc::new(access));
-        let db_for_tokens = db.clone();
-        let signins = engine::signins::SignIns::new(db.clone());
-        let identities = engine::identities::Identities::new(db.clone());
-        let policies = engine::policies::Policies::new(db.clone());
-        let vault =
-            engine::vault::Vault::open(&settings.data_dir).context("opening the secrets key")?;
-        let registries = engine::registries::Registries::new(db.clone(), vault.clone());
-        let stacks = engine::stacks::Stacks::new(
-            db.clone(),
-            &settings.data_dir,
-            docker.clone(),
-            registries.clone(),
-        );
-        let logs = engine::logs::LogHub::new(
-            docker.clone(),
-            engine::logs::LogSettings {
-                ring: usize::try_from(settings.log_ring_lines).unwrap_or(usize::MAX),
-                queue: usize::try_from(settings.log_viewer_queue).unwrap_or(usize::MAX),
-                ..engine::logs::LogSettings::default()
-            },
-        );
-        let stats =
-            engine::stats::StatsHub::new(docker.clone(), std::time::Duration::from_secs(30));
-        let interrupted = stacks.load().await.context("loading stacks")?;
-        let marketplace = engine::marketplace::Marketplace::new(
-            db.clone(),
-            vault,
-            stacks.clone(),
-            docker.clone(),
-            &settings.data_dir,
-            settings.extensions_dir.clone(),
-            engine::marketplace::FetchLimits::default(),
-        );
-        match marketplace.start().await {
+        let interrupted = services.stacks.load().await.context("loading stacks")?;
+        match services.marketplace.start().await {
             Ok(failures) => {
                 for (source, error) in failures {
                     tracing::warn!(source, error, "a marketplace source could not be synced");
@@ -156,14 +127,35 @@ impl Application {
                  follows the Host each browser used; set public_url to the address registered with them"
             );
         }
-        let admin = engine::admin::Admin::new(db.clone(), accounts.clone());
-        let tokens = engine::tokens::Tokens::new(db_for_tokens, accounts.clone());
-        let has_users = accounts.count().await.context("counting accounts")? > 0;
+        let has_users = services
+            .accounts
+            .count()
+            .await
+            .context("counting accounts")?
+            > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let Services {
+            db,
+            docker,
+            audit,
+            accounts,
+            tokens,
+            workspaces,
+            admin,
+            signins,
+            identities,
+            policies,
+            adoptions,
+            registries,
+            stacks,
+            logs,
+            stats,
+            marketplace,
+        } = services;
         let state = AppState {
             leptos_options,
-            audit: Audit::new(db.clone()),
+            audit,
             db,
             docker,
             assets,
