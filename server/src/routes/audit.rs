@@ -1,20 +1,16 @@
 //! Audit log export: `GET /api/v1/audit` (platform admins) and
 //! `GET /api/v1/workspaces/{workspace}/audit` (workspace owners), as JSON or CSV.
 
-use app::AppState;
-use app::api::audit::{AuditQuery, AuditRow, fetch, parse_filter, to_csv};
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use app::api::audit::{AuditQuery, AuditRow, to_csv};
+use app::ops::{Grant, audit};
+use axum::extract::Query;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api_error::{ApiError, from_app};
-
-/// Most records one export returns.
-const EXPORT_LIMIT: usize = 100_000;
-const BATCH: i64 = 1_000;
 
 /// Filters and format of an export.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
@@ -35,45 +31,36 @@ pub struct ExportParams {
     pub format: Option<String>,
 }
 
-async fn export(state: &AppState, params: ExportParams, workspace: Option<String>) -> Response {
+/// The query and whether CSV was asked for, or the error naming a bad format.
+fn read(params: ExportParams) -> Result<(AuditQuery, bool), app::error::AppError> {
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(app::error::AppError::Invalid {
+                field: "format".into(),
+                message: "must be json or csv".into(),
+            });
+        }
+    };
     let query = AuditQuery {
         actor: params.actor,
-        workspace: workspace.or(params.workspace),
+        workspace: params.workspace,
         action: params.action,
         result: params.result,
         from: params.from,
         to: params.to,
         before: None,
     };
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            return from_app(&app::error::AppError::Invalid {
-                field: "format".into(),
-                message: "must be json or csv".into(),
-            });
-        }
-    };
-    let filter = match parse_filter(state, &query).await {
-        Ok(filter) => filter,
+    Ok((query, csv))
+}
+
+/// An export's records as a JSON or CSV download.
+fn download(rows: Result<Vec<AuditRow>, app::error::AppError>, csv: bool) -> Response {
+    let rows = match rows {
+        Ok(rows) => rows,
         Err(e) => return from_app(&e),
     };
-    let mut rows: Vec<AuditRow> = Vec::new();
-    let mut before = None;
-    while rows.len() < EXPORT_LIMIT {
-        match fetch(state, &filter, before, BATCH).await {
-            Ok(page) => {
-                rows.extend(page.rows);
-                match page.older {
-                    Some(older) => before = Some(older),
-                    None => break,
-                }
-            }
-            Err(e) => return from_app(&e),
-        }
-    }
-    rows.truncate(EXPORT_LIMIT);
     if csv {
         (
             [
@@ -111,10 +98,13 @@ async fn export(state: &AppState, params: ExportParams, workspace: Option<String
     )
 )]
 pub async fn export_all(
-    State(state): State<AppState>,
+    Extension(grant): Extension<Grant>,
     Query(params): Query<ExportParams>,
 ) -> Response {
-    export(&state, params, None).await
+    match read(params) {
+        Ok((query, csv)) => download(audit::export(&grant, &query).await, csv),
+        Err(e) => from_app(&e),
+    }
 }
 
 /// One workspace's audit records (its owners and platform admins), as JSON or CSV.
@@ -130,9 +120,11 @@ pub async fn export_all(
     )
 )]
 pub async fn export_workspace(
-    State(state): State<AppState>,
-    Path(workspace): Path<String>,
+    Extension(grant): Extension<Grant>,
     Query(params): Query<ExportParams>,
 ) -> Response {
-    export(&state, params, Some(workspace)).await
+    match read(params) {
+        Ok((query, csv)) => download(audit::export_workspace(&grant, &query).await, csv),
+        Err(e) => from_app(&e),
+    }
 }
