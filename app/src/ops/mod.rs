@@ -296,16 +296,6 @@ impl Grant {
         }
     }
 
-    /// The operation this grant was made for.
-    pub fn op(&self) -> &'static Op {
-        self.op
-    }
-
-    /// The caller behind the grant.
-    pub fn caller(&self) -> &Caller {
-        &self.caller
-    }
-
     /// An audit record of this request, by `actor`, in the grant's workspace.
     pub fn entry(
         &self,
