@@ -222,7 +222,7 @@ pub async fn create(grant: &Grant, spec: &ContainerSpec) -> Result<ContainerView
 /// The granted workspace's security policy, and whether the caller may change it.
 pub async fn get_policy(grant: &Grant) -> Result<PolicyView, AppError> {
     grant.expect(&GET_POLICY)?;
-    let workspace = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let workspace = grant.in_workspace()?;
     let editable = grant.holds(SET_POLICY.need, None).await;
     Ok(PolicyView {
         policy: grant.state.policies.get(workspace).await?,

@@ -293,7 +293,7 @@ pub async fn list_awaiting(grant: &Grant) -> Result<Vec<AppView>, AppError> {
 /// The granted workspace's apps.
 pub async fn list_workspace_apps(grant: &Grant) -> Result<Vec<AppView>, AppError> {
     grant.expect(&LIST_WORKSPACE_APPS)?;
-    let workspace = workspace(grant)?.to_owned();
+    let workspace = grant.in_workspace()?.to_owned();
     Ok(grant.state.marketplace.apps(Some(&[workspace])).await?)
 }
 
@@ -307,7 +307,7 @@ pub async fn get_app(grant: &Grant, app: &str) -> Result<AppView, AppError> {
 /// and whether a platform admin must approve host access.
 pub async fn plan(grant: &Grant, form: &InstallForm) -> Result<InstallPlan, AppError> {
     grant.expect(&PLAN)?;
-    let workspace = workspace(grant)?;
+    let workspace = grant.in_workspace()?;
     let admin = policy_for(grant, workspace).await?.is_none();
     Ok(grant.state.marketplace.plan(workspace, form, admin).await?)
 }
@@ -320,7 +320,7 @@ pub async fn install(
     form: &InstallForm,
 ) -> Result<Working<InstallStarted>, AppError> {
     grant.expect(&INSTALL)?;
-    let workspace = workspace(grant)?;
+    let workspace = grant.in_workspace()?;
     let actor = grant.actor();
     let mut policy = None;
     let who = installer(grant, workspace, &actor, &mut policy).await?;
@@ -345,7 +345,7 @@ pub async fn install_from_git(
     form: &GitInstallForm,
 ) -> Result<Working<InstallStarted>, AppError> {
     grant.expect(&INSTALL_FROM_GIT)?;
-    let workspace = workspace(grant)?;
+    let workspace = grant.in_workspace()?;
     let actor = grant.actor();
     let mut policy = None;
     let who = installer(grant, workspace, &actor, &mut policy).await?;
@@ -385,7 +385,7 @@ pub async fn update_preview(grant: &Grant, app: &str) -> Result<UpdatePreview, A
 pub async fn update(grant: &Grant, app: &str) -> Result<Working<AppView>, AppError> {
     grant.expect(&UPDATE)?;
     let found = app_in(grant, app).await?;
-    let workspace = workspace(grant)?;
+    let workspace = grant.in_workspace()?;
     let actor = grant.actor();
     let mut policy = None;
     let who = installer(grant, workspace, &actor, &mut policy).await?;
@@ -427,7 +427,7 @@ pub async fn uninstall(grant: &Grant, app: &str, volumes: bool) -> Result<AppVie
 pub async fn approve(grant: &Grant, app: &str) -> Result<Working<InstallStarted>, AppError> {
     grant.expect(&APPROVE)?;
     let found = app_in(grant, app).await?;
-    let policy = grant.state.policies.get(workspace(grant)?).await?;
+    let policy = grant.state.policies.get(grant.in_workspace()?).await?;
     let result = grant
         .state
         .marketplace
@@ -464,8 +464,4 @@ async fn app_in(grant: &Grant, app: &str) -> Result<AppView, AppError> {
         return Err(AppError::NotFound("app".into()));
     }
     Ok(view)
-}
-
-fn workspace(grant: &Grant) -> Result<&str, AppError> {
-    grant.workspace.as_deref().ok_or(AppError::Forbidden)
 }

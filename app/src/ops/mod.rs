@@ -296,6 +296,11 @@ impl Grant {
         }
     }
 
+    /// The workspace the grant was checked in, for operations inside one (`Forbidden` if none).
+    pub fn in_workspace(&self) -> Result<&str, AppError> {
+        self.workspace.as_deref().ok_or(AppError::Forbidden)
+    }
+
     /// An audit record of this request, by `actor`, in the grant's workspace.
     pub fn entry(
         &self,

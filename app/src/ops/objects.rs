@@ -186,7 +186,7 @@ pub async fn list_networks(grant: &Grant) -> Result<Vec<NetworkView>, AppError> 
 /// Creates a network in the granted workspace.
 pub async fn create_network(grant: &Grant, spec: &NetworkSpec) -> Result<NetworkView, AppError> {
     grant.expect(&CREATE_NETWORK)?;
-    let workspace = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let workspace = grant.in_workspace()?;
     let result = grant.state.docker.create_network(spec, workspace).await;
     grant
         .audited(
@@ -279,7 +279,7 @@ pub async fn volume_sizes(grant: &Grant) -> Result<HashMap<String, i64>, AppErro
 /// Creates a named volume in the granted workspace.
 pub async fn create_volume(grant: &Grant, name: &str) -> Result<VolumeView, AppError> {
     grant.expect(&CREATE_VOLUME)?;
-    let workspace = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let workspace = grant.in_workspace()?;
     let result = grant.state.docker.create_volume(name, workspace).await;
     grant
         .audited(
@@ -302,7 +302,7 @@ pub async fn remove_volume(grant: &Grant, name: &str) -> Result<(), AppError> {
 /// Removes the granted workspace's volumes that no container uses.
 pub async fn prune_volumes(grant: &Grant) -> Result<PruneReport, AppError> {
     grant.expect(&PRUNE_VOLUMES)?;
-    let workspace = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let workspace = grant.in_workspace()?;
     let result = grant.state.docker.prune_volumes(workspace).await;
     grant.audited("volume.prune", None, result).await
 }

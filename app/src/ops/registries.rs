@@ -50,7 +50,7 @@ pub static PULL: Op = Op {
 /// The granted workspace's registry credentials (never their passwords).
 pub async fn list(grant: &Grant) -> Result<Vec<RegistryCredential>, AppError> {
     grant.expect(&LIST)?;
-    Ok(grant.state.registries.list(workspace(grant)?).await?)
+    Ok(grant.state.registries.list(grant.in_workspace()?).await?)
 }
 
 /// Saves (or replaces) the granted workspace's credential for a registry (sealed).
@@ -65,7 +65,7 @@ pub async fn save(
         .state
         .registries
         .save(
-            workspace(grant)?,
+            grant.in_workspace()?,
             registry,
             username,
             password,
@@ -84,7 +84,11 @@ pub async fn save(
 /// Deletes one of the granted workspace's registry credentials.
 pub async fn remove(grant: &Grant, id: &str) -> Result<(), AppError> {
     grant.expect(&REMOVE)?;
-    let result = grant.state.registries.remove(workspace(grant)?, id).await;
+    let result = grant
+        .state
+        .registries
+        .remove(grant.in_workspace()?, id)
+        .await;
     grant
         .audited("registry.remove", Some(format!("registry:{id}")), result)
         .await
@@ -95,7 +99,7 @@ pub async fn remove(grant: &Grant, id: &str) -> Result<(), AppError> {
 /// messages). Answers the pull's id at once; the outcome is audited when it ends.
 pub async fn pull(grant: &Grant, reference: &str) -> Result<String, AppError> {
     grant.expect(&PULL)?;
-    let workspace = workspace(grant)?.to_owned();
+    let workspace = grant.in_workspace()?.to_owned();
     let reference = reference.trim().to_owned();
     engine::registries::split_reference(&reference)?;
     let credentials = grant
@@ -129,8 +133,4 @@ pub async fn pull(grant: &Grant, reference: &str) -> Result<String, AppError> {
             .await;
     });
     Ok(id)
-}
-
-fn workspace(grant: &Grant) -> Result<&str, AppError> {
-    grant.workspace.as_deref().ok_or(AppError::Forbidden)
 }

@@ -151,7 +151,7 @@ pub async fn create(
     env: &str,
 ) -> Result<StackSummary, AppError> {
     grant.expect(&CREATE)?;
-    let workspace = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let workspace = grant.in_workspace()?;
     let result = async {
         let row = grant
             .state

@@ -188,7 +188,7 @@ pub async fn create(grant: &mut Grant, name: &str) -> Result<WorkspaceSummary, A
 pub async fn get(grant: &Grant) -> Result<WorkspaceSummary, AppError> {
     grant.expect(&GET)?;
     let user = grant.require_user()?;
-    let id = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let id = grant.in_workspace()?;
     let ws = grant
         .state
         .workspaces
@@ -207,7 +207,7 @@ pub async fn get(grant: &Grant) -> Result<WorkspaceSummary, AppError> {
 /// The granted workspace's members, owners first.
 pub async fn list_members(grant: &Grant) -> Result<Vec<MemberView>, AppError> {
     grant.expect(&LIST_MEMBERS)?;
-    let id = grant.workspace.as_deref().ok_or(AppError::Forbidden)?;
+    let id = grant.in_workspace()?;
     Ok(grant
         .state
         .workspaces
