@@ -387,13 +387,47 @@ pub async fn authorize(
         (_, Some(workspace)) => On::Workspace(workspace),
         (_, None) => On::Nothing,
     };
+    let run = caller.run.clone();
     match ops::authorize(caller, op, on).await {
         Ok(grant) => {
             parts.extensions.insert(grant);
-            next.run(Request::from_parts(parts, body)).await
+            let answer = next.run(Request::from_parts(parts, body)).await;
+            through_op(op, &run, answer)
         }
         Err(e) => from_app(&e),
     }
+}
+
+/// Header naming the operation a request ran, on every answer it ran for.
+pub const OPERATION_HEADER: &str = "x-orbitr-operation";
+
+/// The answer of a request authorized for `op`, once it is known whether the operation ran:
+/// it then names the operation ([`OPERATION_HEADER`]). A success that did not go through the
+/// operation (a handler or server function answering by itself, past the one front door) is
+/// refused with a 500 and logged: no permission, audit or mapping may be skipped that way.
+pub fn through_op(op: &'static Op, run: &ops::Run, mut answer: Response) -> Response {
+    if run.done() {
+        answer
+            .headers_mut()
+            .insert(OPERATION_HEADER, http::HeaderValue::from_static(op.name));
+        return answer;
+    }
+    let status = answer.status();
+    if status.is_success() || status.is_redirection() || status == StatusCode::SWITCHING_PROTOCOLS {
+        tracing::error!(
+            operation = op.name,
+            %status,
+            "a request answered without running its operation; refused"
+        );
+        return ApiError::response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "operation_skipped",
+            "this request was answered without going through its operation, so it was refused"
+                .into(),
+            None,
+        );
+    }
+    answer
 }
 
 #[cfg(test)]

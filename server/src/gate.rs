@@ -234,7 +234,11 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                 "refused: this server function declares no permission",
             );
         };
-        req.extensions_mut().insert(app::ops::Declared(op));
+        let declared = app::ops::Declared::new(op);
+        let run = declared.run.clone();
+        req.extensions_mut().insert(declared);
+        let answer = next.run(req).await;
+        return crate::access::through_op(op, &run, answer);
     }
     if path.starts_with("/api/") {
         // Server functions check for themselves (setup and sign-in are open to everyone);

@@ -1,5 +1,5 @@
 //! Workspaces, members and invitations. What each function needs is declared in
-//! [`crate::api::SERVER_FNS`]; the check happens in `crate::ops::admit`.
+//! [`crate::api::SERVER_FNS`]; the operations are in `crate::ops::workspaces`.
 
 use leptos::prelude::*;
 
@@ -9,26 +9,6 @@ pub use crate::model::workspaces::{
     InvitationView, MemberView, NewInvitation, WorkspaceContext, WorkspaceDetail, WorkspaceSummary,
 };
 
-/// Session key of the workspace the user works in.
-#[cfg(feature = "ssr")]
-pub(crate) const SESSION_WORKSPACE: &str = "workspace";
-
-#[cfg(feature = "ssr")]
-fn permissions_of(user: &engine::accounts::User, role: Option<&str>) -> Vec<String> {
-    if user.is_admin {
-        vec!["*:*".to_owned()]
-    } else {
-        role.map(|r| engine::access::role_permissions(r).into_iter().collect())
-            .unwrap_or_default()
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "session store failed");
-    AppError::Internal
-}
-
 /// The caller's workspaces and the current one (kept in the session; the first one until the
 /// user picks another).
 #[server(endpoint = "my_workspaces", output = crate::api::codec::Json)]
@@ -37,21 +17,7 @@ pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
     crate::auth::reply(
         async {
             let grant = admit(&workspaces::MINE, On::Nothing).await?;
-            let user = grant.require_user()?;
-            let workspaces = workspaces::mine(&grant).await?;
-            let chosen: Option<String> = match &grant.session {
-                Some(session) => session.get(SESSION_WORKSPACE).await.map_err(internal)?,
-                None => None,
-            };
-            let current = chosen
-                .and_then(|id| workspaces.iter().find(|w| w.id == id))
-                .or_else(|| workspaces.first());
-            Ok(WorkspaceContext {
-                permissions: permissions_of(user, current.and_then(|w| w.role.as_deref())),
-                current: current.map(|w| w.id.clone()),
-                is_admin: user.is_admin,
-                workspaces,
-            })
+            workspaces::context(&grant).await
         }
         .await,
     )
@@ -60,17 +26,11 @@ pub async fn my_workspaces() -> Result<WorkspaceContext, AppError> {
 /// Makes `workspace` the one the user works in.
 #[server(endpoint = "switch_workspace", output = crate::api::codec::Json)]
 pub async fn switch_workspace(workspace: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::SWITCH,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            ctx.session()?
-                .insert(SESSION_WORKSPACE, &workspace)
-                .await
-                .map_err(internal)
+            let grant = admit(&workspaces::SWITCH, On::Workspace(&workspace)).await?;
+            workspaces::switch(&grant).await
         }
         .await,
     )
@@ -84,12 +44,7 @@ pub async fn create_workspace(name: String) -> Result<WorkspaceSummary, AppError
         async {
             let mut grant = admit(&workspaces::CREATE, On::Nothing).await?;
             let ws = workspaces::create(&mut grant, &name).await?;
-            if let Some(session) = &grant.session {
-                session
-                    .insert(SESSION_WORKSPACE, &ws.id)
-                    .await
-                    .map_err(internal)?;
-            }
+            workspaces::work_in(&grant, &ws.id).await?;
             Ok(ws)
         }
         .await,
@@ -103,11 +58,7 @@ pub async fn get_workspace(workspace: String) -> Result<WorkspaceDetail, AppErro
     crate::auth::reply(
         async {
             let grant = admit(&workspaces::GET, On::Workspace(&workspace)).await?;
-            let ws = workspaces::get(&grant).await?;
-            Ok(WorkspaceDetail {
-                permissions: permissions_of(grant.require_user()?, ws.role.as_deref()),
-                workspace: ws,
-            })
+            workspaces::detail(&grant).await
         }
         .await,
     )
@@ -116,23 +67,11 @@ pub async fn get_workspace(workspace: String) -> Result<WorkspaceDetail, AppErro
 /// Renames a workspace.
 #[server(endpoint = "rename_workspace", output = crate::api::codec::Json)]
 pub async fn rename_workspace(workspace: String, name: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::RENAME,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let ws = ctx.state.workspaces.rename(&workspace, &name).await?;
-            ctx.audit(
-                "workspace.rename",
-                Some(format!("workspace:{} ({})", ws.id, ws.name)),
-                Outcome::Ok,
-                None,
-            )
-            .await;
-            Ok(())
+            let grant = admit(&workspaces::RENAME, On::Workspace(&workspace)).await?;
+            workspaces::rename(&grant, &name).await
         }
         .await,
     )
@@ -142,55 +81,11 @@ pub async fn rename_workspace(workspace: String, name: String) -> Result<(), App
 /// its name.
 #[server(endpoint = "delete_workspace", output = crate::api::codec::Json)]
 pub async fn delete_workspace(workspace: String, confirm: String) -> Result<String, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::DELETE,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let ws = ctx
-                .state
-                .workspaces
-                .get(&workspace)
-                .await?
-                .ok_or_else(|| AppError::NotFound("workspace".into()))?;
-            if confirm.trim() != ws.name {
-                return Err(AppError::Invalid {
-                    field: "confirm".into(),
-                    message: format!("type the workspace name, {}, to confirm", ws.name),
-                });
-            }
-            let owned = ctx.state.docker.owned_by_workspace(&workspace).await?;
-            let target = Some(format!("workspace:{} ({})", ws.id, ws.name));
-            if !owned.is_empty() {
-                let shown: Vec<&str> = owned.iter().take(5).map(String::as_str).collect();
-                let more = owned.len().saturating_sub(shown.len());
-                let message = format!(
-                    "{} still belongs to this workspace{}; remove it first",
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" (and {more} more)")
-                    } else {
-                        String::new()
-                    }
-                );
-                ctx.audit(
-                    "workspace.delete",
-                    target,
-                    Outcome::Failed,
-                    Some(message.clone()),
-                )
-                .await;
-                return Err(AppError::Conflict(message));
-            }
-            ctx.state.workspaces.delete(&workspace).await?;
-            // Tokens limited to it went with it (by cascade).
-            ctx.state.tokens.clear_cache();
-            ctx.audit("workspace.delete", target, Outcome::Ok, None)
-                .await;
-            Ok("/workspaces".into())
+            let grant = admit(&workspaces::DELETE, On::Workspace(&workspace)).await?;
+            workspaces::delete(&grant, &confirm).await
         }
         .await,
     )
@@ -209,27 +104,6 @@ pub async fn list_members(workspace: String) -> Result<Vec<MemberView>, AppError
     )
 }
 
-/// Sets or removes a membership, auditing the outcome under `action`.
-#[cfg(feature = "ssr")]
-async fn change_member(
-    ctx: &crate::ops::Grant,
-    workspace: &str,
-    user_id: &str,
-    role: Option<engine::access::Role>,
-    action: &str,
-) -> Result<(), AppError> {
-    let result = ctx
-        .state
-        .workspaces
-        .set_member(workspace, user_id, role)
-        .await;
-    let target = Some(match role {
-        Some(role) => format!("user:{user_id} as {}", role.as_str()),
-        None => format!("user:{user_id}"),
-    });
-    ctx.audited(action, target, result).await
-}
-
 /// Changes a member's role.
 #[server(endpoint = "set_member_role", output = crate::api::codec::Json)]
 pub async fn set_member_role(
@@ -237,15 +111,11 @@ pub async fn set_member_role(
     user_id: String,
     role: String,
 ) -> Result<(), AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::SET_MEMBER_ROLE,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let role = engine::workspaces::parse_role(&role)?;
-            change_member(&ctx, &workspace, &user_id, Some(role), "member.role").await
+            let grant = admit(&workspaces::SET_MEMBER_ROLE, On::Workspace(&workspace)).await?;
+            workspaces::set_member_role(&grant, &user_id, &role).await
         }
         .await,
     )
@@ -254,14 +124,11 @@ pub async fn set_member_role(
 /// Removes a member.
 #[server(endpoint = "remove_member", output = crate::api::codec::Json)]
 pub async fn remove_member(workspace: String, user_id: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::REMOVE_MEMBER,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            change_member(&ctx, &workspace, &user_id, None, "member.remove").await
+            let grant = admit(&workspaces::REMOVE_MEMBER, On::Workspace(&workspace)).await?;
+            workspaces::remove_member(&grant, &user_id).await
         }
         .await,
     )
@@ -270,16 +137,11 @@ pub async fn remove_member(workspace: String, user_id: String) -> Result<(), App
 /// Leaves a workspace (refused for its last owner). Returns where to go next.
 #[server(endpoint = "leave_workspace", output = crate::api::codec::Json)]
 pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::LEAVE,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let user_id = ctx.require_user()?.id.clone();
-            change_member(&ctx, &workspace, &user_id, None, "member.leave").await?;
-            Ok("/workspaces".into())
+            let grant = admit(&workspaces::LEAVE, On::Workspace(&workspace)).await?;
+            workspaces::leave(&grant).await
         }
         .await,
     )
@@ -288,21 +150,11 @@ pub async fn leave_workspace(workspace: String) -> Result<String, AppError> {
 /// Invitations of a workspace that can still be used.
 #[server(endpoint = "list_invitations", output = crate::api::codec::Json)]
 pub async fn list_invitations(workspace: String) -> Result<Vec<InvitationView>, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::LIST_INVITATIONS,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            Ok(ctx
-                .state
-                .workspaces
-                .pending_invitations(&workspace)
-                .await?
-                .into_iter()
-                .map(InvitationView::from)
-                .collect())
+            let grant = admit(&workspaces::LIST_INVITATIONS, On::Workspace(&workspace)).await?;
+            workspaces::list_invitations(&grant).await
         }
         .await,
     )
@@ -316,48 +168,16 @@ pub async fn create_invitation(
     email: Option<String>,
     expires_in_hours: String,
 ) -> Result<NewInvitation, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::CREATE_INVITATION,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let user_id = ctx.require_user()?.id.clone();
-            let role = engine::workspaces::parse_role(&role)?;
-            let hours = expires_in_hours
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| AppError::Invalid {
-                    field: "expires_in_hours".into(),
-                    message: "must be a whole number of hours (1 to 720)".into(),
-                })?;
-            let (invitation, code) = ctx
-                .state
-                .workspaces
-                .invite(&workspace, role, email.as_deref(), hours, &user_id)
-                .await?;
-            ctx.audit(
-                "invitation.create",
-                Some(format!(
-                    "invitation:{} as {}{}",
-                    invitation.id,
-                    role.as_str(),
-                    invitation
-                        .email
-                        .as_ref()
-                        .map(|e| format!(" for {e}"))
-                        .unwrap_or_default()
-                )),
-                Outcome::Ok,
-                None,
-            )
-            .await;
-            Ok(NewInvitation {
-                invitation: invitation.into(),
-                path: format!("/invite/{code}"),
-            })
+            let grant = admit(&workspaces::CREATE_INVITATION, On::Workspace(&workspace)).await?;
+            let form = workspaces::NewInvitationForm {
+                role,
+                email,
+                expires_in_hours,
+            };
+            workspaces::create_invitation(&grant, form).await
         }
         .await,
     )
@@ -366,27 +186,11 @@ pub async fn create_invitation(
 /// Withdraws a pending invitation.
 #[server(endpoint = "revoke_invitation", output = crate::api::codec::Json)]
 pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::REVOKE_INVITATION,
-                crate::ops::On::Workspace(&workspace),
-            )
-            .await?;
-            let revoked = ctx
-                .state
-                .workspaces
-                .revoke_invitation(&workspace, &id)
-                .await?;
-            let target = Some(format!("invitation:{id}"));
-            if revoked {
-                ctx.audit("invitation.revoke", target, Outcome::Ok, None)
-                    .await;
-                Ok(())
-            } else {
-                Err(AppError::NotFound("invitation".into()))
-            }
+            let grant = admit(&workspaces::REVOKE_INVITATION, On::Workspace(&workspace)).await?;
+            workspaces::revoke_invitation(&grant, &id).await
         }
         .await,
     )
@@ -395,14 +199,11 @@ pub async fn revoke_invitation(workspace: String, id: String) -> Result<(), AppE
 /// What an invitation link offers, or why it cannot be used.
 #[server(endpoint = "check_invitation", output = crate::api::codec::Json)]
 pub async fn check_invitation(code: String) -> Result<InvitationView, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            let ctx = crate::ops::admit(
-                &crate::ops::workspaces::CHECK_INVITATION,
-                crate::ops::On::Nothing,
-            )
-            .await?;
-            Ok(ctx.state.workspaces.check_invitation(&code).await?.into())
+            let grant = admit(&workspaces::CHECK_INVITATION, On::Nothing).await?;
+            workspaces::check_invitation(&grant, &code).await
         }
         .await,
     )
@@ -417,85 +218,16 @@ pub async fn accept_invitation(
     email: Option<String>,
     password: Option<String>,
 ) -> Result<String, AppError> {
+    use crate::ops::{On, admit, workspaces};
     crate::auth::reply(
         async {
-            use engine::audit::Outcome;
-            let mut ctx = crate::ops::admit(
-                &crate::ops::workspaces::ACCEPT_INVITATION,
-                crate::ops::On::Nothing,
-            )
-            .await?;
-            let result = match ctx.user.clone() {
-                Some(user) if ctx.token.is_none() => ctx
-                    .state
-                    .workspaces
-                    .accept(&code, &user)
-                    .await
-                    .map(|invitation| (user, invitation)),
-                Some(_) => return Err(AppError::Forbidden),
-                None => {
-                    let required = |value: Option<String>, field: &str| {
-                        value
-                            .filter(|v| !v.trim().is_empty())
-                            .ok_or(AppError::Invalid {
-                                field: field.into(),
-                                message: "is required".into(),
-                            })
-                    };
-                    let name = required(name, "name")?;
-                    let email = required(email, "email")?;
-                    let password = required(password, "password")?;
-                    ctx.state
-                        .workspaces
-                        .accept_new_account(
-                            &code,
-                            &ctx.state.accounts,
-                            engine::accounts::NewUser {
-                                email: &email,
-                                name: &name,
-                                password: &password,
-                                is_admin: false,
-                            },
-                        )
-                        .await
-                }
+            let mut grant = admit(&workspaces::ACCEPT_INVITATION, On::Nothing).await?;
+            let newcomer = workspaces::Newcomer {
+                name,
+                email,
+                password,
             };
-            let (user, invitation) = match result {
-                Ok(done) => done,
-                Err(e) => {
-                    if let engine::workspaces::WorkspaceError::Unusable(problem) = &e {
-                        ctx.audit(
-                            "invitation.accept",
-                            None,
-                            Outcome::Denied,
-                            Some(problem.to_string()),
-                        )
-                        .await;
-                    }
-                    return Err(e.into());
-                }
-            };
-            if ctx.user.is_none() {
-                ctx.start_session(&user).await?;
-                ctx.user = Some(user.clone());
-            }
-            ctx.session()?
-                .insert(SESSION_WORKSPACE, &invitation.workspace_id)
-                .await
-                .map_err(internal)?;
-            ctx.workspace = Some(invitation.workspace_id.clone());
-            ctx.audit(
-                "invitation.accept",
-                Some(format!(
-                    "invitation:{} as {}",
-                    invitation.id,
-                    invitation.role.as_str()
-                )),
-                Outcome::Ok,
-                None,
-            )
-            .await;
-            Ok(format!("/workspaces/{}", invitation.workspace_id))
+            workspaces::accept_invitation(&mut grant, &code, newcomer).await
         }
         .await,
     )

@@ -143,6 +143,12 @@ impl From<MarketError> for AppError {
     }
 }
 
+/// The JSON Schema of an extension manifest (`orbitr.yaml`), for editors to complete.
+pub fn schema(grant: &Grant) -> Result<serde_json::Value, AppError> {
+    grant.expect(&SCHEMA)?;
+    Ok(engine::extensions::manifest::json_schema())
+}
+
 /// Searches the catalog: words (prefixes match), a category, a source, a sort.
 pub async fn search(grant: &Grant, query: &SearchQuery) -> Result<SearchPage, AppError> {
     grant.expect(&SEARCH)?;

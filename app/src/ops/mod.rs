@@ -26,7 +26,8 @@ pub mod workspaces;
 
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::ConnectInfo;
 use engine::accounts::User;
@@ -47,9 +48,35 @@ pub struct CurrentUser(pub User);
 pub struct TokenAuth(pub TokenInfo);
 
 /// The operation a server function's table declares for the request's path, put in request
-/// extensions by the request gate: a function that authorizes for another operation is refused.
-#[derive(Debug, Clone, Copy)]
-pub struct Declared(pub &'static Op);
+/// extensions by the request gate: a function that authorizes for another operation is refused,
+/// and the gate reads `run` after the answer.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub op: &'static Op,
+    pub run: Run,
+}
+
+impl Declared {
+    pub fn new(op: &'static Op) -> Self {
+        Self {
+            op,
+            run: Run::default(),
+        }
+    }
+}
+
+/// Whether a request's operation ran: set when the operation takes the grant made for it
+/// ([`Grant::expect`]). The door that authorized the request reads it after the answer, so a
+/// route or server function that answers without going through its operation is caught.
+#[derive(Debug, Clone, Default)]
+pub struct Run(Arc<AtomicBool>);
+
+impl Run {
+    /// Whether the request's operation took its grant.
+    pub fn done(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
 
 /// The audit actor of a request: `user:<id>`, `user:<id> token:<id>` through an API token, or
 /// `anonymous`.
@@ -93,6 +120,8 @@ pub struct Caller {
     pub route: Option<String>,
     /// The operation the request's server function is declared with (see [`Declared`]).
     pub declared: Option<&'static Op>,
+    /// Whether the request's operation ran (shared with the door that reads it).
+    pub run: Run,
 }
 
 impl Caller {
@@ -118,7 +147,12 @@ impl Caller {
             user_agent: header(http::header::USER_AGENT),
             host: header(http::header::HOST),
             route: None,
-            declared: parts.extensions.get::<Declared>().map(|d| d.0),
+            declared: parts.extensions.get::<Declared>().map(|d| d.op),
+            run: parts
+                .extensions
+                .get::<Declared>()
+                .map(|d| d.run.clone())
+                .unwrap_or_default(),
             state,
         }
     }
@@ -285,6 +319,7 @@ impl Grant {
     /// operation another operation's grant: a table pointing at the wrong op.
     pub fn expect(&self, op: &'static Op) -> Result<&Self, AppError> {
         if std::ptr::eq(self.op, op) || self.op == op {
+            self.run.0.store(true, Ordering::SeqCst);
             Ok(self)
         } else {
             tracing::error!(

@@ -6,7 +6,9 @@ use engine::workspaces::{Invitation, Membership, WorkspaceError};
 use super::{Grant, Op};
 use crate::access::Need;
 use crate::error::AppError;
-use crate::model::workspaces::{InvitationView, MemberView, WorkspaceSummary};
+use crate::model::workspaces::{
+    InvitationView, MemberView, NewInvitation, WorkspaceContext, WorkspaceDetail, WorkspaceSummary,
+};
 
 /// The caller's workspaces.
 pub static MINE: Op = Op {
@@ -216,4 +218,375 @@ pub async fn list_members(grant: &Grant) -> Result<Vec<MemberView>, AppError> {
         .into_iter()
         .map(MemberView::from)
         .collect())
+}
+
+/// Session key of the workspace the user works in.
+pub(crate) const SESSION_WORKSPACE: &str = "workspace";
+
+/// A session store failure, logged; the caller sees an internal error.
+fn session_failed(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store failed");
+    AppError::Internal
+}
+
+/// `object:action` pairs a user may perform with `role` (`*:*` for platform admins).
+fn permissions_of(user: &engine::accounts::User, role: Option<&str>) -> Vec<String> {
+    if user.is_admin {
+        vec!["*:*".to_owned()]
+    } else {
+        role.map(|r| engine::access::role_permissions(r).into_iter().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Makes `workspace` the one the caller's pages work in (kept in the session, if there is one).
+pub async fn work_in(grant: &Grant, workspace: &str) -> Result<(), AppError> {
+    match &grant.session {
+        Some(session) => session
+            .insert(SESSION_WORKSPACE, workspace)
+            .await
+            .map_err(session_failed),
+        None => Ok(()),
+    }
+}
+
+/// The caller's workspaces, the one they work in (the session's choice, else the first) and
+/// what they may do there.
+pub async fn context(grant: &Grant) -> Result<WorkspaceContext, AppError> {
+    let workspaces = mine(grant).await?;
+    let user = grant.require_user()?;
+    let chosen: Option<String> = match &grant.session {
+        Some(session) => session
+            .get(SESSION_WORKSPACE)
+            .await
+            .map_err(session_failed)?,
+        None => None,
+    };
+    let current = chosen
+        .and_then(|id| workspaces.iter().find(|w| w.id == id))
+        .or_else(|| workspaces.first());
+    Ok(WorkspaceContext {
+        permissions: permissions_of(user, current.and_then(|w| w.role.as_deref())),
+        current: current.map(|w| w.id.clone()),
+        is_admin: user.is_admin,
+        workspaces,
+    })
+}
+
+/// The granted workspace with what the caller may do in it.
+pub async fn detail(grant: &Grant) -> Result<WorkspaceDetail, AppError> {
+    let workspace = get(grant).await?;
+    Ok(WorkspaceDetail {
+        permissions: permissions_of(grant.require_user()?, workspace.role.as_deref()),
+        workspace,
+    })
+}
+
+/// Makes the granted workspace the one the caller's pages work in.
+pub async fn switch(grant: &Grant) -> Result<(), AppError> {
+    grant.expect(&SWITCH)?;
+    work_in(grant, grant.in_workspace()?).await
+}
+
+/// Renames the granted workspace.
+pub async fn rename(grant: &Grant, name: &str) -> Result<(), AppError> {
+    grant.expect(&RENAME)?;
+    let ws = grant
+        .state
+        .workspaces
+        .rename(grant.in_workspace()?, name)
+        .await?;
+    grant
+        .audit(
+            "workspace.rename",
+            Some(format!("workspace:{} ({})", ws.id, ws.name)),
+            Outcome::Ok,
+            None,
+        )
+        .await;
+    Ok(())
+}
+
+/// Deletes the granted workspace, refused while Docker objects still belong to it; `confirm`
+/// must repeat its name. Returns where to go next.
+pub async fn delete(grant: &Grant, confirm: &str) -> Result<String, AppError> {
+    grant.expect(&DELETE)?;
+    let id = grant.in_workspace()?;
+    let ws = grant
+        .state
+        .workspaces
+        .get(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("workspace".into()))?;
+    if confirm.trim() != ws.name {
+        return Err(AppError::Invalid {
+            field: "confirm".into(),
+            message: format!("type the workspace name, {}, to confirm", ws.name),
+        });
+    }
+    let owned = grant.state.docker.owned_by_workspace(id).await?;
+    let target = Some(format!("workspace:{} ({})", ws.id, ws.name));
+    if !owned.is_empty() {
+        let shown: Vec<&str> = owned.iter().take(5).map(String::as_str).collect();
+        let more = owned.len().saturating_sub(shown.len());
+        let message = format!(
+            "{} still belongs to this workspace{}; remove it first",
+            shown.join(", "),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        );
+        grant
+            .audit(
+                "workspace.delete",
+                target,
+                Outcome::Failed,
+                Some(message.clone()),
+            )
+            .await;
+        return Err(AppError::Conflict(message));
+    }
+    grant.state.workspaces.delete(id).await?;
+    // Tokens limited to it went with it (by cascade).
+    grant.state.tokens.clear_cache();
+    grant
+        .audit("workspace.delete", target, Outcome::Ok, None)
+        .await;
+    Ok("/workspaces".into())
+}
+
+/// Sets (`Some`) or removes (`None`) a membership of the granted workspace, auditing the outcome
+/// under `action`.
+async fn change_member(
+    grant: &Grant,
+    user_id: &str,
+    role: Option<engine::access::Role>,
+    action: &str,
+) -> Result<(), AppError> {
+    let result = grant
+        .state
+        .workspaces
+        .set_member(grant.in_workspace()?, user_id, role)
+        .await;
+    let target = Some(match role {
+        Some(role) => format!("user:{user_id} as {}", role.as_str()),
+        None => format!("user:{user_id}"),
+    });
+    grant.audited(action, target, result).await
+}
+
+/// Changes a member's role.
+pub async fn set_member_role(grant: &Grant, user_id: &str, role: &str) -> Result<(), AppError> {
+    grant.expect(&SET_MEMBER_ROLE)?;
+    let role = engine::workspaces::parse_role(role)?;
+    change_member(grant, user_id, Some(role), "member.role").await
+}
+
+/// Removes a member.
+pub async fn remove_member(grant: &Grant, user_id: &str) -> Result<(), AppError> {
+    grant.expect(&REMOVE_MEMBER)?;
+    change_member(grant, user_id, None, "member.remove").await
+}
+
+/// Leaves the granted workspace (refused for its last owner). Returns where to go next.
+pub async fn leave(grant: &Grant) -> Result<String, AppError> {
+    grant.expect(&LEAVE)?;
+    let user_id = grant.require_user()?.id.clone();
+    change_member(grant, &user_id, None, "member.leave").await?;
+    Ok("/workspaces".into())
+}
+
+/// Invitations of the granted workspace that can still be used.
+pub async fn list_invitations(grant: &Grant) -> Result<Vec<InvitationView>, AppError> {
+    grant.expect(&LIST_INVITATIONS)?;
+    Ok(grant
+        .state
+        .workspaces
+        .pending_invitations(grant.in_workspace()?)
+        .await?
+        .into_iter()
+        .map(InvitationView::from)
+        .collect())
+}
+
+/// What an invitation is to be.
+pub struct NewInvitationForm {
+    pub role: String,
+    /// Empty: anyone holding the link.
+    pub email: Option<String>,
+    /// 1 to 720.
+    pub expires_in_hours: String,
+}
+
+/// Creates a single-use invitation link to the granted workspace (its path is shown once).
+pub async fn create_invitation(
+    grant: &Grant,
+    form: NewInvitationForm,
+) -> Result<NewInvitation, AppError> {
+    grant.expect(&CREATE_INVITATION)?;
+    let user_id = &grant.require_user()?.id;
+    let role = engine::workspaces::parse_role(&form.role)?;
+    let hours = form
+        .expires_in_hours
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| AppError::Invalid {
+            field: "expires_in_hours".into(),
+            message: "must be a whole number of hours (1 to 720)".into(),
+        })?;
+    let (invitation, code) = grant
+        .state
+        .workspaces
+        .invite(
+            grant.in_workspace()?,
+            role,
+            form.email.as_deref(),
+            hours,
+            user_id,
+        )
+        .await?;
+    let for_whom = invitation
+        .email
+        .as_ref()
+        .map(|e| format!(" for {e}"))
+        .unwrap_or_default();
+    grant
+        .audit(
+            "invitation.create",
+            Some(format!(
+                "invitation:{} as {}{for_whom}",
+                invitation.id,
+                role.as_str(),
+            )),
+            Outcome::Ok,
+            None,
+        )
+        .await;
+    Ok(NewInvitation {
+        invitation: invitation.into(),
+        path: format!("/invite/{code}"),
+    })
+}
+
+/// Withdraws a pending invitation of the granted workspace.
+pub async fn revoke_invitation(grant: &Grant, id: &str) -> Result<(), AppError> {
+    grant.expect(&REVOKE_INVITATION)?;
+    let revoked = grant
+        .state
+        .workspaces
+        .revoke_invitation(grant.in_workspace()?, id)
+        .await?;
+    if !revoked {
+        return Err(AppError::NotFound("invitation".into()));
+    }
+    grant
+        .audit(
+            "invitation.revoke",
+            Some(format!("invitation:{id}")),
+            Outcome::Ok,
+            None,
+        )
+        .await;
+    Ok(())
+}
+
+/// What an invitation link offers, or why it cannot be used.
+pub async fn check_invitation(grant: &Grant, code: &str) -> Result<InvitationView, AppError> {
+    grant.expect(&CHECK_INVITATION)?;
+    Ok(grant.state.workspaces.check_invitation(code).await?.into())
+}
+
+/// Who accepts an invitation while not signed in: the account to create.
+pub struct Newcomer {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Uses an invitation: a signed-in user joins as they are; anyone else creates an account from
+/// `newcomer` and is signed in. The workspace joined becomes the one they work in. Returns
+/// where to go next.
+pub async fn accept_invitation(
+    grant: &mut Grant,
+    code: &str,
+    newcomer: Newcomer,
+) -> Result<String, AppError> {
+    grant.expect(&ACCEPT_INVITATION)?;
+    let result = match grant.user.clone() {
+        Some(user) if grant.token.is_none() => grant
+            .state
+            .workspaces
+            .accept(code, &user)
+            .await
+            .map(|invitation| (user, invitation)),
+        Some(_) => return Err(AppError::Forbidden),
+        None => {
+            let required = |value: Option<String>, field: &str| {
+                value
+                    .filter(|v| !v.trim().is_empty())
+                    .ok_or(AppError::Invalid {
+                        field: field.into(),
+                        message: "is required".into(),
+                    })
+            };
+            let name = required(newcomer.name, "name")?;
+            let email = required(newcomer.email, "email")?;
+            let password = required(newcomer.password, "password")?;
+            grant
+                .state
+                .workspaces
+                .accept_new_account(
+                    code,
+                    &grant.state.accounts,
+                    engine::accounts::NewUser {
+                        email: &email,
+                        name: &name,
+                        password: &password,
+                        is_admin: false,
+                    },
+                )
+                .await
+        }
+    };
+    let (user, invitation) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            if let WorkspaceError::Unusable(problem) = &e {
+                grant
+                    .audit(
+                        "invitation.accept",
+                        None,
+                        Outcome::Denied,
+                        Some(problem.to_string()),
+                    )
+                    .await;
+            }
+            return Err(e.into());
+        }
+    };
+    if grant.user.is_none() {
+        grant.start_session(&user).await?;
+        grant.user = Some(user);
+    }
+    grant
+        .session()?
+        .insert(SESSION_WORKSPACE, &invitation.workspace_id)
+        .await
+        .map_err(session_failed)?;
+    grant.workspace = Some(invitation.workspace_id.clone());
+    grant
+        .audit(
+            "invitation.accept",
+            Some(format!(
+                "invitation:{} as {}",
+                invitation.id,
+                invitation.role.as_str()
+            )),
+            Outcome::Ok,
+            None,
+        )
+        .await;
+    Ok(format!("/workspaces/{}", invitation.workspace_id))
 }

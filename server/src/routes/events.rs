@@ -6,41 +6,37 @@
 use std::time::{Duration, Instant};
 
 use app::AppState;
-use app::access::{Scope, readable};
-use app::auth::{CurrentUser, TokenAuth};
+use app::access::Scope;
+use app::ops::Grant;
+use app::ops::feeds::{self, RECHECK, Watcher};
 use app::ops::system::figures_for;
 use axum::Extension;
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use engine::accounts::User;
 use engine::system::LiveEvent;
-use engine::tokens::TokenInfo;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::grant::{Holder, RECHECK, close};
+use super::grant::close;
+use crate::api_error::from_app;
 
 /// How long a viewer's scope (the workspaces it may see) is trusted before it is read again,
 /// so a membership change reaches open sockets within this time.
 const SCOPE_TTL: Duration = Duration::from_secs(5);
 
 /// Upgrades to the websocket.
-pub async fn subscribe(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    session: Option<Extension<tower_sessions::Session>>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let holder = Holder::new(&state, user, token, session.map(|Extension(s)| s)).await;
-    upgrade.on_upgrade(move |socket| push(socket, state, holder))
+pub async fn subscribe(Extension(grant): Extension<Grant>, upgrade: WebSocketUpgrade) -> Response {
+    match feeds::events(&grant).await {
+        Ok(watcher) => {
+            let state = grant.state.clone();
+            upgrade.on_upgrade(move |socket| push(socket, state, watcher))
+        }
+        Err(e) => from_app(&e),
+    }
 }
 
 /// What one viewer may see, read again when older than [`SCOPE_TTL`].
 struct Viewer {
-    user: User,
-    token: Option<TokenInfo>,
+    watcher: Watcher,
     scope: Scope,
     read_at: Instant,
 }
@@ -48,11 +44,7 @@ struct Viewer {
 impl Viewer {
     async fn scope(&mut self, state: &AppState) -> &Scope {
         if self.read_at.elapsed() > SCOPE_TTL {
-            match readable(state, &self.user, self.token.as_ref(), "container").await {
-                Ok(scope) => self.scope = scope,
-                // Cannot tell (database down): show nothing rather than too much.
-                Err(_) => self.scope = Scope::default(),
-            }
+            self.scope = self.watcher.scope(state).await;
             self.read_at = Instant::now();
         }
         &self.scope
@@ -96,11 +88,10 @@ impl Viewer {
     }
 }
 
-async fn push(mut socket: WebSocket, state: AppState, holder: Holder) {
+async fn push(mut socket: WebSocket, state: AppState, watcher: Watcher) {
     metrics::gauge!("orbitr_live_sockets").increment(1.0);
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (user, token) = (holder.user.clone(), holder.token.clone());
     let mut status = state.docker.subscribe();
     let mut system = state.docker.subscribe_system();
     let mut changes = state.docker.containers().subscribe();
@@ -112,8 +103,7 @@ async fn push(mut socket: WebSocket, state: AppState, holder: Holder) {
     let mut deploys = state.stacks.subscribe();
     let mut shutdown = state.shutdown.clone();
     let mut viewer = Viewer {
-        user,
-        token,
+        watcher,
         scope: Scope::default(),
         read_at: Instant::now() - SCOPE_TTL * 2,
     };
@@ -232,7 +222,7 @@ async fn push(mut socket: WebSocket, state: AppState, holder: Holder) {
                 }
             }
             _ = recheck.tick() => {
-                if let Some(reason) = holder.ended(&state).await {
+                if let Some(reason) = viewer.watcher.ended(&state).await {
                     close(&mut socket, reason).await;
                     break;
                 }

@@ -16,10 +16,9 @@
 use std::collections::HashSet;
 
 use app::AppState;
-use app::access::{Need, check};
-use app::auth::{CurrentUser, TokenAuth};
+use app::ops::Grant;
+use app::ops::feeds::{self, RECHECK, Watcher as Caller};
 use axum::Extension;
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use engine::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Marker, StatsFrame};
@@ -37,8 +36,8 @@ const BATCH: usize = 500;
 /// Lines per container sent first when the request does not say.
 const DEFAULT_TAIL: usize = 200;
 
-/// Who is watching.
-use super::grant::{Holder as Caller, RECHECK, close};
+use super::grant::close;
+use crate::api_error::from_app;
 
 /// What differs between the log and the stats feed.
 trait Feed: Send + Sync + 'static {
@@ -174,42 +173,24 @@ impl Feed for Stats {
 }
 
 /// Upgrades to the log websocket.
-pub async fn logs(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    session: Option<Extension<tower_sessions::Session>>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let caller = Caller::new(&state, user, token, session.map(|Extension(s)| s)).await;
-    upgrade.on_upgrade(move |socket| serve(socket, state, caller, Logs))
+pub async fn logs(Extension(grant): Extension<Grant>, upgrade: WebSocketUpgrade) -> Response {
+    match feeds::logs(&grant).await {
+        Ok(caller) => {
+            let state = grant.state.clone();
+            upgrade.on_upgrade(move |socket| serve(socket, state, caller, Logs))
+        }
+        Err(e) => from_app(&e),
+    }
 }
 
 /// Upgrades to the stats websocket.
-pub async fn stats(
-    State(state): State<AppState>,
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-    session: Option<Extension<tower_sessions::Session>>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    let caller = Caller::new(&state, user, token, session.map(|Extension(s)| s)).await;
-    upgrade.on_upgrade(move |socket| serve(socket, state, caller, Stats))
-}
-
-impl Caller {
-    async fn may(&self, state: &AppState, action: &'static str, c: &ContainerView) -> bool {
-        check(
-            state,
-            Some(&self.user),
-            self.token.as_ref(),
-            Need::Owned("container", action),
-            c.workspace.as_deref(),
-        )
-        .await
-        .is_ok()
+pub async fn stats(Extension(grant): Extension<Grant>, upgrade: WebSocketUpgrade) -> Response {
+    match feeds::stats(&grant).await {
+        Ok(caller) => {
+            let state = grant.state.clone();
+            upgrade.on_upgrade(move |socket| serve(socket, state, caller, Stats))
+        }
+        Err(e) => from_app(&e),
     }
 }
 

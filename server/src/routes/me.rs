@@ -1,8 +1,9 @@
 //! `GET /api/v1/me`: who the request is authenticated as.
 
-use app::auth::{CurrentUser, TokenAuth};
+use app::ops::{Grant, auth};
 use axum::Extension;
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,18 +34,18 @@ pub struct Me {
         (status = 401, description = "Not signed in, or the token is unknown, revoked or expired"),
     )
 )]
-pub async fn get_me(
-    Extension(CurrentUser(user)): Extension<CurrentUser>,
-    token: Option<Extension<TokenAuth>>,
-) -> Json<Me> {
-    let token = token.map(|Extension(TokenAuth(t))| t);
-    Json(Me {
-        id: user.id,
-        email: user.email,
-        name: user.name,
-        is_admin: user.is_admin,
-        authenticated_by: if token.is_some() { "token" } else { "session" },
-        token_id: token.as_ref().map(|t| t.id.clone()),
-        token_scope: token.map(|t| t.scope.as_str()),
-    })
+pub async fn get_me(Extension(grant): Extension<Grant>) -> Response {
+    match auth::me(&grant) {
+        Ok(auth::Identity { user, token }) => Json(Me {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            is_admin: user.is_admin,
+            authenticated_by: if token.is_some() { "token" } else { "session" },
+            token_id: token.as_ref().map(|t| t.id.clone()),
+            token_scope: token.map(|t| t.scope.as_str()),
+        })
+        .into_response(),
+        Err(e) => crate::api_error::from_app(&e),
+    }
 }

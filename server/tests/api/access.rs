@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use app::access::Need;
 use app::api::SERVER_FNS;
+use app::ops::Op;
 use engine::access::{Role, policy_rules};
 use engine::accounts::{NewUser, User};
 use http::Method;
-use server::access::REST;
+use server::access::{OPERATION_HEADER, REST};
 use testkit::docker::TestRun;
 
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, new_client, spawn_app, wait_for};
@@ -460,6 +461,23 @@ fn server_fn_args(
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
+/// What is wrong, if anything, with how a request reached its operation: the answer names the
+/// operation that ran, which must be the route's own, and no answer may be a success that
+/// skipped it (the door refuses those with `operation_skipped`).
+fn through_its_operation(response: &reqwest::Response, op: &Op) -> Option<String> {
+    let named = response
+        .headers()
+        .get(OPERATION_HEADER)
+        .and_then(|v| v.to_str().ok());
+    match named {
+        Some(name) if name != op.name => Some(format!("ran {name}, not its own {}", op.name)),
+        None if response.status() == 500 => {
+            Some("answered 500 without running its operation (skipped, or failed before it)".into())
+        }
+        _ => None,
+    }
+}
+
 /// Whether the answer was a refusal by access control (not a validation error or a wrong
 /// password, which come after the check).
 /// For an owned object (a container, network, volume or stack), "not found" naming its kind is
@@ -587,6 +605,8 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
     let mut failures = Vec::new();
     let mut n = 0;
     let compose = stack_compose(&run).await;
+    // Routes and server functions seen running their own operation (the answer names it).
+    let mut ran: BTreeSet<String> = BTreeSet::new();
 
     // REST routes.
     for (method, template, op) in REST {
@@ -618,8 +638,21 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
             if who == Principal::ReadToken {
                 request = request.bearer_auth(&world.token);
             }
-            let (refused, status, body) =
-                denied(request.send().await.expect("request"), *need).await;
+            if NON_OPENAPI_ROUTES.contains(&(method.as_str(), *template)) {
+                request = request
+                    .header("connection", "upgrade")
+                    .header("upgrade", "websocket")
+                    .header("sec-websocket-version", "13")
+                    .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+            }
+            let response = request.send().await.expect("request");
+            let route = format!("{method} {template}");
+            if let Some(problem) = through_its_operation(&response, op) {
+                failures.push(format!("{route} as {who:?}: {problem}"));
+            } else if response.headers().contains_key(OPERATION_HEADER) {
+                ran.insert(route);
+            }
+            let (refused, status, body) = denied(response, *need).await;
             let want = expected(*need, who, Some(method));
             if refused == want {
                 failures.push(format!(
@@ -665,6 +698,11 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
                 request = request.bearer_auth(&world.token);
             }
             let response = request.send().await.expect("request");
+            if let Some(problem) = through_its_operation(&response, op) {
+                failures.push(format!("{path} as {who:?}: {problem}"));
+            } else if response.headers().contains_key(OPERATION_HEADER) {
+                ran.insert((*path).to_owned());
+            }
             let (refused, status, body) = denied(response, *need).await;
             if ["/api/logout", "/api/sign_out_everywhere"].contains(path) {
                 sign_in_again(&app, &world, who).await;
@@ -677,6 +715,19 @@ async fn every_route_answers_every_principal_as_the_policy_says() {
                 ));
             }
             checked += 1;
+        }
+    }
+
+    // Every route and server function answered at least once through its own operation.
+    let every = REST
+        .iter()
+        .map(|(method, template, _)| format!("{method} {template}"))
+        .chain(SERVER_FNS.iter().map(|(path, _)| (*path).to_owned()));
+    for route in every {
+        if !ran.contains(&route) {
+            failures.push(format!(
+                "{route}: no principal's call ran its operation (no {OPERATION_HEADER} answer)"
+            ));
         }
     }
 
