@@ -450,6 +450,38 @@ mod tests {
     }
 
     #[test]
+    fn a_success_that_skipped_its_operation_is_refused_and_a_refusal_passes() {
+        use axum::response::IntoResponse;
+        let op = &ops::containers::REMOVE;
+        let skipped = through_op(
+            op,
+            &ops::Run::default(),
+            StatusCode::NO_CONTENT.into_response(),
+        );
+        assert_eq!(skipped.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!skipped.headers().contains_key(OPERATION_HEADER));
+        for status in [
+            StatusCode::OK,
+            StatusCode::SEE_OTHER,
+            StatusCode::SWITCHING_PROTOCOLS,
+        ] {
+            let answer = through_op(op, &ops::Run::default(), status.into_response());
+            assert_eq!(
+                answer.status(),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{status}"
+            );
+        }
+        // A refusal before the operation (bad input the extractor rejected) is answered as is.
+        let rejected = through_op(
+            op,
+            &ops::Run::default(),
+            StatusCode::UNPROCESSABLE_ENTITY.into_response(),
+        );
+        assert_eq!(rejected.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
     fn each_operation_is_declared_once_whichever_door_reaches_it() {
         let mut by_name: std::collections::HashMap<&str, &Op> = Default::default();
         let ops = REST

@@ -592,6 +592,25 @@ fn rest_body(template: &str, n: usize, compose: &str) -> serde_json::Value {
         "/api/v1/stacks/{stack}/operations" => {
             serde_json::json!({ "operation": "no-such-operation" })
         }
+        // The bodies below read, and their operations refuse what they say: nothing changes.
+        "/api/v1/extensions/{extension}/reviews" => serde_json::json!({ "rating": 0 }),
+        "/api/v1/extension-sources" => {
+            serde_json::json!({ "name": "", "kind": "nope", "location": "" })
+        }
+        "/api/v1/workspaces/{workspace}/apps" | "/api/v1/workspaces/{workspace}/apps/plan" => {
+            serde_json::json!({ "extension": "no-such-extension", "stack": "" })
+        }
+        "/api/v1/workspaces/{workspace}/apps/from-git" => {
+            serde_json::json!({ "url": "", "extension": "no-such-extension", "stack": "" })
+        }
+        "/api/v1/workspaces/{workspace}/adopt" => serde_json::json!({ "kind": "nope", "id": "" }),
+        "/api/v1/workspaces/{workspace}/images/pull" => serde_json::json!({ "reference": "" }),
+        "/api/v1/workspaces/{workspace}/registries" => {
+            serde_json::json!({ "registry": "", "username": "", "password": "" })
+        }
+        "/api/v1/networks/{network}/connect" | "/api/v1/networks/{network}/disconnect" => {
+            serde_json::json!({ "container": "no-such-container" })
+        }
         _ => serde_json::json!({ "name": format!("Rest {n}") }),
     }
 }
