@@ -38,9 +38,9 @@ pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use engine::access::{PLATFORM, READING_ACTIONS};
-    use engine::accounts::User;
-    use engine::tokens::TokenInfo;
+    use engine::identity::accounts::User;
+    use engine::identity::tokens::TokenInfo;
+    use engine::tenancy::access::{PLATFORM, READING_ACTIONS};
 
     use super::Need;
     use crate::error::AppError;
@@ -73,11 +73,13 @@ mod ssr {
         };
         let user = user.ok_or(AppError::Unauthorized)?;
         if let Some(token) = token {
-            if token.scope == engine::tokens::Scope::Read && !READING_ACTIONS.contains(&action) {
+            if token.scope == engine::identity::tokens::Scope::Read
+                && !READING_ACTIONS.contains(&action)
+            {
                 return Err(AppError::Forbidden);
             }
             // A metrics token reads `/metrics`, which the gate serves itself, and nothing else.
-            if token.scope == engine::tokens::Scope::Metrics {
+            if token.scope == engine::identity::tokens::Scope::Metrics {
                 return Err(AppError::Forbidden);
             }
             if token

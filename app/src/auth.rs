@@ -1,8 +1,8 @@
 //! Who is asking: the signed-in user of a request, read from its session, and the request facts
 //! (address, request id) that audit records carry.
 
-use engine::accounts::User;
-use engine::db::now_ms;
+use engine::clock::now_ms;
+use engine::identity::accounts::User;
 use leptos::prelude::*;
 use tower_sessions::Session;
 

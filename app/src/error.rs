@@ -162,9 +162,9 @@ impl From<engine::db::DbError> for AppError {
 }
 
 #[cfg(feature = "ssr")]
-impl From<engine::accounts::AccountError> for AppError {
-    fn from(e: engine::accounts::AccountError) -> Self {
-        use engine::accounts::AccountError;
+impl From<engine::identity::accounts::AccountError> for AppError {
+    fn from(e: engine::identity::accounts::AccountError) -> Self {
+        use engine::identity::accounts::AccountError;
         match e {
             AccountError::BadEmail(m) => Self::Invalid {
                 field: "email".into(),

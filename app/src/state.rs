@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::extract::FromRef;
-use engine::accounts::Accounts;
 use engine::audit::Audit;
 use engine::db::Database;
 use engine::docker::DockerEngine;
-use engine::limiter::LoginLimiter;
-use engine::tokens::Tokens;
-use engine::workspaces::Workspaces;
+use engine::identity::accounts::Accounts;
+use engine::identity::limiter::LoginLimiter;
+use engine::identity::tokens::Tokens;
+use engine::tenancy::workspaces::Workspaces;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_meta::MetaTags;
@@ -37,27 +37,27 @@ pub struct AppState {
     /// Workspaces and memberships; owns the access layer (`workspaces.access()`).
     pub workspaces: Workspaces,
     /// Account administration (admin role, deletion, reset links).
-    pub admin: engine::admin::Admin,
+    pub admin: engine::identity::admin::Admin,
     /// Where each user is signed in.
-    pub signins: engine::signins::SignIns,
+    pub signins: engine::identity::signins::SignIns,
     /// Configured sign-in providers (OAuth 2 / OpenID Connect).
-    pub providers: engine::oauth::Providers,
+    pub providers: engine::identity::oauth::Providers,
     /// Accounts' links to sign-in providers.
-    pub identities: engine::identities::Identities,
+    pub identities: engine::identity::identities::Identities,
     /// Each workspace's security policy.
-    pub policies: engine::policies::Policies,
+    pub policies: engine::tenancy::policies::Policies,
     /// Registry credentials per workspace (encrypted).
-    pub registries: engine::registries::Registries,
+    pub registries: engine::docker::registries::Registries,
     /// Live logs: one engine stream per container, shared by every viewer.
-    pub logs: engine::logs::LogHub,
+    pub logs: engine::docker::logs::LogHub,
     /// Live resource usage: one engine stats stream per container, shared by every viewer.
-    pub stats: engine::stats::StatsHub,
+    pub stats: engine::docker::stats::StatsHub,
     /// Compose stacks: files, revisions and deploys.
     pub stacks: engine::stacks::Stacks,
     /// The marketplace: extension sources, catalog, installed apps, reviews.
     pub marketplace: engine::marketplace::Marketplace,
     /// Unmanaged Docker objects adopted into workspaces.
-    pub adoptions: engine::adoptions::Adoptions,
+    pub adoptions: engine::tenancy::adoptions::Adoptions,
     pub auth: AuthConfig,
 }
 

@@ -16,9 +16,15 @@ async fn a_stack_log_shows_new_lines_at_once_filters_and_its_cpu_chart_moves() -
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Logs").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
     let name = format!("{}-talk", run.id());
-    run.also_remove(format!("{}={name}", engine::resources::PROJECT_LABEL));
+    run.also_remove(format!(
+        "{}={name}",
+        engine::model::resources::PROJECT_LABEL
+    ));
 
     let compose = format!(
         "services:\n  web:\n    image: {image}\n    command: [sh, -c, \"echo web is up; while :; do sleep 0.05; done\"]\n  worker:\n    image: {image}\n    command: [sh, -c, \"printf '\\\\033[31mred <b>alert</b>\\\\033[0m\\\\n'; exec sleep 86400\"]\n"
@@ -58,8 +64,8 @@ async fn a_stack_log_shows_new_lines_at_once_filters_and_its_cpu_chart_moves() -
             filters: Some(std::collections::HashMap::from([(
                 "label".to_owned(),
                 vec![
-                    format!("{}={name}", engine::resources::PROJECT_LABEL),
-                    format!("{}=web", engine::resources::SERVICE_LABEL),
+                    format!("{}={name}", engine::model::resources::PROJECT_LABEL),
+                    format!("{}=web", engine::model::resources::SERVICE_LABEL),
                 ],
             )])),
             ..Default::default()

@@ -21,10 +21,16 @@ async fn search_open_fill_install_see_it_running_then_uninstall() -> anyhow::Res
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Apps").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
     let stack = format!("{}-site", run.id());
     for project in [stack.clone(), format!("{stack}-fixture-db")] {
-        run.also_remove(format!("{}={project}", engine::resources::PROJECT_LABEL));
+        run.also_remove(format!(
+            "{}={project}",
+            engine::model::resources::PROJECT_LABEL
+        ));
     }
 
     // The admin adds the fixture catalog as a source.

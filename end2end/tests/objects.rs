@@ -41,7 +41,10 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Storage").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
 
     let volume = run.name("vol");
     browser.goto(&orbitr.url("/volumes")).await?;
@@ -71,7 +74,10 @@ async fn networks_and_volumes_are_created_and_removed_from_their_pages() -> anyh
     wait_row(&browser, "network", &network, true).await?;
 
     // A container of the workspace is connected to it from its page, then disconnected.
-    let labels = [(engine::resources::WORKSPACE_LABEL.to_owned(), ws.clone())];
+    let labels = [(
+        engine::model::resources::WORKSPACE_LABEL.to_owned(),
+        ws.clone(),
+    )];
     let container = run.create_fixture("app", labels.into()).await?;
     browser
         .goto(&orbitr.url(&format!("/containers/{container}")))

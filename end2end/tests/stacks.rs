@@ -52,9 +52,15 @@ async fn a_typed_mistake_is_shown_at_its_line_and_a_fixed_file_deploys() -> anyh
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Apps").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
     let name = format!("{}-web", run.id());
-    run.also_remove(format!("{}={name}", engine::resources::PROJECT_LABEL));
+    run.also_remove(format!(
+        "{}={name}",
+        engine::model::resources::PROJECT_LABEL
+    ));
 
     browser.goto(&orbitr.url("/stacks")).await?;
     browser.wait_for("[data-test=new-stack]").await?;
@@ -241,9 +247,15 @@ async fn after_orbitr_is_killed_mid_deploy_the_stack_says_so_and_a_deploy_conver
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Crash").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
     let name = format!("{}-crash", run.id());
-    run.also_remove(format!("{}={name}", engine::resources::PROJECT_LABEL));
+    run.also_remove(format!(
+        "{}={name}",
+        engine::model::resources::PROJECT_LABEL
+    ));
 
     // db never becomes healthy, so the deploy is still waiting when Orbitr is killed.
     let stuck = format!(
@@ -401,9 +413,15 @@ async fn a_replaced_container_keeps_its_name_in_the_events_and_the_list_follows_
     let browser = Browser::start().await?;
     browser.set_up_admin(&orbitr).await?;
     let ws = browser.create_workspace(&orbitr, "Replace").await?;
-    run.also_remove(format!("{}={ws}", engine::resources::WORKSPACE_LABEL));
+    run.also_remove(format!(
+        "{}={ws}",
+        engine::model::resources::WORKSPACE_LABEL
+    ));
     let name = format!("{}-swap", run.id());
-    run.also_remove(format!("{}={name}", engine::resources::PROJECT_LABEL));
+    run.also_remove(format!(
+        "{}={name}",
+        engine::model::resources::PROJECT_LABEL
+    ));
 
     browser
         .create_stack(

@@ -34,7 +34,7 @@ async fn lay_out(run: &mut TestRun) -> anyhow::Result<Grounds> {
     let workspace = admin.create_workspace(&orbitr, "Walkers").await?;
     run.also_remove(format!(
         "{}={workspace}",
-        engine::resources::WORKSPACE_LABEL
+        engine::model::resources::WORKSPACE_LABEL
     ));
 
     let stack = js_string(
@@ -50,7 +50,7 @@ async fn lay_out(run: &mut TestRun) -> anyhow::Result<Grounds> {
     .await?;
 
     let labels = [(
-        engine::resources::WORKSPACE_LABEL.to_owned(),
+        engine::model::resources::WORKSPACE_LABEL.to_owned(),
         workspace.clone(),
     )];
     let container = run.create_fixture("walked", labels.into()).await?;

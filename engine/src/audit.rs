@@ -7,7 +7,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::on_pool;
 
 /// `prev_hash` of the first record.

@@ -1,68 +1,39 @@
-//! Orbitr's server-side domain services. Without the `runtime` feature only the plain data types
-//! compile, so the browser build can share them.
+//! Orbitr's server-side domain services, in wings named like the README's words. Without the
+//! `runtime` feature only the plain data types compile ([`model`] and the extension format), so
+//! the browser build can share them.
+//!
+//! - [`identity`]: accounts, sign-ins and their store, API tokens, OAuth/OIDC providers.
+//! - [`tenancy`]: workspaces, roles (casbin), security policies, isolation, adoptions.
+//! - [`docker`]: the engine client and its live state, containers, images, networks, volumes,
+//!   logs, usage, registries.
+//! - [`stacks`]: Compose stacks, their revisions and deploys.
+//! - [`marketplace`] and [`extensions`]: sources, catalog, installs, reviews; the extension format.
+//! - [`model`]: types the browser compiles too.
+//! - [`db`], [`vault`], [`audit`], [`clock`], [`private`]: what every wing uses;
+//!   [`services`] builds every service.
 
 pub mod extensions;
-pub mod feeds;
-pub mod resources;
-pub mod system;
+pub mod model;
 
-#[cfg(feature = "runtime")]
-pub mod access;
-#[cfg(feature = "runtime")]
-pub mod accounts;
-#[cfg(feature = "runtime")]
-pub mod admin;
-#[cfg(feature = "runtime")]
-pub mod adoptions;
 #[cfg(feature = "runtime")]
 pub mod audit;
 #[cfg(feature = "runtime")]
-pub mod containers;
+pub mod clock;
 #[cfg(feature = "runtime")]
 pub mod db;
 #[cfg(feature = "runtime")]
-pub mod deploy;
-#[cfg(feature = "runtime")]
 pub mod docker;
 #[cfg(feature = "runtime")]
-pub mod fanout;
-#[cfg(feature = "runtime")]
-pub mod identities;
-#[cfg(feature = "runtime")]
-pub mod isolation;
-#[cfg(feature = "runtime")]
-pub mod limiter;
-#[cfg(feature = "runtime")]
-pub mod live;
-#[cfg(feature = "runtime")]
-pub mod logs;
+pub mod identity;
 #[cfg(feature = "runtime")]
 pub mod marketplace;
 #[cfg(feature = "runtime")]
-pub mod oauth;
-#[cfg(feature = "runtime")]
-pub mod objects;
-#[cfg(feature = "runtime")]
-pub mod policies;
-#[cfg(feature = "runtime")]
 pub mod private;
-#[cfg(feature = "runtime")]
-pub mod registries;
-#[cfg(feature = "runtime")]
-pub mod secrets;
 #[cfg(feature = "runtime")]
 pub mod services;
 #[cfg(feature = "runtime")]
-pub mod sessions;
-#[cfg(feature = "runtime")]
-pub mod signins;
-#[cfg(feature = "runtime")]
 pub mod stacks;
 #[cfg(feature = "runtime")]
-pub mod stats;
-#[cfg(feature = "runtime")]
-pub mod tokens;
+pub mod tenancy;
 #[cfg(feature = "runtime")]
 pub mod vault;
-#[cfg(feature = "runtime")]
-pub mod workspaces;

@@ -8,23 +8,23 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::accounts::{Accounts, PasswordHasher};
-use crate::admin::Admin;
-use crate::adoptions::Adoptions;
 use crate::audit::Audit;
 use crate::db::Database;
 use crate::docker::DockerEngine;
-use crate::identities::Identities;
-use crate::logs::{LogHub, LogSettings};
+use crate::docker::logs::{LogHub, LogSettings};
+use crate::docker::registries::Registries;
+use crate::docker::stats::StatsHub;
+use crate::identity::accounts::{Accounts, PasswordHasher};
+use crate::identity::admin::Admin;
+use crate::identity::identities::Identities;
+use crate::identity::signins::SignIns;
+use crate::identity::tokens::Tokens;
 use crate::marketplace::{FetchLimits, Marketplace};
-use crate::policies::Policies;
-use crate::registries::Registries;
-use crate::signins::SignIns;
 use crate::stacks::Stacks;
-use crate::stats::StatsHub;
-use crate::tokens::Tokens;
+use crate::tenancy::adoptions::Adoptions;
+use crate::tenancy::policies::Policies;
+use crate::tenancy::workspaces::Workspaces;
 use crate::vault::Vault;
-use crate::workspaces::Workspaces;
 
 /// What the services are built from.
 #[derive(Debug, Clone)]
@@ -83,7 +83,7 @@ impl Services {
     pub async fn open(db: Database, config: &ServiceConfig) -> anyhow::Result<Self> {
         let docker = DockerEngine::new(config.docker_host.as_deref());
         let accounts = Accounts::new(db.clone(), PasswordHasher::new());
-        let access = crate::access::Access::load(db.clone())
+        let access = crate::tenancy::access::Access::load(db.clone())
             .await
             .context("loading the access policy and memberships")?;
         let vault = Vault::open(&config.data_dir).context("opening the secrets key")?;

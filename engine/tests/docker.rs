@@ -153,7 +153,10 @@ async fn an_unreachable_engine_is_reported_with_its_address() {
     let engine = DockerEngine::new(Some("unix:///nonexistent/docker.sock"));
     assert!(!engine.connect().await);
     let status = engine.status();
-    assert_eq!(status.state, engine::system::EngineState::Unreachable);
+    assert_eq!(
+        status.state,
+        engine::model::system::EngineState::Unreachable
+    );
     assert!(
         status
             .error

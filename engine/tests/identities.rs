@@ -1,9 +1,9 @@
 //! Links between accounts and sign-in provider identities, on SQLite and (when
 //! `TEST_POSTGRES_URL` is set) PostgreSQL.
 
-use engine::accounts::{AccountError, Accounts, NewUser, PasswordHasher};
 use engine::db::{Database, DatabaseUrl};
-use engine::identities::{ExternalIdentity, Identities, IdentityError};
+use engine::identity::accounts::{AccountError, Accounts, NewUser, PasswordHasher};
+use engine::identity::identities::{ExternalIdentity, Identities, IdentityError};
 use testkit::postgres::TestDatabase;
 
 struct World {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions};
 use engine::docker::DockerEngine;
-use engine::resources::{ContainerChange, ContainerView};
+use engine::model::resources::{ContainerChange, ContainerView};
 use testkit::docker::TestRun;
 use testkit::proxy::SocketProxy;
 

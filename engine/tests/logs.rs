@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use engine::docker::DockerEngine;
-use engine::logs::{LogBody, LogHub, LogItem, LogSettings, Marker, Stream, Subscription};
+use engine::docker::logs::{LogBody, LogHub, LogItem, LogSettings, Marker, Stream, Subscription};
 use testkit::docker::TestRun;
 
 async fn start(run: &TestRun, name: &str, script: &str) -> String {
@@ -188,7 +188,7 @@ async fn a_huge_line_is_cut_and_a_removed_container_ends_cleanly() {
     for item in &items {
         if let LogBody::Line { text, stream, .. } = &item.body {
             assert_eq!(*stream, Stream::Stdout);
-            assert!(text.len() <= engine::logs::MAX_LINE_BYTES);
+            assert!(text.len() <= engine::docker::logs::MAX_LINE_BYTES);
         }
     }
     let total: usize = items.iter().filter_map(text).map(str::len).sum();

@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use engine::accounts::NewUser;
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::DockerEngine;
-use engine::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
+use engine::identity::accounts::NewUser;
+use engine::model::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
 use engine::services::{ServiceConfig, Services};
 use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow, Stacks};
 use testkit::docker::TestRun;
@@ -156,7 +156,11 @@ impl World {
 
 /// Waits for `stack`'s first event of `phase`.
 async fn until_phase(
-    events: &mut tokio::sync::broadcast::Receiver<(String, String, engine::resources::DeployEvent)>,
+    events: &mut tokio::sync::broadcast::Receiver<(
+        String,
+        String,
+        engine::model::resources::DeployEvent,
+    )>,
     stack: &StackRow,
     phase: DeployPhase,
 ) {
@@ -457,7 +461,7 @@ async fn the_policy_refuses_with_the_line_and_nothing_is_created() {
             "services:\n  web:\n    image: IMAGE\n    privileged: true\n",
         )
         .await;
-    let policy = engine::resources::SecurityPolicy::default();
+    let policy = engine::model::resources::SecurityPolicy::default();
     let Err(StackError::Diagnostics(diags)) = w
         .stacks
         .start(
@@ -553,7 +557,7 @@ async fn a_deploy_cut_off_from_the_engine_fails_with_the_reason_and_the_next_one
     let mut status = w.docker.subscribe();
     tokio::time::timeout(
         Duration::from_secs(10),
-        status.wait_for(|s| s.state == engine::system::EngineState::Connected),
+        status.wait_for(|s| s.state == engine::model::system::EngineState::Connected),
     )
     .await
     .expect("reconnected")
@@ -700,7 +704,7 @@ async fn a_project_started_with_the_cli_is_listed_and_adopted_with_its_recorded_
     assert_eq!(project.config_files.as_deref(), Some(file.as_str()));
 
     // The containers are unmanaged until adopted; then the workspace sees them at once.
-    let adoptions = engine::adoptions::Adoptions::new(w.db.clone());
+    let adoptions = engine::tenancy::adoptions::Adoptions::new(w.db.clone());
     let stack = w
         .stacks
         .adopt(&adoptions, &w.workspace, &name, None, "admin")

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use engine::access::{Access, PLATFORM, Role};
-use engine::accounts::{AccountError, Accounts, NewUser, PasswordHasher, User};
 use engine::db::{Database, DatabaseUrl};
-use engine::workspaces::{InvitationProblem, WorkspaceError, Workspaces};
+use engine::identity::accounts::{AccountError, Accounts, NewUser, PasswordHasher, User};
+use engine::tenancy::access::{Access, PLATFORM, Role};
+use engine::tenancy::workspaces::{InvitationProblem, WorkspaceError, Workspaces};
 use testkit::postgres::TestDatabase;
 
 struct World {

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use engine::accounts::{AccountError, Accounts, NewUser, PasswordHasher};
 use engine::audit::{Audit, Entry, Outcome, Verification};
 use engine::db::Database;
+use engine::identity::accounts::{AccountError, Accounts, NewUser, PasswordHasher};
 
 /// `orbitr admin create`: a platform admin account, audited as done by the command line.
 pub async fn create_admin(db: Database, email: String, name: String, password: String) -> ExitCode {

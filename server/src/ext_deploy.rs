@@ -10,12 +10,13 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use engine::db::{Database, DatabaseUrl, now_ms};
+use engine::clock::now_ms;
+use engine::db::{Database, DatabaseUrl};
 use engine::docker::DockerEngine;
 use engine::extensions::manifest::Manifest;
 use engine::extensions::market::{InstallForm, NewSource};
 use engine::marketplace::Installer;
-use engine::resources::ContainerView;
+use engine::model::resources::ContainerView;
 use engine::services::{ServiceConfig, Services};
 
 const ACTOR: &str = "orbitr ext test";

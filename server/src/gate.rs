@@ -9,7 +9,7 @@ use app::auth::{CurrentUser, TokenAuth, session_user};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use engine::tokens::Scope;
+use engine::identity::tokens::Scope;
 use http::header::{AUTHORIZATION, HOST, ORIGIN, REFERER};
 use http::{Method, StatusCode};
 use tower_sessions::Session;

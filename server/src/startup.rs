@@ -11,9 +11,9 @@ use std::sync::atomic::AtomicBool;
 use app::{AppState, AuthConfig, SiteAssets};
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::MonitorGuard;
-use engine::limiter::{LoginLimiter, LoginLimits};
+use engine::identity::limiter::{LoginLimiter, LoginLimits};
+use engine::identity::session_store::Sessions;
 use engine::services::Services;
-use engine::sessions::Sessions;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -56,10 +56,10 @@ impl Application {
         let mut config = engine::services::ServiceConfig::new(&settings.data_dir);
         config.docker_host = settings.docker_host.clone();
         config.extensions_dir = settings.extensions_dir.clone();
-        config.logs = engine::logs::LogSettings {
+        config.logs = engine::docker::logs::LogSettings {
             ring: usize::try_from(settings.log_ring_lines).unwrap_or(usize::MAX),
             queue: usize::try_from(settings.log_viewer_queue).unwrap_or(usize::MAX),
-            ..engine::logs::LogSettings::default()
+            ..engine::docker::logs::LogSettings::default()
         };
         let services = Services::open(db, &config).await?;
         let docker = &services.docker;
@@ -165,7 +165,7 @@ impl Application {
             workspaces,
             signins,
             admin,
-            providers: engine::oauth::Providers::new(settings.oauth.clone()),
+            providers: engine::identity::oauth::Providers::new(settings.oauth.clone()),
             identities,
             policies,
             adoptions,

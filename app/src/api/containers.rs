@@ -2,12 +2,12 @@
 //! [`crate::ops::containers`] (where what it needs is declared, and the work and its audit
 //! record happen).
 
-use engine::resources::{ContainerDetail, ContainerList, ContainerView};
+use engine::model::resources::{ContainerDetail, ContainerList, ContainerView};
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-pub use engine::resources::{ContainerSpec, PolicyView, SecurityPolicy};
+pub use engine::model::resources::{ContainerSpec, PolicyView, SecurityPolicy};
 
 /// The containers the caller may see (every one for platform admins, unmanaged included),
 /// by name, with whether the list may be out of date.

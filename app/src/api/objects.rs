@@ -2,7 +2,7 @@
 //! [`crate::ops::objects`] (where what it needs is declared, and the work and its audit record
 //! happen).
 
-use engine::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
+use engine::model::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -171,7 +171,7 @@ pub async fn attach_network(
 
 /// One image: configuration (secret-looking environment values masked), layers, history.
 #[server(endpoint = "get_image", output = crate::api::codec::Json)]
-pub async fn get_image(id: String) -> Result<engine::resources::ImageDetail, AppError> {
+pub async fn get_image(id: String) -> Result<engine::model::resources::ImageDetail, AppError> {
     use crate::ops::{On, admit, objects};
     crate::auth::reply(
         async {

@@ -2,7 +2,7 @@
 //! operation in [`crate::ops::registries`] (where what it needs is declared, and the work and
 //! its audit record happen).
 
-use engine::resources::RegistryCredential;
+use engine::model::resources::RegistryCredential;
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -6,14 +6,14 @@
 //! readable afterwards.
 
 use compose::diag::Diagnostic;
-use engine::resources::{
+use engine::model::resources::{
     DeployBrief, DeployRecord, Revision, StackDetail, StackSummary, UnmanagedProject,
 };
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-pub use engine::resources::OperationForm;
+pub use engine::model::resources::OperationForm;
 
 /// The stacks the caller may see (all of them for platform admins), optionally of one workspace.
 #[server(endpoint = "list_stacks", output = crate::api::codec::Json)]

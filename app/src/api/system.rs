@@ -1,7 +1,7 @@
 //! The engine's figures and connection state over server functions: each one transports its
 //! operation in [`crate::ops::system`].
 
-use engine::system::{EngineStatus, SystemInfo};
+use engine::model::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
 
 use crate::error::AppError;

@@ -1,7 +1,7 @@
 //! A log line as HTML: ANSI colours and styles rendered as spans, search matches marked, and
 //! nothing a container prints ever read as markup.
 
-use engine::feeds::Marker;
+use engine::model::feeds::Marker;
 
 use crate::components::editor::escape_into;
 

@@ -1,10 +1,10 @@
 //! The live connection to Orbitr: engine status and system figures pushed over the websocket
 //! `/api/v1/events`, and the banner shown while the engine is unreachable.
 
-use engine::resources::{
+use engine::model::resources::{
     ContainerChange, ContainerView, DeployEvent, ImageView, NetworkView, PullProgress, VolumeView,
 };
-use engine::system::{EngineStatus, SystemInfo};
+use engine::model::system::{EngineStatus, SystemInfo};
 use leptos::prelude::*;
 
 use crate::api::system::get_engine_status;
@@ -70,7 +70,7 @@ impl Live {
         let mut images = self.images.get();
         let mut networks = self.networks.get();
         let mut volumes = self.volumes.get();
-        engine::resources::fill_usage(
+        engine::model::resources::fill_usage(
             &containers,
             images.as_deref_mut().unwrap_or_default(),
             networks.as_deref_mut().unwrap_or_default(),
@@ -198,7 +198,7 @@ mod socket {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use engine::system::LiveEvent;
+    use engine::model::system::LiveEvent;
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -310,8 +310,8 @@ mod socket {
                 // browser is still signed in (its own session was renewed, as a password change
                 // does) it reconnects at once; when not (sign-out elsewhere, a password reset,
                 // the account removed) reconnecting would only be refused: sign in again.
-                if event.code() == engine::system::SOCKET_ENDED
-                    && event.reason() == engine::system::SOCKET_SIGNED_OUT
+                if event.code() == engine::model::system::SOCKET_ENDED
+                    && event.reason() == engine::model::system::SOCKET_SIGNED_OUT
                 {
                     still_signed_in(live, 0);
                     return;

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 /// A feed request as the JSON text the server reads (empty outside the browser).
-pub fn request_json(request: &engine::feeds::FeedRequest) -> String {
+pub fn request_json(request: &engine::model::feeds::FeedRequest) -> String {
     #[cfg(feature = "hydrate")]
     {
         serde_json::to_string(request).unwrap_or_default()

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use engine::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Stream};
+use engine::model::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Stream};
 use leptos::html::Div;
 use leptos::prelude::*;
 
@@ -594,7 +594,7 @@ pub fn LogViewer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use engine::feeds::Marker;
+    use engine::model::feeds::Marker;
 
     fn item(n: i64, stream: Stream, text: &str) -> LogItem {
         LogItem {

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use engine::feeds::{FeedMember, FeedRequest, StatsFrame, StatsSample};
+use engine::model::feeds::{FeedMember, FeedRequest, StatsFrame, StatsSample};
 use leptos::prelude::*;
 
 use crate::components::feed::{decode, open_feed, request_json};

@@ -1,8 +1,8 @@
 //! Accounts: first-run setup, signing in and out, who is signed in, changing one's password.
 
-use engine::accounts::{AccountError, User};
 use engine::audit::Outcome;
-use engine::tokens::TokenInfo;
+use engine::identity::accounts::{AccountError, User};
+use engine::identity::tokens::TokenInfo;
 
 use super::{Grant, Op, actor};
 use crate::access::Need;

@@ -2,12 +2,12 @@
 //! one, and each workspace's security policy. Lists read Orbitr's live state (kept current
 //! from the engine's events), never the engine.
 
-use engine::containers::ContainerError;
-use engine::policies::PolicyError;
-use engine::resources::{
+use engine::docker::containers::ContainerError;
+use engine::model::resources::{
     ContainerAction, ContainerDetail, ContainerList, ContainerSpec, ContainerView, PolicyView,
     SecurityPolicy,
 };
+use engine::tenancy::policies::PolicyError;
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -194,7 +194,7 @@ pub async fn create(grant: &Grant, spec: &ContainerSpec) -> Result<ContainerView
     grant.expect(&CREATE)?;
     let workspace = grant.workspace.clone().ok_or(AppError::Forbidden)?;
     let result = async {
-        let plan = engine::containers::plan_create(spec, &workspace)?;
+        let plan = engine::docker::containers::plan_create(spec, &workspace)?;
         let policy =
             super::policy_for(grant, &workspace)
                 .await

@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use engine::accounts::User;
-use engine::resources::ContainerView;
-use engine::system::SOCKET_SIGNED_OUT;
-use engine::tokens::TokenInfo;
+use engine::identity::accounts::User;
+use engine::identity::tokens::TokenInfo;
+use engine::model::resources::ContainerView;
+use engine::model::system::SOCKET_SIGNED_OUT;
 use tower_sessions::Session;
 
 use super::{Grant, Op};

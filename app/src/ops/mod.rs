@@ -30,9 +30,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::ConnectInfo;
-use engine::accounts::User;
 use engine::audit::{Entry, Outcome};
-use engine::tokens::TokenInfo;
+use engine::identity::accounts::User;
+use engine::identity::tokens::TokenInfo;
 use tower_sessions::Session;
 
 use crate::access::{Need, audits_denial, check, owner_of};
@@ -80,7 +80,10 @@ impl Run {
 
 /// The audit actor of a request: `user:<id>`, `user:<id> token:<id>` through an API token, or
 /// `anonymous`.
-pub fn actor_of(user: Option<&User>, token: Option<&engine::tokens::TokenInfo>) -> String {
+pub fn actor_of(
+    user: Option<&User>,
+    token: Option<&engine::identity::tokens::TokenInfo>,
+) -> String {
     match (user, token) {
         (Some(user), Some(token)) => format!("{} token:{}", actor(user), token.id),
         (Some(user), None) => actor(user),

@@ -8,9 +8,9 @@
 //! function sends it there.
 
 use engine::audit::Outcome;
-use engine::identities::{ExternalIdentity, IdentityError};
-use engine::oauth::Pending;
-use engine::workspaces::WorkspaceError;
+use engine::identity::identities::{ExternalIdentity, IdentityError};
+use engine::identity::oauth::Pending;
+use engine::tenancy::workspaces::WorkspaceError;
 use serde::{Deserialize, Serialize};
 
 use super::{Grant, Op, actor};
@@ -45,8 +45,8 @@ pub static UNLINK: Op = Op {
     need: Need::Session,
 };
 
-impl From<engine::identities::Identity> for LinkedAccount {
-    fn from(l: engine::identities::Identity) -> Self {
+impl From<engine::identity::identities::Identity> for LinkedAccount {
+    fn from(l: engine::identity::identities::Identity) -> Self {
         Self {
             email: l.email,
             linked_at: l.created_at,
@@ -55,9 +55,9 @@ impl From<engine::identities::Identity> for LinkedAccount {
     }
 }
 
-impl From<engine::identities::IdentityError> for AppError {
-    fn from(e: engine::identities::IdentityError) -> Self {
-        use engine::identities::IdentityError;
+impl From<engine::identity::identities::IdentityError> for AppError {
+    fn from(e: engine::identity::identities::IdentityError) -> Self {
+        use engine::identity::identities::IdentityError;
         match e {
             IdentityError::NotLinked(p) => Self::NotFound(format!("link to {p}")),
             e @ (IdentityError::TakenByOther(_)
@@ -264,7 +264,7 @@ pub async fn start(ctx: &Grant, start: Start) -> Result<String, AppError> {
         }
     };
     let session = ctx.session()?;
-    let now = engine::db::now_ms();
+    let now = engine::clock::now_ms();
     let mut flows: Vec<Flow> = session
         .get(SESSION_FLOWS)
         .await
@@ -316,7 +316,7 @@ pub async fn callback(ctx: &mut Grant, back: Return) -> Result<String, AppError>
         .insert(SESSION_FLOWS, &flows)
         .await
         .map_err(session_error)?;
-    let Some(flow) = found.filter(|f| !f.pending.expired(engine::db::now_ms())) else {
+    let Some(flow) = found.filter(|f| !f.pending.expired(engine::clock::now_ms())) else {
         ctx.audit(
             "auth.oauth",
             None,
@@ -453,7 +453,7 @@ async fn login(
     ]
     .into_iter()
     .flatten()
-    .find(|n| engine::accounts::parse_name(n).is_ok())
+    .find(|n| engine::identity::accounts::parse_name(n).is_ok())
     .unwrap_or_else(|| "New user".to_owned());
     let prepared = match ctx.state.accounts.prepare_external(&email, &name) {
         Ok(prepared) => prepared,
@@ -487,9 +487,9 @@ async fn login(
                     WorkspaceError::Unusable(_) => Refusal::Invitation,
                     WorkspaceError::Invalid { .. } => Refusal::InvitationEmail,
                     WorkspaceError::IdentityTaken => Refusal::Taken,
-                    WorkspaceError::Account(engine::accounts::AccountError::EmailTaken) => {
-                        Refusal::LinkFirst
-                    }
+                    WorkspaceError::Account(
+                        engine::identity::accounts::AccountError::EmailTaken,
+                    ) => Refusal::LinkFirst,
                     _ => return Err(e.into()),
                 };
                 ctx.audit(
@@ -544,7 +544,7 @@ async fn login(
         .await
     {
         Ok(user) => user,
-        Err(IdentityError::Account(engine::accounts::AccountError::EmailTaken)) => {
+        Err(IdentityError::Account(engine::identity::accounts::AccountError::EmailTaken)) => {
             return refuse(Refusal::LinkFirst, &provider);
         }
         Err(IdentityError::TakenByOther(_)) => return refuse(Refusal::Taken, &provider),

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use engine::objects::ObjectError;
-use engine::resources::{
+use engine::docker::objects::ObjectError;
+use engine::model::resources::{
     ContainerView, ImageDetail, ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView,
 };
 
@@ -94,9 +94,9 @@ impl From<ObjectError> for AppError {
     }
 }
 
-impl From<engine::adoptions::AdoptError> for AppError {
-    fn from(e: engine::adoptions::AdoptError) -> Self {
-        use engine::adoptions::AdoptError;
+impl From<engine::tenancy::adoptions::AdoptError> for AppError {
+    fn from(e: engine::tenancy::adoptions::AdoptError) -> Self {
+        use engine::tenancy::adoptions::AdoptError;
         match e {
             AdoptError::BadKind(kind) => Self::Invalid {
                 field: "kind".into(),
@@ -135,7 +135,7 @@ async fn visible(
         .filter(|v| scope.sees(v.workspace.as_deref()))
         .cloned()
         .collect();
-    engine::resources::fill_usage(&containers, &mut images, &mut networks, &mut volumes);
+    engine::model::resources::fill_usage(&containers, &mut images, &mut networks, &mut volumes);
     Ok((images, networks, volumes))
 }
 

@@ -1,7 +1,7 @@
 //! Registry credentials per workspace (sealed) and pulling images with them.
 
-use engine::registries::{PullProgress, RegistryError};
-use engine::resources::RegistryCredential;
+use engine::docker::registries::{PullProgress, RegistryError};
+use engine::model::resources::RegistryCredential;
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -101,13 +101,13 @@ pub async fn pull(grant: &Grant, reference: &str) -> Result<String, AppError> {
     grant.expect(&PULL)?;
     let workspace = grant.in_workspace()?.to_owned();
     let reference = reference.trim().to_owned();
-    engine::registries::split_reference(&reference)?;
+    engine::docker::registries::split_reference(&reference)?;
     let credentials = grant
         .state
         .registries
         .credentials_for(&workspace, &reference)
         .await?;
-    let id = format!("pull-{}", engine::db::now_ms());
+    let id = format!("pull-{}", engine::clock::now_ms());
     let mut progress = PullProgress {
         id: id.clone(),
         reference: reference.clone(),

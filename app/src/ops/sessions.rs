@@ -36,7 +36,7 @@ pub async fn list(grant: &Grant) -> Result<Vec<SessionView>, AppError> {
     grant.expect(&LIST)?;
     let user = grant.require_user()?;
     let current = grant.sign_in_handle().await;
-    let since = engine::db::now_ms() - grant.state.auth.session_idle_ms;
+    let since = engine::clock::now_ms() - grant.state.auth.session_idle_ms;
     let list = grant
         .state
         .signins
@@ -49,7 +49,7 @@ pub async fn list(grant: &Grant) -> Result<Vec<SessionView>, AppError> {
             current: current.as_deref() == Some(s.id.as_str()),
             device: s.user_agent.as_deref().map_or_else(
                 || "Unknown browser".to_owned(),
-                engine::signins::describe_agent,
+                engine::identity::signins::describe_agent,
             ),
             id: s.id,
             ip: s.ip,

@@ -2,7 +2,7 @@
 //! owns it.
 
 use compose::diag::Diagnostic;
-use engine::resources::{
+use engine::model::resources::{
     DeployBrief, DeployRecord, OperationForm, Revision, StackDetail, StackSummary, UnmanagedProject,
 };
 use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow};

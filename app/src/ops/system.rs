@@ -1,6 +1,6 @@
 //! Orbitr's and the engine's status.
 
-use engine::system::{EngineStatus, SystemInfo};
+use engine::model::system::{EngineStatus, SystemInfo};
 
 use super::{Grant, Op};
 use crate::access::{Need, Scope};

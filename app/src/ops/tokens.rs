@@ -1,7 +1,7 @@
 //! One's own API tokens. Tokens cannot manage tokens: these need a browser session.
 
 use engine::audit::Outcome;
-use engine::tokens::{Scope, TokenError, TokenInfo};
+use engine::identity::tokens::{Scope, TokenError, TokenInfo};
 
 use super::{Grant, Op};
 use crate::access::Need;

@@ -1,7 +1,7 @@
 //! Account administration (platform admins) and password-reset links.
 
-use engine::admin::AdminError;
 use engine::audit::Outcome;
+use engine::identity::admin::AdminError;
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -189,7 +189,7 @@ pub async fn complete_reset(
 /// a person's name and a workspace's name, never the ids the records hold.
 #[derive(Default)]
 pub struct Names {
-    users: std::collections::HashMap<String, Option<engine::accounts::User>>,
+    users: std::collections::HashMap<String, Option<engine::identity::accounts::User>>,
     workspaces: std::collections::HashMap<String, Option<String>>,
 }
 
@@ -200,7 +200,7 @@ impl Names {
         &mut self,
         state: &crate::state::AppState,
         actor: &str,
-    ) -> Option<engine::accounts::User> {
+    ) -> Option<engine::identity::accounts::User> {
         let id = actor
             .strip_prefix("user:")?
             .split(' ')

@@ -1,7 +1,7 @@
 //! Workspaces, their members and invitations.
 
 use engine::audit::Outcome;
-use engine::workspaces::{Invitation, Membership, WorkspaceError};
+use engine::tenancy::workspaces::{Invitation, Membership, WorkspaceError};
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -97,8 +97,8 @@ impl From<Membership> for WorkspaceSummary {
     }
 }
 
-impl From<engine::workspaces::Member> for MemberView {
-    fn from(m: engine::workspaces::Member) -> Self {
+impl From<engine::tenancy::workspaces::Member> for MemberView {
+    fn from(m: engine::tenancy::workspaces::Member) -> Self {
         Self {
             user_id: m.user_id,
             email: m.email,
@@ -230,12 +230,16 @@ fn session_failed(e: tower_sessions::session::Error) -> AppError {
 }
 
 /// `object:action` pairs a user may perform with `role` (`*:*` for platform admins).
-fn permissions_of(user: &engine::accounts::User, role: Option<&str>) -> Vec<String> {
+fn permissions_of(user: &engine::identity::accounts::User, role: Option<&str>) -> Vec<String> {
     if user.is_admin {
         vec!["*:*".to_owned()]
     } else {
-        role.map(|r| engine::access::role_permissions(r).into_iter().collect())
-            .unwrap_or_default()
+        role.map(|r| {
+            engine::tenancy::access::role_permissions(r)
+                .into_iter()
+                .collect()
+        })
+        .unwrap_or_default()
     }
 }
 
@@ -362,7 +366,7 @@ pub async fn delete(grant: &Grant, confirm: &str) -> Result<String, AppError> {
 async fn change_member(
     grant: &Grant,
     user_id: &str,
-    role: Option<engine::access::Role>,
+    role: Option<engine::tenancy::access::Role>,
     action: &str,
 ) -> Result<(), AppError> {
     let result = grant
@@ -380,7 +384,7 @@ async fn change_member(
 /// Changes a member's role.
 pub async fn set_member_role(grant: &Grant, user_id: &str, role: &str) -> Result<(), AppError> {
     grant.expect(&SET_MEMBER_ROLE)?;
-    let role = engine::workspaces::parse_role(role)?;
+    let role = engine::tenancy::workspaces::parse_role(role)?;
     change_member(grant, user_id, Some(role), "member.role").await
 }
 
@@ -427,7 +431,7 @@ pub async fn create_invitation(
 ) -> Result<NewInvitation, AppError> {
     grant.expect(&CREATE_INVITATION)?;
     let user_id = &grant.require_user()?.id;
-    let role = engine::workspaces::parse_role(&form.role)?;
+    let role = engine::tenancy::workspaces::parse_role(&form.role)?;
     let hours = form
         .expires_in_hours
         .trim()
@@ -540,7 +544,7 @@ pub async fn accept_invitation(
                 .accept_new_account(
                     code,
                     &grant.state.accounts,
-                    engine::accounts::NewUser {
+                    engine::identity::accounts::NewUser {
                         email: &email,
                         name: &name,
                         password: &password,

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use engine::resources::{ContainerDetail, ContainerView, PortView};
+use engine::model::resources::{ContainerDetail, ContainerView, PortView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -23,7 +23,7 @@ use crate::components::stats::{ContainerStats, percent, use_stats};
 use crate::components::toast::{ToastKind, use_toaster};
 use crate::components::workspace::{NeedsWorkspace, use_workspaces};
 use crate::error::AppError;
-use engine::feeds::FeedRequest;
+use engine::model::feeds::FeedRequest;
 
 /// Containers with an operation under way, so their buttons show progress and stay disabled.
 #[derive(Clone, Copy)]
@@ -42,8 +42,10 @@ impl Busy {
     fn act(&self, id: String, name: String, action: &'static str) {
         let busy = *self;
         let toaster = use_toaster();
-        let progressive = engine::resources::ContainerAction::parse(action)
-            .map_or("Working", engine::resources::ContainerAction::progressive);
+        let progressive = engine::model::resources::ContainerAction::parse(action).map_or(
+            "Working",
+            engine::model::resources::ContainerAction::progressive,
+        );
         busy.0.update(|m| {
             m.insert(id.clone(), progressive);
         });
@@ -628,7 +630,7 @@ fn ContainerDetails(detail: ContainerDetail, busy: Busy) -> impl IntoView {
 fn Networks(
     id: String,
     workspace: Option<String>,
-    attached: Vec<engine::resources::NetworkAttachment>,
+    attached: Vec<engine::model::resources::NetworkAttachment>,
 ) -> impl IntoView {
     let live = use_live();
     let toaster = use_toaster();

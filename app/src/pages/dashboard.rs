@@ -1,6 +1,6 @@
 //! The dashboard: the engine's figures as cards, kept current by the live connection.
 
-use engine::system::{FigureScope, SystemInfo};
+use engine::model::system::{FigureScope, SystemInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -11,7 +11,7 @@ use engine::extensions::market::{
     AppView, ExtensionCard, ExtensionDetail, InstallForm, InstallPlan, InstallStarted, NewSource,
     ReviewForm, SearchQuery, UpdatePreview,
 };
-use engine::resources::DeployPhase;
+use engine::model::resources::DeployPhase;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -1,7 +1,7 @@
 //! Images (`/images`), networks (`/networks`) and volumes (`/volumes`): lists rendered from the
 //! server's live lists, then kept current by pushes, with the containers using each object.
 
-use engine::resources::{ImageView, NetworkSpec, NetworkView, VolumeView};
+use engine::model::resources::{ImageView, NetworkSpec, NetworkView, VolumeView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -4,11 +4,11 @@
 
 use crate::components::logs::LogViewer;
 use crate::components::stats::StackStats;
-use engine::feeds::FeedRequest;
+use engine::model::feeds::FeedRequest;
 use std::collections::{BTreeMap, BTreeSet};
 
 use compose::diag::Diagnostic;
-use engine::resources::{
+use engine::model::resources::{
     DeployBrief, DeployEvent, DeployPhase, OperationForm, StackDetail, StackSummary,
 };
 use leptos::prelude::*;
@@ -42,7 +42,7 @@ fn revision_text(latest: i64, deployed: Option<i64>) -> String {
 
 /// The stack's containers from the live state: (up, all).
 fn live_counts(
-    containers: &Option<Vec<engine::resources::ContainerView>>,
+    containers: &Option<Vec<engine::model::resources::ContainerView>>,
     stack: &str,
 ) -> Option<(usize, usize)> {
     containers.as_ref().map(|list| {
@@ -515,7 +515,7 @@ fn StackEditor(detail: StackDetail) -> impl IntoView {
                         revisions.update(|list| {
                             list.insert(
                                 0,
-                                engine::resources::RevisionBrief {
+                                engine::model::resources::RevisionBrief {
                                     number: n,
                                     created_at: format::now_ms(),
                                     created_by: String::new(),
@@ -847,7 +847,7 @@ pub(crate) fn Progress(events: Memo<Vec<DeployEvent>>) -> impl IntoView {
 #[allow(clippy::too_many_arguments)]
 fn History(
     stack: String,
-    revisions: RwSignal<Vec<engine::resources::RevisionBrief>>,
+    revisions: RwSignal<Vec<engine::model::resources::RevisionBrief>>,
     /// The revision that is deployed now, if any, and its compose file.
     deployed: RwSignal<Option<i64>>,
     deployed_compose: RwSignal<Option<String>>,
@@ -864,7 +864,7 @@ fn History(
     let key = stack.clone();
     let deploys = Resource::new(move || version.get(), move |_| list_deploys(key.clone()));
     let shown = RwSignal::new(None::<(i64, String)>);
-    let open_deploy = RwSignal::new(None::<engine::resources::DeployRecord>);
+    let open_deploy = RwSignal::new(None::<engine::model::resources::DeployRecord>);
     let view_key = stack.clone();
     let rollback_key = stack.clone();
     let deploy_key = stack.clone();

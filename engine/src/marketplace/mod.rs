@@ -26,7 +26,8 @@ use compose::load::{Options, load};
 use compose::policy::{SecurityPolicy, check_project};
 use tokio::sync::oneshot;
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::docker::DockerEngine;
 use crate::extensions::catalog::{Catalog, Row as CatalogRow};
 use crate::extensions::inputs::check_values;

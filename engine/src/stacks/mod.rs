@@ -18,13 +18,15 @@ use compose::policy::{SecurityPolicy, check_project};
 use compose::yaml::Limits;
 use tokio::sync::{broadcast, oneshot};
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::docker::DockerEngine;
+use crate::docker::registries::Registries;
 use crate::on_pool;
-use crate::registries::Registries;
+pub mod deploy;
 mod operations;
 
-use crate::resources::{
+use crate::model::resources::{
     DeployBrief, DeployEvent, DeployRecord, Revision, RevisionBrief, StackDetail, StackSummary,
     UnmanagedProject,
 };
@@ -639,10 +641,10 @@ impl Stacks {
         policy: &SecurityPolicy,
         stack: &StackRow,
     ) -> Vec<Diagnostic> {
-        use crate::isolation::{effective_policy, explain_links, is_local_engine};
+        use crate::tenancy::isolation::{effective_policy, explain_links, is_local_engine};
         let host = self.docker.host();
         let changed = if is_local_engine(host) {
-            crate::isolation::resolve_bind_sources(project)
+            crate::tenancy::isolation::resolve_bind_sources(project)
         } else {
             Vec::new()
         };
@@ -672,7 +674,7 @@ impl Stacks {
                 .filter_map(|c| {
                     c.labels
                         .as_ref()
-                        .and_then(|l| l.get(crate::resources::SERVICE_LABEL))
+                        .and_then(|l| l.get(crate::model::resources::SERVICE_LABEL))
                         .cloned()
                 })
                 .collect();
@@ -705,7 +707,7 @@ impl Stacks {
     /// adopted at once, and the next deploy recreates them with Orbitr's labels.
     pub async fn adopt(
         &self,
-        adoptions: &crate::adoptions::Adoptions,
+        adoptions: &crate::tenancy::adoptions::Adoptions,
         workspace: &str,
         name: &str,
         compose: Option<&str>,

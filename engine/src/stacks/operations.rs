@@ -9,10 +9,10 @@ use compose::policy::SecurityPolicy;
 use tokio::sync::oneshot;
 
 use super::{Operation, OperationRequest, Running, StackError, StackRow, Stacks};
-use crate::db::now_ms;
-use crate::deploy::{DeployContext, Reporter, event};
+use crate::clock::now_ms;
+use crate::model::resources::{DeployBrief, DeployEvent, DeployPhase, DeployRecord};
 use crate::on_pool;
-use crate::resources::{DeployBrief, DeployEvent, DeployPhase, DeployRecord};
+use crate::stacks::deploy::{DeployContext, Reporter, event};
 
 impl Stacks {
     /// Checks and starts an operation; the work goes on in the background. `policy` is `None`

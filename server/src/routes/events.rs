@@ -1,5 +1,5 @@
 //! `GET /api/v1/events`: the live websocket. The server pushes JSON text frames
-//! ([`engine::system::LiveEvent`]): the current engine status, figures and the containers the
+//! ([`engine::model::system::LiveEvent`]): the current engine status, figures and the containers the
 //! viewer may see on connect, then every change as it happens. Nothing is polled: changes come
 //! from the engine's event stream, and each is checked against what the viewer may see.
 
@@ -13,7 +13,7 @@ use app::ops::system::figures_for;
 use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use engine::system::LiveEvent;
+use engine::model::system::LiveEvent;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::grant::close;

@@ -10,8 +10,8 @@
 //! container that does not exist or that the caller may not read, answered the same way) and
 //! `error`. A stack's feed follows the stack: containers created later (scale up, recreate)
 //! join it. On the stats socket a later request replaces the earlier one. Every container
-//! shares one engine stream among all its viewers (the hubs in [`engine::logs`] and
-//! [`engine::stats`]).
+//! shares one engine stream among all its viewers (the hubs in [`engine::docker::logs`] and
+//! [`engine::docker::stats`]).
 
 use std::collections::HashSet;
 
@@ -21,9 +21,11 @@ use app::ops::feeds::{self, RECHECK, Watcher as Caller};
 use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use engine::feeds::{FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Marker, StatsFrame};
-use engine::resources::{ContainerChange, ContainerView};
-use engine::stats::StatsSample;
+use engine::docker::stats::StatsSample;
+use engine::model::feeds::{
+    FeedMember, FeedRequest, LogBody, LogFrame, LogItem, Marker, StatsFrame,
+};
+use engine::model::resources::{ContainerChange, ContainerView};
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
@@ -504,8 +506,8 @@ pub struct DownloadQuery {
 }
 
 impl DownloadQuery {
-    pub fn range(&self) -> engine::logs::LogRange {
-        engine::logs::LogRange {
+    pub fn range(&self) -> engine::docker::logs::LogRange {
+        engine::docker::logs::LogRange {
             since: self.since,
             until: self.until,
             timestamps: self.timestamps.unwrap_or(true),
@@ -519,7 +521,7 @@ impl DownloadQuery {
 pub fn download(
     state: &AppState,
     containers: Vec<ContainerView>,
-    range: engine::logs::LogRange,
+    range: engine::docker::logs::LogRange,
     filename: &str,
 ) -> Response {
     use axum::response::IntoResponse;

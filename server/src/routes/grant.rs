@@ -2,7 +2,7 @@
 //! [`app::ops::feeds::Watcher`]).
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use engine::system::SOCKET_ENDED;
+use engine::model::system::SOCKET_ENDED;
 
 /// Closes `socket` saying why.
 pub async fn close(socket: &mut WebSocket, reason: &'static str) {

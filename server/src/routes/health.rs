@@ -4,7 +4,7 @@ use app::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use engine::system::EngineStatus;
+use engine::model::system::EngineStatus;
 use serde::Serialize;
 
 /// Liveness: the process answers.

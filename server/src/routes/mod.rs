@@ -17,7 +17,7 @@ pub mod system;
 pub mod workspaces;
 
 use app::AppState;
-use engine::sessions::{MemoryCache, Sessions};
+use engine::identity::session_store::{MemoryCache, Sessions};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{CachingSessionStore, Expiry, SessionManagerLayer};
 
@@ -41,7 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
             Live updates are pushed over the websocket `GET /api/v1/events` (see the README)."
     ),
     // Named by a path parameter, which utoipa does not collect by itself.
-    components(schemas(engine::resources::ContainerAction)),
+    components(schemas(engine::model::resources::ContainerAction)),
     modifiers(&Security),
     // Every operation takes either (the few open ones, sign-in and health, say so in the README).
     security(("token" = []), ("session" = [])),

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
-use engine::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
+use engine::model::resources::{ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -208,7 +208,7 @@ pub async fn pull_image(Extension(grant): Extension<Grant>, Json(body): Json<Pul
 /// The workspace's registry credentials (owners; never the passwords).
 #[utoipa::path(get, path = "/api/v1/workspaces/{workspace}/registries", tag = "images",
     params(("workspace" = String, Path, description = "Workspace id")),
-    responses((status = 200, description = "Credentials by registry", body = [engine::resources::RegistryCredential])))]
+    responses((status = 200, description = "Credentials by registry", body = [engine::model::resources::RegistryCredential])))]
 pub async fn list_registries(Extension(grant): Extension<Grant>) -> Response {
     answer(registries::list(&grant).await, StatusCode::OK)
 }
@@ -228,7 +228,7 @@ pub struct NewCredential {
     params(("workspace" = String, Path, description = "Workspace id")),
     request_body = NewCredential,
     responses(
-        (status = 200, description = "Saved", body = engine::resources::RegistryCredential),
+        (status = 200, description = "Saved", body = engine::model::resources::RegistryCredential),
         (status = 400, description = "A field is wrong; the message names it", body = ApiError),
     ))]
 pub async fn save_registry(
@@ -305,7 +305,7 @@ pub async fn disconnect_network(
 #[utoipa::path(get, path = "/api/v1/images/{image}", tag = "images",
     params(("image" = String, Path, description = "Image id (`sha256:…`) or `name:tag` without a registry path")),
     responses(
-        (status = 200, description = "The image", body = engine::resources::ImageDetail),
+        (status = 200, description = "The image", body = engine::model::resources::ImageDetail),
         (status = 404, description = "No such image", body = ApiError),
     ))]
 pub async fn get_image(Extension(grant): Extension<Grant>, Path(image): Path<String>) -> Response {

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use compose::diag::Diagnostic;
-use engine::resources::{
+use engine::model::resources::{
     DeployBrief, DeployRecord, OperationForm, Revision, StackDetail, StackSummary, UnmanagedProject,
 };
 use serde::{Deserialize, Serialize};

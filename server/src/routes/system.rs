@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use engine::system::SystemInfo;
+use engine::model::system::SystemInfo;
 
 use crate::api_error::{ApiError, from_app};
 

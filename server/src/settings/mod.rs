@@ -61,7 +61,7 @@ pub struct Settings {
     /// Minutes between syncs of every marketplace source (0: only on demand).
     pub marketplace_sync_mins: u64,
     /// Sign-in providers (`[oauth.<name>]`), in name order.
-    pub oauth: Vec<engine::oauth::ProviderSettings>,
+    pub oauth: Vec<engine::identity::oauth::ProviderSettings>,
 }
 
 /// Raw values as given on the command line (`None` = not given).

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use engine::oauth::{ProviderKind, ProviderSettings};
+use engine::identity::oauth::{ProviderKind, ProviderSettings};
 
 use super::keys::{SettingsError, Source};
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 use app::access::Need;
 use app::api::SERVER_FNS;
 use app::ops::Op;
-use engine::access::{Role, policy_rules};
-use engine::accounts::{NewUser, User};
+use engine::identity::accounts::{NewUser, User};
+use engine::tenancy::access::{Role, policy_rules};
 use http::Method;
 use server::access::{OPERATION_HEADER, REST};
 use testkit::docker::TestRun;
@@ -188,7 +188,13 @@ async fn world(app: &TestApp) -> World {
     let (_, token) = app
         .state
         .tokens
-        .create(&owner.id, "matrix", engine::tokens::Scope::Read, None, None)
+        .create(
+            &owner.id,
+            "matrix",
+            engine::identity::tokens::Scope::Read,
+            None,
+            None,
+        )
         .await
         .expect("token");
     let admin = new_client();

@@ -1,8 +1,8 @@
 //! Reading the audit log: filters, paging, field-named errors, JSON and CSV export, and owners
 //! limited to their own workspace.
 
-use engine::accounts::NewUser;
 use engine::audit::{Entry, Outcome};
+use engine::identity::accounts::NewUser;
 
 use crate::helpers::{ADMIN_EMAIL, TestApp, new_client, spawn_app};
 

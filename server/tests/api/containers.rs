@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use engine::access::Role;
-use engine::accounts::{NewUser, User};
+use engine::identity::accounts::{NewUser, User};
+use engine::tenancy::access::Role;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use testkit::docker::{RUN_LABEL, TestRun};
@@ -449,7 +449,7 @@ async fn roles_and_ownership_decide_who_sees_and_acts() {
         .create(
             &team.operator.0.id,
             "ci",
-            engine::tokens::Scope::Read,
+            engine::identity::tokens::Scope::Read,
             None,
             None,
         )
@@ -622,7 +622,7 @@ async fn the_websocket_pushes_only_what_the_viewer_may_see() {
         .create(
             &team.viewer.0.id,
             "live",
-            engine::tokens::Scope::Read,
+            engine::identity::tokens::Scope::Read,
             None,
             None,
         )

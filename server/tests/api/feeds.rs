@@ -28,10 +28,13 @@ pub async fn started(
     )]);
     if let Some(stack) = stack {
         labels.insert(
-            engine::resources::PROJECT_LABEL.to_owned(),
+            engine::model::resources::PROJECT_LABEL.to_owned(),
             stack.to_owned(),
         );
-        labels.insert(engine::resources::SERVICE_LABEL.to_owned(), name.to_owned());
+        labels.insert(
+            engine::model::resources::SERVICE_LABEL.to_owned(),
+            name.to_owned(),
+        );
     }
     let id = run
         .start_script(name, script, labels)
@@ -115,10 +118,16 @@ async fn item(socket: &mut Socket, seen: &mut Seen, found: impl Fn(&Value) -> bo
     }
 }
 
-async fn token(app: &TestApp, user: &engine::accounts::User) -> String {
+async fn token(app: &TestApp, user: &engine::identity::accounts::User) -> String {
     app.state
         .tokens
-        .create(&user.id, "feeds", engine::tokens::Scope::Read, None, None)
+        .create(
+            &user.id,
+            "feeds",
+            engine::identity::tokens::Scope::Read,
+            None,
+            None,
+        )
         .await
         .expect("token")
         .1

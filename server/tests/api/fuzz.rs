@@ -49,7 +49,7 @@ async fn a_bounded_schemathesis_run_finds_no_server_error_and_no_schema_violatio
         .create(
             &team.operator.0.id,
             "fuzz",
-            engine::tokens::Scope::Write,
+            engine::identity::tokens::Scope::Write,
             None,
             None,
         )

@@ -109,9 +109,9 @@ async fn metrics_need_a_metrics_token_or_a_platform_admin() {
                 .1
         }
     };
-    let read = token(engine::tokens::Scope::Read).await;
+    let read = token(engine::identity::tokens::Scope::Read).await;
     assert_eq!(status(get(Some(read)).await.expect("request")), 401);
-    let metrics = token(engine::tokens::Scope::Metrics).await;
+    let metrics = token(engine::identity::tokens::Scope::Metrics).await;
     let answer = get(Some(metrics.clone())).await.expect("request");
     assert_eq!(answer.status(), 200);
     assert!(

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use engine::docker::WORKSPACE_LABEL;
-use engine::resources::PROJECT_LABEL;
+use engine::model::resources::PROJECT_LABEL;
 use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::docker::{RUN_LABEL, TestRun};

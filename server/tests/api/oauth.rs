@@ -1,9 +1,9 @@
 //! Sign-in through a real OpenID Connect provider (PyPI `oidc-provider-mock`, started per test):
 //! who may get an account, linking and unlinking, and refused or replayed flows.
 
-use engine::access::Role;
 use engine::audit::Filter;
-use engine::oauth::{ProviderKind, ProviderSettings};
+use engine::identity::oauth::{ProviderKind, ProviderSettings};
+use engine::tenancy::access::Role;
 use testkit::oidc::OidcMock;
 
 use crate::helpers::{ADMIN_EMAIL, TestApp, new_client, spawn_app_with};
@@ -402,7 +402,7 @@ async fn an_existing_account_links_the_provider_from_its_session_and_can_unlink_
     let other_user = app
         .state
         .accounts
-        .create(engine::accounts::NewUser {
+        .create(engine::identity::accounts::NewUser {
             email: "other@example.test",
             name: "Other",
             password: "correct horse battery staple",

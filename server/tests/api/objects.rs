@@ -382,7 +382,7 @@ async fn images_are_pulled_with_the_workspace_credentials_and_progress_is_pushed
         .create(
             &team.operator.0.id,
             "pull",
-            engine::tokens::Scope::Write,
+            engine::identity::tokens::Scope::Write,
             None,
             None,
         )
@@ -435,7 +435,7 @@ async fn images_are_pulled_with_the_workspace_credentials_and_progress_is_pushed
         .create(
             &team.outsider.0.id,
             "pull",
-            engine::tokens::Scope::Write,
+            engine::identity::tokens::Scope::Write,
             None,
             None,
         )

@@ -65,10 +65,16 @@ async fn open(
 }
 
 /// A read token of `user`.
-async fn read_token(app: &TestApp, user: &engine::accounts::User) -> String {
+async fn read_token(app: &TestApp, user: &engine::identity::accounts::User) -> String {
     app.state
         .tokens
-        .create(&user.id, "logs", engine::tokens::Scope::Read, None, None)
+        .create(
+            &user.id,
+            "logs",
+            engine::identity::tokens::Scope::Read,
+            None,
+            None,
+        )
         .await
         .expect("token")
         .1
@@ -171,7 +177,13 @@ async fn a_token_socket_closes_within_a_second_of_revocation() {
     let (info, secret) = app
         .state
         .tokens
-        .create(&admin.id, "live", engine::tokens::Scope::Read, None, None)
+        .create(
+            &admin.id,
+            "live",
+            engine::identity::tokens::Scope::Read,
+            None,
+            None,
+        )
         .await
         .expect("token");
     let mut socket = open(&app, "/api/v1/events", None, Some(&secret), None)

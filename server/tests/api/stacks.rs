@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use engine::accounts::User;
-use engine::resources::PROJECT_LABEL;
+use engine::identity::accounts::User;
+use engine::model::resources::PROJECT_LABEL;
 use engine::stacks::{Operation, OperationRequest};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -121,7 +121,13 @@ async fn mode_when(app: &TestApp, client: &reqwest::Client, stack: &str, mode: &
 async fn read_token(app: &TestApp, user: &User) -> String {
     app.state
         .tokens
-        .create(&user.id, "live", engine::tokens::Scope::Read, None, None)
+        .create(
+            &user.id,
+            "live",
+            engine::identity::tokens::Scope::Read,
+            None,
+            None,
+        )
         .await
         .expect("token")
         .1

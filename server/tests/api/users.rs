@@ -1,7 +1,7 @@
 //! Account administration: reset links (one-time, field-named errors, sessions end), the admin
 //! role, deletion, and never losing the last admin.
 
-use engine::accounts::NewUser;
+use engine::identity::accounts::NewUser;
 
 use crate::helpers::{TestApp, new_client, spawn_app};
 

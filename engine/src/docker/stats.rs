@@ -10,9 +10,11 @@ use bollard::models::ContainerStatsResponse;
 use bollard::query_parameters::StatsOptions;
 use futures::StreamExt;
 
+use crate::docker::fanout::{
+    Fanout, FanoutCounters, FanoutMetrics, FanoutSettings, Received, Viewer,
+};
 use crate::docker::{DockerEngine, DockerError};
-use crate::fanout::{Fanout, FanoutCounters, FanoutMetrics, FanoutSettings, Received, Viewer};
-pub use crate::feeds::StatsSample;
+pub use crate::model::feeds::StatsSample;
 
 /// Samples kept per container: five minutes at the engine's one per second.
 pub const HISTORY: usize = 300;
@@ -69,7 +71,7 @@ pub fn counters_of(raw: &ContainerStatsResponse) -> Counters {
             }
         });
     Counters {
-        at_ns: read_ns(raw).unwrap_or_else(|| i128::from(crate::db::now_ms()) * 1_000_000),
+        at_ns: read_ns(raw).unwrap_or_else(|| i128::from(crate::clock::now_ms()) * 1_000_000),
         cpu_total: cpu
             .and_then(|c| c.cpu_usage.as_ref())
             .and_then(|u| u.total_usage)

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{broadcast, watch};
 
-use crate::resources::{ContainerChange, ContainerView, ImageView, NetworkView, VolumeView};
+use crate::model::resources::{ContainerChange, ContainerView, ImageView, NetworkView, VolumeView};
 
 /// Changes a slow subscriber may fall behind by before it is told to read the whole list again.
 const CHANGE_BUFFER: usize = 4096;
@@ -181,7 +181,7 @@ pub struct LiveObjects {
     pub networks: watch::Sender<Arc<Vec<NetworkView>>>,
     pub volumes: watch::Sender<Arc<Vec<VolumeView>>>,
     /// Progress of image pulls under way.
-    pub pulls: broadcast::Sender<crate::resources::PullProgress>,
+    pub pulls: broadcast::Sender<crate::model::resources::PullProgress>,
 }
 
 impl Default for LiveObjects {

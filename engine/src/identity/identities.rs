@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{AccountError, PreparedUser, User};
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
+use crate::identity::accounts::{AccountError, PreparedUser, User};
 use crate::on_pool;
 
 /// Inserts a link: (provider, subject, user_id, email, now).
@@ -64,7 +65,7 @@ fn unique_violation(e: &sqlx::Error) -> bool {
 #[doc(hidden)]
 macro_rules! insert_prepared_user {
     ($tx:ident, $prepared:expr) => {
-        sqlx::query($crate::accounts::INSERT_USER)
+        sqlx::query($crate::identity::accounts::INSERT_USER)
             .bind(&$prepared.id)
             .bind($prepared.email.as_str())
             .bind(&$prepared.name)
@@ -81,12 +82,12 @@ macro_rules! insert_prepared_user {
 #[doc(hidden)]
 macro_rules! insert_identity {
     ($tx:ident, $identity:expr, $user_id:expr) => {
-        sqlx::query($crate::identities::INSERT_IDENTITY)
+        sqlx::query($crate::identity::identities::INSERT_IDENTITY)
             .bind(&$identity.provider)
             .bind(&$identity.subject)
             .bind($user_id)
             .bind(&$identity.email)
-            .bind($crate::db::now_ms())
+            .bind($crate::clock::now_ms())
             .execute(&mut *$tx)
             .await
     };

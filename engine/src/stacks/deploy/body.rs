@@ -11,8 +11,8 @@ use bollard::models::{
 use compose::model::{MountKind, Service};
 
 use super::{CONFIG_FILES_LABEL, DeployContext, VERSION_LABEL, WORKING_DIR_LABEL};
-use crate::containers::{parse_restart, publish};
-use crate::resources::{
+use crate::docker::containers::{parse_restart, publish};
+use crate::model::resources::{
     CONFIG_HASH_LABEL, NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL, SERVICE_LABEL, STACK_LABEL,
     WORKSPACE_LABEL,
 };

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::accounts::{Accounts, User};
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
+use crate::identity::accounts::{Accounts, User};
+use crate::identity::secrets;
 use crate::on_pool;
-use crate::secrets;
 
 /// Last-used times are written at most this often per token (a busy script would otherwise
 /// write on every request).
@@ -61,7 +62,7 @@ pub enum TokenError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
-    Account(#[from] crate::accounts::AccountError),
+    Account(#[from] crate::identity::accounts::AccountError),
 }
 
 crate::query_error_is_db!(TokenError);

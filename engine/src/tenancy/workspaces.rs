@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Access, AccessError, Role};
-use crate::accounts::{AccountError, Accounts, Email, NewUser, PreparedUser, User};
-use crate::db::{Database, DbError, now_ms};
-use crate::identities::ExternalIdentity;
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
+use crate::identity::accounts::{AccountError, Accounts, Email, NewUser, PreparedUser, User};
+use crate::identity::identities::ExternalIdentity;
+use crate::identity::secrets;
 use crate::on_pool;
-use crate::secrets;
+use crate::tenancy::access::{Access, AccessError, Role};
 
 /// Longest invitation lifetime.
 pub const MAX_INVITATION_HOURS: u32 = 24 * 30;

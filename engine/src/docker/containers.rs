@@ -15,8 +15,8 @@ use bollard::query_parameters::{
 use compose::policy::{Privileges, SecurityPolicy, Violation};
 
 use crate::docker::{DockerEngine, DockerError};
-pub use crate::resources::ContainerSpec;
-use crate::resources::{
+pub use crate::model::resources::ContainerSpec;
+use crate::model::resources::{
     ContainerAction, ContainerDetail, ContainerView, HealthRun, MountView, NetworkAttachment,
     PROJECT_LABEL, PortView, SERVICE_LABEL, WORKSPACE_LABEL, mask_env,
 };

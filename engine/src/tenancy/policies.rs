@@ -4,7 +4,8 @@
 
 use compose::policy::{SecurityPolicy, normalize_host_path};
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::on_pool;
 
 /// Errors of policy storage.

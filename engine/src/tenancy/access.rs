@@ -15,9 +15,9 @@ use crate::db::{Database, DbError};
 use crate::on_pool;
 
 /// The casbin model (request, policy, role and matcher definitions).
-pub const MODEL: &str = include_str!("../access/model.conf");
+pub const MODEL: &str = include_str!("../../access/model.conf");
 /// The role → permission policy.
-pub const POLICY: &str = include_str!("../access/policy.csv");
+pub const POLICY: &str = include_str!("../../access/policy.csv");
 
 /// The domain of platform-wide objects (users, creating workspaces, security policies).
 pub const PLATFORM: &str = "*";

@@ -1,6 +1,14 @@
 //! The Docker engine connection: one shared bollard client, a monitor that notices when the engine
 //! goes away and reconnects by itself when it comes back, and the calls the rest of Orbitr makes.
 
+pub mod containers;
+pub mod fanout;
+pub mod live;
+pub mod logs;
+pub mod objects;
+pub mod registries;
+pub mod stats;
+
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -12,13 +20,13 @@ use bollard::query_parameters::EventsOptions;
 use futures::StreamExt;
 use tokio::sync::watch;
 
-use crate::live::{LiveContainers, LiveObjects};
-use crate::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, SystemInfo};
+use crate::docker::live::{LiveContainers, LiveObjects};
+use crate::model::system::{ContainerCounts, EngineInfo, EngineState, EngineStatus, SystemInfo};
 
 /// Where the engine is when nothing says otherwise.
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 
-pub use crate::resources::WORKSPACE_LABEL;
+pub use crate::model::resources::WORKSPACE_LABEL;
 
 /// How often the monitor retries while the engine is unreachable.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
@@ -394,7 +402,7 @@ impl DockerEngine {
         let info = SystemInfo {
             orbitr_version: env!("CARGO_PKG_VERSION").to_owned(),
             engine: self.engine_info().await?,
-            scope: crate::system::FigureScope::Engine,
+            scope: crate::model::system::FigureScope::Engine,
         };
         self.inner.system.send_if_modified(|current| {
             let changed = current.as_ref() != Some(&info);

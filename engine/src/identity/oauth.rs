@@ -24,8 +24,8 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db::now_ms;
-use crate::identities::ExternalIdentity;
+use crate::clock::now_ms;
+use crate::identity::identities::ExternalIdentity;
 
 /// How long a started sign-in may take at the provider.
 pub const PENDING_LIFETIME_MS: i64 = 10 * 60 * 1000;
@@ -166,7 +166,7 @@ impl Pending {
 
     /// Whether a returned `state` is this sign-in's (compared in constant time).
     pub fn matches(&self, state: &str) -> bool {
-        crate::secrets::constant_time_eq(self.state.as_bytes(), state.as_bytes())
+        crate::identity::secrets::constant_time_eq(self.state.as_bytes(), state.as_bytes())
     }
 }
 

@@ -12,9 +12,9 @@ use compose::diag::Pos;
 use compose::model::Project;
 use compose::policy::{Join, ObjectKind, Reference, SecurityPolicy, for_each_bind_source, join_of};
 
-use crate::containers::{ContainerError, CreatePlan};
 use crate::docker::DockerEngine;
-use crate::resources::{ContainerView, NetworkView, VolumeView};
+use crate::docker::containers::{ContainerError, CreatePlan};
+use crate::model::resources::{ContainerView, NetworkView, VolumeView};
 
 /// Whether the engine at `host` runs on this machine, so that its bind sources are this
 /// machine's paths and can be resolved here.
@@ -318,7 +318,7 @@ impl DockerEngine {
         for name in missing {
             match self.create_volume(&name, workspace).await {
                 Ok(_) => {}
-                Err(crate::objects::ObjectError::Docker(e)) => return Err(e.into()),
+                Err(crate::docker::objects::ObjectError::Docker(e)) => return Err(e.into()),
                 // Made meanwhile: the reference check above saw it as free, so it is ours or
                 // the engine's answer below says why not.
                 Err(_) => {}

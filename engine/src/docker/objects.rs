@@ -11,10 +11,10 @@ use bollard::query_parameters::{
     RemoveVolumeOptions,
 };
 
-use crate::containers::{epoch_ms, is_valid_name};
+use crate::docker::containers::{epoch_ms, is_valid_name};
+use crate::docker::live::publish;
 use crate::docker::{Dirty, DockerEngine, DockerError};
-use crate::live::publish;
-use crate::resources::{
+use crate::model::resources::{
     HistoryStep, ImageDetail, ImageView, NetworkSpec, NetworkView, PruneReport, VolumeView,
     WORKSPACE_LABEL,
 };
@@ -224,7 +224,7 @@ impl DockerEngine {
                 .env
                 .unwrap_or_default()
                 .iter()
-                .map(|e| crate::resources::mask_env(e))
+                .map(|e| crate::model::resources::mask_env(e))
                 .collect(),
             exposed_ports: ports,
             layers: inspect.root_fs.and_then(|r| r.layers).unwrap_or_default(),

@@ -7,7 +7,8 @@ use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::on_pool;
 
 /// Shortest password accepted.

@@ -39,7 +39,7 @@ impl SystemInfo {
     /// objects a caller may see (`containers` and the two counts already narrowed to them).
     pub fn narrowed(
         mut self,
-        containers: &[crate::resources::ContainerView],
+        containers: &[crate::model::resources::ContainerView],
         volumes: usize,
         networks: usize,
     ) -> Self {
@@ -159,41 +159,41 @@ pub enum LiveEvent {
     /// Every container the viewer may see (sent on connect, and again whenever the viewer fell
     /// behind), with whether the list may be out of date.
     Containers {
-        containers: Vec<crate::resources::ContainerView>,
+        containers: Vec<crate::model::resources::ContainerView>,
         stale: bool,
     },
     /// One container changed or went away.
     Container {
-        change: crate::resources::ContainerChange,
+        change: crate::model::resources::ContainerChange,
     },
     /// Every image (sent on connect and after every change).
     Images {
-        images: Vec<crate::resources::ImageView>,
+        images: Vec<crate::model::resources::ImageView>,
     },
     /// Every network the viewer may see (sent on connect and after every change).
     Networks {
-        networks: Vec<crate::resources::NetworkView>,
+        networks: Vec<crate::model::resources::NetworkView>,
     },
     /// Every volume the viewer may see (sent on connect and after every change).
     Volumes {
-        volumes: Vec<crate::resources::VolumeView>,
+        volumes: Vec<crate::model::resources::VolumeView>,
     },
     /// Progress of an image pull in one of the viewer's workspaces.
     Pull {
-        pull: crate::resources::PullProgress,
+        pull: crate::model::resources::PullProgress,
     },
     /// One step of an operation (deploy, stop…) on a stack of one of the viewer's workspaces.
     Deploy {
         /// The stack's id.
         stack: String,
-        event: crate::resources::DeployEvent,
+        event: crate::model::resources::DeployEvent,
     },
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::ContainerView;
+    use crate::model::resources::ContainerView;
 
     fn container(state: &str) -> ContainerView {
         ContainerView {

@@ -11,7 +11,7 @@ use futures::future::join_all;
 use super::{Reporter, event, joined, project_filter};
 use crate::docker::Dirty;
 use crate::docker::{DockerEngine, DockerError};
-use crate::resources::DeployPhase;
+use crate::model::resources::DeployPhase;
 
 impl DockerEngine {
     /// Stops, starts, restarts or removes every container of the project (`down` also removes

@@ -13,9 +13,11 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
 use futures::StreamExt;
 
+use crate::docker::fanout::{
+    Fanout, FanoutCounters, FanoutMetrics, FanoutSettings, Received, Viewer,
+};
 use crate::docker::{DockerEngine, DockerError};
-use crate::fanout::{Fanout, FanoutCounters, FanoutMetrics, FanoutSettings, Received, Viewer};
-pub use crate::feeds::{LogBody, LogItem, Marker, Stream};
+pub use crate::model::feeds::{LogBody, LogItem, Marker, Stream};
 
 /// Longest line passed on; the rest is cut and says so.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -70,7 +72,7 @@ impl Subscription {
             Received::Item(item) => Some(item),
             Received::Lost(lines) => Some(LogItem {
                 container: self.viewer.key().to_owned(),
-                at: crate::db::now_ms(),
+                at: crate::clock::now_ms(),
                 body: LogBody::Marker(Marker::Skipped { lines }),
             }),
         }
@@ -82,7 +84,7 @@ fn split_timestamp(raw: &str) -> (i64, &str) {
     let (stamp, text) = raw.split_once(' ').unwrap_or((raw, ""));
     let at = time::OffsetDateTime::parse(stamp, &time::format_description::well_known::Rfc3339)
         .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0))
-        .unwrap_or_else(|_| crate::db::now_ms());
+        .unwrap_or_else(|_| crate::clock::now_ms());
     (at, text)
 }
 
@@ -156,7 +158,7 @@ impl LogHub {
     fn marker(&self, id: &str, marker: Marker) {
         self.publish(LogItem {
             container: id.to_owned(),
-            at: crate::db::now_ms(),
+            at: crate::clock::now_ms(),
             body: LogBody::Marker(marker),
         });
     }

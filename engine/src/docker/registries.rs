@@ -7,11 +7,12 @@ use bollard::auth::DockerCredentials;
 use bollard::query_parameters::CreateImageOptions;
 use futures::StreamExt;
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::docker::Dirty;
 use crate::docker::{DockerEngine, DockerError};
+pub use crate::model::resources::{LayerProgress, PullProgress, RegistryCredential};
 use crate::on_pool;
-pub use crate::resources::{LayerProgress, PullProgress, RegistryCredential};
 use crate::vault::{Vault, VaultError};
 
 /// Docker Hub, for references without a registry host.

@@ -4,10 +4,11 @@
 //! Changes to who is an admin take a lock first (a no-op update of the installation's id row),
 //! so two admins demoting or deleting each other at once cannot leave the platform without one.
 
-use crate::accounts::{AccountError, Accounts, User, check_password};
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
+use crate::identity::accounts::{AccountError, Accounts, User, check_password};
+use crate::identity::secrets;
 use crate::on_pool;
-use crate::secrets;
 
 /// How long a reset link works.
 pub const RESET_HOURS: i64 = 24;

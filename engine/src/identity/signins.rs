@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::on_pool;
 
 /// A sign-in as its owner sees it.
@@ -43,7 +44,7 @@ impl SignIns {
         ip: Option<&str>,
         user_agent: Option<&str>,
     ) -> Result<String, DbError> {
-        let (id, _) = crate::secrets::new_credential();
+        let (id, _) = crate::identity::secrets::new_credential();
         let now = now_ms();
         let agent = user_agent.map(|a| a.chars().take(300).collect::<String>());
         on_pool!(&self.db, |pool| {

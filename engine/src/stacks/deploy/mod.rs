@@ -23,7 +23,7 @@ use tokio::sync::watch;
 
 use crate::docker::Dirty;
 use crate::docker::{DockerEngine, DockerError};
-use crate::resources::{
+use crate::model::resources::{
     CONFIG_HASH_LABEL, DeployEvent, DeployPhase, NUMBER_LABEL, ONEOFF_LABEL, PROJECT_LABEL,
     PullProgress, SERVICE_LABEL, WORKSPACE_LABEL,
 };
@@ -76,7 +76,7 @@ pub fn event(
     message: impl Into<String>,
 ) -> DeployEvent {
     DeployEvent {
-        at: crate::db::now_ms(),
+        at: crate::clock::now_ms(),
         service: service.map(str::to_owned),
         container: container.map(str::to_owned),
         phase,

@@ -2,7 +2,8 @@
 //! it is created, so the adoption is a row in the database, and the engine's live state counts
 //! it as the object's owner wherever the label is missing.
 
-use crate::db::{Database, DbError, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Database, DbError};
 use crate::docker::DockerEngine;
 use crate::on_pool;
 

@@ -1,0 +1,6 @@
+//! Types the browser compiles too: Docker objects as Orbitr shows them, what the live feeds
+//! carry, and what Orbitr reports about itself and the engine.
+
+pub mod feeds;
+pub mod resources;
+pub mod system;
