@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the build and tests need, pinned and idempotent: a second run skips everything.
+# Installs what building and serving need (make run), pinned and idempotent: a second run skips
+# everything. What only the tests need is installed by tools/test-tools.sh (make test).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
@@ -7,16 +8,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 log() { printf '[install] %s\n' "$*" >&2; }
 
-need_apt=()
-for pkg in $APT_PACKAGES; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  log "apt packages: ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
+# shellcheck source=apt.sh
+. "$here/apt.sh"
+# shellcheck disable=SC2086
+install_apt $RUN_APT_PACKAGES
 
 if ! rustup target list --installed | grep -qx "$WASM_TARGET"; then
   log "rust target $WASM_TARGET"
@@ -35,9 +30,4 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
     rm -rf "$work"
   fi
 fi
-# The OpenID Connect provider the sign-in tests run against (a Python program from PyPI), in
-# its own virtualenv so nothing touches the system Python.
-# shellcheck source=venv.sh
-. "$here/venv.sh"
-install_venv oidc-mock oidc-provider-mock
 log "tools ready"
