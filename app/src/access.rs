@@ -129,7 +129,7 @@ mod ssr {
                 .iter()
                 .find(|v| v.name == key)
                 .map(|v| v.workspace.clone()),
-            "stack" => state.stacks.owner(key).map(Some),
+            "stack" => state.stacks.owner(key).map(|w| Some(w.into())),
             _ => None,
         }
     }
@@ -139,7 +139,7 @@ mod ssr {
     pub struct Scope {
         /// Everything, unmanaged objects included (platform admins).
         pub everything: bool,
-        pub workspaces: std::collections::HashSet<String>,
+        pub workspaces: std::collections::HashSet<engine::model::ids::WorkspaceId>,
     }
 
     impl Scope {

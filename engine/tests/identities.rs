@@ -103,7 +103,7 @@ async fn an_account_made_with_its_link_is_all_or_nothing() {
         .expect("create");
     assert_eq!(
         w.identities.user_of("sso", "grace").await.expect("query"),
-        Some(user.id.clone())
+        Some(user.id.clone().into())
     );
     assert!(!w.accounts.has_password(&user.id).await.expect("query"));
     assert!(w.accounts.has_password(&existing.id).await.expect("query"));

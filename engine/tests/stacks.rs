@@ -9,9 +9,12 @@ use std::time::{Duration, Instant};
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::DockerEngine;
 use engine::identity::accounts::NewUser;
+use engine::model::ids::{StackId, WorkspaceId};
 use engine::model::resources::{DeployPhase, DeployRecord, PROJECT_LABEL};
 use engine::services::{ServiceConfig, Services};
-use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow, Stacks};
+use engine::stacks::{
+    NewStack, Operation, OperationRequest, Running, StackError, StackRow, Stacks,
+};
 use testkit::docker::TestRun;
 use testkit::postgres::TestDatabase;
 use testkit::proxy::SocketProxy;
@@ -20,7 +23,7 @@ struct World {
     db: Database,
     stacks: Stacks,
     docker: DockerEngine,
-    workspace: String,
+    workspace: WorkspaceId,
     image: String,
     run: TestRun,
     _monitor: engine::docker::MonitorGuard,
@@ -90,7 +93,15 @@ impl World {
         let name = self.name(what);
         let compose = compose.replace("IMAGE", &self.image);
         self.stacks
-            .create(&self.workspace, &name, &compose, "", "tester")
+            .create(
+                NewStack {
+                    workspace: &self.workspace,
+                    name: &name,
+                    compose: &compose,
+                    env: "",
+                },
+                "tester",
+            )
             .await
             .expect("create stack")
     }
@@ -157,8 +168,8 @@ impl World {
 /// Waits for `stack`'s first event of `phase`.
 async fn until_phase(
     events: &mut tokio::sync::broadcast::Receiver<(
-        String,
-        String,
+        StackId,
+        WorkspaceId,
         engine::model::resources::DeployEvent,
     )>,
     stack: &StackRow,
@@ -249,7 +260,10 @@ async fn a_deploy_waits_for_healthy_and_completed_dependencies() {
         labels.get("com.docker.compose.oneoff").map(String::as_str),
         Some("False")
     );
-    assert_eq!(labels.get("dev.orbitr.workspace"), Some(&w.workspace));
+    assert_eq!(
+        labels.get("dev.orbitr.workspace").map(String::as_str),
+        Some(w.workspace.as_str())
+    );
     let mut nets = web.summary.networks.clone();
     nets.sort();
     assert_eq!(
@@ -446,7 +460,7 @@ async fn scaling_and_orphans_converge() {
         !w.dir
             .path()
             .join("stacks")
-            .join(&w.workspace)
+            .join(w.workspace.as_str())
             .join(&stack.name)
             .exists()
     );
@@ -634,7 +648,7 @@ async fn the_compose_cli_sees_orbitr_stacks_and_orbitr_takes_over_cli_projects()
         .dir
         .path()
         .join("stacks")
-        .join(&w.workspace)
+        .join(w.workspace.as_str())
         .join(&stack.name)
         .join("compose.yaml");
     let file = file.to_string_lossy().into_owned();
@@ -749,8 +763,11 @@ async fn a_project_started_with_the_cli_is_listed_and_adopted_with_its_recorded_
     for (id, _) in after.values() {
         let detail = w.docker.inspect_container(id).await.expect("inspect");
         assert_eq!(
-            detail.labels.get("dev.orbitr.workspace"),
-            Some(&w.workspace)
+            detail
+                .labels
+                .get("dev.orbitr.workspace")
+                .map(String::as_str),
+            Some(w.workspace.as_str())
         );
     }
 }

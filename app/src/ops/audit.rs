@@ -44,7 +44,7 @@ pub async fn list(grant: &Grant, query: &AuditQuery) -> Result<AuditPage, AppErr
 pub async fn list_workspace(grant: &Grant, query: &AuditQuery) -> Result<AuditPage, AppError> {
     grant.expect(&LIST_WORKSPACE)?;
     let mut filter = parse_filter(&grant.state, query).await?;
-    filter.workspace = grant.workspace.clone();
+    filter.workspace = grant.workspace.clone().map(String::from);
     fetch(&grant.state, &filter, query.before, PAGE).await
 }
 
@@ -63,7 +63,7 @@ pub async fn export_workspace(
 ) -> Result<Vec<AuditRow>, AppError> {
     grant.expect(&EXPORT_WORKSPACE)?;
     let mut filter = parse_filter(&grant.state, query).await?;
-    filter.workspace = grant.workspace.clone();
+    filter.workspace = grant.workspace.clone().map(String::from);
     export_all(&grant.state, &filter).await
 }
 

@@ -59,7 +59,7 @@ pub fn me(grant: &Grant) -> Result<Identity, AppError> {
 pub fn who(grant: &Grant) -> Result<Option<Me>, AppError> {
     grant.expect(&WHO)?;
     Ok(grant.user.clone().map(|u| Me {
-        id: u.id,
+        id: u.id.into(),
         email: u.email,
         name: u.name,
         is_admin: u.is_admin,

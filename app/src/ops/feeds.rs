@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use engine::identity::accounts::User;
 use engine::identity::tokens::TokenInfo;
+use engine::model::ids::WorkspaceId;
 use engine::model::resources::ContainerView;
 use engine::model::system::SOCKET_SIGNED_OUT;
 use tower_sessions::Session;
@@ -41,7 +42,7 @@ pub static STATS: Op = Op {
 pub const RECHECK: Duration = Duration::from_millis(500);
 
 /// What a user may do where: the admin flag and each workspace role.
-type Rights = (bool, Vec<(String, String)>);
+type Rights = (bool, Vec<(WorkspaceId, String)>);
 
 /// Who holds an open socket, and with what rights they opened it.
 pub struct Watcher {
@@ -53,7 +54,7 @@ pub struct Watcher {
 
 async fn rights_of(state: &AppState, user: &User) -> Option<Rights> {
     let fresh = state.accounts.get(&user.id).await.ok().flatten()?;
-    let mut roles: Vec<(String, String)> = state
+    let mut roles: Vec<(WorkspaceId, String)> = state
         .workspaces
         .for_user(&fresh)
         .await

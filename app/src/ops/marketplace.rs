@@ -299,7 +299,7 @@ pub async fn list_awaiting(grant: &Grant) -> Result<Vec<AppView>, AppError> {
 /// The granted workspace's apps.
 pub async fn list_workspace_apps(grant: &Grant) -> Result<Vec<AppView>, AppError> {
     grant.expect(&LIST_WORKSPACE_APPS)?;
-    let workspace = grant.in_workspace()?.to_owned();
+    let workspace = grant.in_workspace()?.as_str().to_owned();
     Ok(grant.state.marketplace.apps(Some(&[workspace])).await?)
 }
 

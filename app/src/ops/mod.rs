@@ -33,6 +33,7 @@ use axum::extract::ConnectInfo;
 use engine::audit::{Entry, Outcome};
 use engine::identity::accounts::User;
 use engine::identity::tokens::TokenInfo;
+use engine::model::ids::WorkspaceId;
 use tower_sessions::Session;
 
 use crate::access::{Need, audits_denial, check, owner_of};
@@ -225,7 +226,7 @@ pub struct Grant {
     caller: Caller,
     op: &'static Op,
     /// The workspace the call was authorized in (or names), which audit records carry.
-    pub workspace: Option<String>,
+    pub workspace: Option<WorkspaceId>,
 }
 
 impl Deref for Grant {
@@ -282,7 +283,7 @@ pub async fn authorize(caller: Caller, op: &'static Op, on: On<'_>) -> Result<Gr
     let grant = Grant {
         caller,
         op,
-        workspace,
+        workspace: workspace.map(WorkspaceId::from),
     };
     let Err(refused) = check(
         &grant.state,
@@ -335,8 +336,8 @@ impl Grant {
     }
 
     /// The workspace the grant was checked in, for operations inside one (`Forbidden` if none).
-    pub fn in_workspace(&self) -> Result<&str, AppError> {
-        self.workspace.as_deref().ok_or(AppError::Forbidden)
+    pub fn in_workspace(&self) -> Result<&WorkspaceId, AppError> {
+        self.workspace.as_ref().ok_or(AppError::Forbidden)
     }
 
     /// An audit record of this request, by `actor`, in the grant's workspace.
@@ -349,7 +350,7 @@ impl Grant {
     ) -> Entry {
         Entry {
             actor,
-            workspace: self.workspace.clone(),
+            workspace: self.workspace.clone().map(String::from),
             action: action.to_owned(),
             target,
             reason,

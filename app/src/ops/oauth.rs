@@ -10,6 +10,7 @@
 use engine::audit::Outcome;
 use engine::identity::identities::{ExternalIdentity, IdentityError};
 use engine::identity::oauth::Pending;
+use engine::model::ids::UserId;
 use engine::tenancy::workspaces::WorkspaceError;
 use serde::{Deserialize, Serialize};
 
@@ -154,7 +155,7 @@ struct Flow {
     pending: Pending,
     intent: Intent,
     /// For links: the account that asked (the callback must come from the same one).
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     invite: Option<String>,
     next: Option<String>,
 }

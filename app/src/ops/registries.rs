@@ -111,7 +111,7 @@ pub async fn pull(grant: &Grant, reference: &str) -> Result<String, AppError> {
     let mut progress = PullProgress {
         id: id.clone(),
         reference: reference.clone(),
-        workspace,
+        workspace: workspace.into(),
         layers: Vec::new(),
         status: "Starting".into(),
         done: false,

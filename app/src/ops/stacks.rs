@@ -5,7 +5,7 @@ use compose::diag::Diagnostic;
 use engine::model::resources::{
     DeployBrief, DeployRecord, OperationForm, Revision, StackDetail, StackSummary, UnmanagedProject,
 };
-use engine::stacks::{Operation, OperationRequest, Running, StackError, StackRow};
+use engine::stacks::{NewStack, Operation, OperationRequest, Running, StackError, StackRow};
 
 use super::{Caller, Grant, Op, policy_for};
 use crate::access::Need;
@@ -156,7 +156,15 @@ pub async fn create(
         let row = grant
             .state
             .stacks
-            .create(workspace, name, compose, env, &grant.actor())
+            .create(
+                NewStack {
+                    workspace,
+                    name,
+                    compose,
+                    env,
+                },
+                &grant.actor(),
+            )
             .await?;
         grant.state.stacks.summary(&row).await
     }

@@ -27,13 +27,13 @@ pub static REVOKE: Op = Op {
 impl From<TokenInfo> for ApiToken {
     fn from(t: TokenInfo) -> Self {
         Self {
-            id: t.id,
+            id: t.id.into(),
             name: t.name,
             scope: t.scope.as_str().to_owned(),
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,
-            workspace_id: t.workspace_id,
+            workspace_id: t.workspace_id.map(String::from),
         }
     }
 }

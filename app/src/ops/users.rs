@@ -66,7 +66,7 @@ pub async fn list(grant: &Grant) -> Result<Vec<UserView>, AppError> {
         .into_iter()
         .map(|u| UserView {
             is_me: &u.id == me,
-            id: u.id,
+            id: u.id.into(),
             email: u.email,
             name: u.name,
             is_admin: u.is_admin,

@@ -89,7 +89,7 @@ pub static ACCEPT_INVITATION: Op = Op {
 impl From<Membership> for WorkspaceSummary {
     fn from(m: Membership) -> Self {
         Self {
-            id: m.workspace.id,
+            id: m.workspace.id.into(),
             name: m.workspace.name,
             role: m.role.map(|r| r.as_str().to_owned()),
             created_at: m.workspace.created_at,
@@ -100,7 +100,7 @@ impl From<Membership> for WorkspaceSummary {
 impl From<engine::tenancy::workspaces::Member> for MemberView {
     fn from(m: engine::tenancy::workspaces::Member) -> Self {
         Self {
-            user_id: m.user_id,
+            user_id: m.user_id.into(),
             email: m.email,
             name: m.name,
             role: m.role.as_str().to_owned(),
@@ -113,7 +113,7 @@ impl From<Invitation> for InvitationView {
     fn from(i: Invitation) -> Self {
         Self {
             id: i.id,
-            workspace_id: i.workspace_id,
+            workspace_id: i.workspace_id.into(),
             workspace_name: i.workspace_name,
             role: i.role.as_str().to_owned(),
             email: i.email,
@@ -178,7 +178,7 @@ pub async fn create(grant: &mut Grant, name: &str) -> Result<WorkspaceSummary, A
         )
         .await;
     Ok(WorkspaceSummary {
-        id: ws.id,
+        id: ws.id.into(),
         name: ws.name,
         role: Some("owner".into()),
         created_at: ws.created_at,
@@ -199,7 +199,7 @@ pub async fn get(grant: &Grant) -> Result<WorkspaceSummary, AppError> {
         .ok_or_else(|| AppError::NotFound("workspace".into()))?;
     let role = grant.state.workspaces.role_of(id, &user.id).await?;
     Ok(WorkspaceSummary {
-        id: ws.id,
+        id: ws.id.into(),
         name: ws.name,
         role: role.map(|r| r.as_str().to_owned()),
         created_at: ws.created_at,

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 
 use crate::clock::now_ms;
 use crate::db::{Database, DbError};
+use crate::model::ids::UserId;
 use crate::on_pool;
 
 /// Shortest password accepted.
@@ -188,7 +189,7 @@ impl Default for PasswordHasher {
 /// A user as the rest of Orbitr sees it (never the password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub is_admin: bool,
@@ -217,7 +218,7 @@ impl PreparedUser {
     /// The user as it will be once stored.
     pub fn user(&self) -> User {
         User {
-            id: self.id.clone(),
+            id: self.id.clone().into(),
             email: self.email.as_str().to_owned(),
             name: self.name.clone(),
             is_admin: self.is_admin,
@@ -242,7 +243,7 @@ pub struct NewUser<'a> {
 pub struct Accounts {
     db: Database,
     hasher: PasswordHasher,
-    cache: Arc<std::sync::RwLock<std::collections::HashMap<String, User>>>,
+    cache: Arc<std::sync::RwLock<std::collections::HashMap<UserId, User>>>,
     /// A hash verified when the email is unknown, so both cases cost the same time.
     decoy: Arc<tokio::sync::OnceCell<String>>,
 }
@@ -377,7 +378,7 @@ impl Accounts {
         });
         match result {
             Ok(()) => Ok(User {
-                id,
+                id: id.into(),
                 email: email.as_str().to_owned(),
                 name: name.to_owned(),
                 is_admin,

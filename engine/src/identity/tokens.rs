@@ -11,6 +11,7 @@ use crate::clock::now_ms;
 use crate::db::{Database, DbError};
 use crate::identity::accounts::{Accounts, User};
 use crate::identity::secrets;
+use crate::model::ids::{TokenId, UserId, WorkspaceId};
 use crate::on_pool;
 
 /// Last-used times are written at most this often per token (a busy script would otherwise
@@ -70,20 +71,20 @@ crate::query_error_is_db!(TokenError);
 /// A token as its owner sees it (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenInfo {
-    pub id: String,
+    pub id: TokenId,
     pub name: String,
     pub scope: Scope,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     /// The one workspace this token may act in; `None` means wherever its owner may.
-    pub workspace_id: Option<String>,
+    pub workspace_id: Option<WorkspaceId>,
 }
 
 #[derive(Clone, sqlx::FromRow)]
 struct Row {
-    id: String,
-    user_id: String,
+    id: TokenId,
+    user_id: UserId,
     name: String,
     scope: String,
     secret_hash: String,
@@ -91,7 +92,7 @@ struct Row {
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
-    workspace_id: Option<String>,
+    workspace_id: Option<WorkspaceId>,
 }
 
 impl Row {
@@ -119,7 +120,7 @@ const CACHE_LIMIT: usize = 10_000;
 pub struct Tokens {
     db: Database,
     accounts: Accounts,
-    cache: Arc<RwLock<HashMap<String, Row>>>,
+    cache: Arc<RwLock<HashMap<TokenId, Row>>>,
 }
 
 impl Tokens {
@@ -181,13 +182,13 @@ impl Tokens {
         .map(drop)?
         });
         let info = TokenInfo {
-            id: id.clone(),
+            id: id.as_str().into(),
             name: name.to_owned(),
             scope,
             created_at: now,
             expires_at,
             last_used_at: None,
-            workspace_id: workspace_id.map(str::to_owned),
+            workspace_id: workspace_id.map(WorkspaceId::from),
         };
         Ok((info, format!("orbitr_{id}_{secret}")))
     }

@@ -4,7 +4,7 @@ use super::*;
 
 impl Marketplace {
     pub(super) async fn app(&self, id: &str) -> Result<AppRow, MarketError> {
-        let row: Option<AppTuple> = on_pool!(&self.db, |pool| {
+        let row: Option<AppRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {APP_COLUMNS} FROM extension_installs WHERE id = $1 OR stack_name = $1"
             ))
@@ -12,15 +12,14 @@ impl Marketplace {
             .fetch_optional(pool)
             .await?
         });
-        row.map(app_row)
-            .ok_or_else(|| MarketError::NotFound("app".into()))
+        row.ok_or_else(|| MarketError::NotFound("app".into()))
     }
 
     pub(super) async fn app_rows(
         &self,
         workspaces: Option<&[String]>,
     ) -> Result<Vec<AppRow>, MarketError> {
-        let rows: Vec<AppTuple> = on_pool!(&self.db, |pool| {
+        let rows: Vec<AppRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {APP_COLUMNS} FROM extension_installs ORDER BY created_at"
             ))
@@ -29,14 +28,13 @@ impl Marketplace {
         });
         Ok(rows
             .into_iter()
-            .map(app_row)
-            .filter(|r| workspaces.is_none_or(|ws| ws.contains(&r.workspace)))
+            .filter(|r| workspaces.is_none_or(|ws| ws.iter().any(|w| *w == r.workspace)))
             .collect())
     }
 
     /// The workspace an app belongs to (by app id or stack name).
     pub async fn app_workspace(&self, id: &str) -> Result<String, MarketError> {
-        Ok(self.app(id).await?.workspace)
+        Ok(self.app(id).await?.workspace.into())
     }
 
     pub(super) async fn view(&self, row: &AppRow) -> Result<AppView, MarketError> {
@@ -81,10 +79,10 @@ impl Marketplace {
             }
         }
         Ok(AppView {
-            id: row.id.clone(),
-            workspace: row.workspace.clone(),
+            id: row.id.to_string(),
+            workspace: row.workspace.to_string(),
             stack: row.stack.clone(),
-            stack_id,
+            stack_id: stack_id.map(String::from),
             extension: row.ext_id.clone(),
             name: manifest
                 .as_ref()
@@ -92,7 +90,7 @@ impl Marketplace {
             icon: manifest.as_ref().and_then(|m| m.icon.clone()),
             source: row.source.clone(),
             version: row.version.clone(),
-            status: row.status.clone(),
+            status: row.status.as_str().to_owned(),
             error: row.error.clone(),
             latest,
             required_by: row.required_by.clone(),

@@ -72,9 +72,9 @@ impl Marketplace {
             .app_rows(Some(&[workspace.to_owned()]))
             .await?
             .into_iter()
-            .filter(|a| a.status == "installed")
+            .filter(|a| a.status == AppStatus::Installed)
             .map(|a| Installed {
-                app: a.id,
+                app: a.id.into(),
                 extension: a.ext_id,
                 version: a.version,
             })
@@ -143,9 +143,9 @@ impl Marketplace {
                 .iter()
                 .any(|(s, _, m, _)| matches!(s, Step::Install(_)) && m.permissions.any());
         let status = if needs_approval {
-            "awaiting_approval"
+            AppStatus::AwaitingApproval
         } else {
-            "installing"
+            AppStatus::Installing
         };
         let root_id = uuid::Uuid::now_v7().to_string();
         let mut launches = Vec::new();
@@ -178,15 +178,16 @@ impl Marketplace {
                         root_id.clone()
                     } else {
                         uuid::Uuid::now_v7().to_string()
-                    },
-                    workspace: workspace.to_owned(),
+                    }
+                    .into(),
+                    workspace: workspace.into(),
                     stack,
                     ext_id: entry.ext_id.clone(),
                     source: entry.source.clone(),
                     version: entry.version.clone(),
                     inputs: String::new(),
                     manifest: entry.manifest_text.clone(),
-                    status: status.to_owned(),
+                    status,
                     error: None,
                     required_by: (!is_root).then(|| root_id.clone()),
                     created_at: now_ms(),
@@ -215,7 +216,7 @@ impl Marketplace {
                     }
                     return Err(e);
                 }
-                inserted.push(l.app.id.clone());
+                inserted.push(l.app.id.to_string());
                 apps.push(self.view(&l.app).await?);
             }
             let (tx, done) = oneshot::channel();
@@ -385,7 +386,7 @@ impl Marketplace {
             .bind(&a.version)
             .bind(&a.inputs)
             .bind(&a.manifest)
-            .bind(&a.status)
+            .bind(a.status.as_str())
             .bind(&a.error)
             .bind(&a.required_by)
             .bind(a.created_at)
@@ -401,14 +402,14 @@ impl Marketplace {
     pub(super) async fn set_status(
         &self,
         app: &str,
-        status: &str,
+        status: AppStatus,
         error: Option<&str>,
     ) -> Result<(), MarketError> {
         on_pool!(&self.db, |pool| {
             sqlx::query(
                 "UPDATE extension_installs SET status = $1, error = $2, updated_at = $3 WHERE id = $4",
             )
-            .bind(status)
+            .bind(status.as_str())
             .bind(error)
             .bind(now_ms())
             .bind(app)
@@ -423,17 +424,17 @@ impl Marketplace {
     pub(super) async fn claim(
         &self,
         row: &AppRow,
-        from: &str,
-        to: &str,
+        from: AppStatus,
+        to: AppStatus,
     ) -> Result<(), MarketError> {
         let done = on_pool!(&self.db, |pool| {
             sqlx::query(
                 "UPDATE extension_installs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
             )
-            .bind(to)
+            .bind(to.as_str())
             .bind(now_ms())
             .bind(&row.id)
-            .bind(from)
+            .bind(from.as_str())
             .execute(pool)
             .await?
             .rows_affected()
@@ -508,7 +509,7 @@ impl Marketplace {
             })
             .collect();
         // (app id, whether its row was there before — an approved install —, its stack)
-        let mut created: Vec<(String, bool, crate::stacks::StackRow)> = Vec::new();
+        let mut created: Vec<(AppId, bool, crate::stacks::StackRow)> = Vec::new();
         let mut failure = None;
         for (l, compose) in launches.iter().zip(&rendered) {
             let existed = self.app(&l.app.id).await.is_ok();
@@ -528,7 +529,15 @@ impl Marketplace {
                     self.insert_app(&l.app).await?;
                 }
                 self.stacks
-                    .create(&l.app.workspace, &l.app.stack, compose, "", actor)
+                    .create(
+                        NewStack {
+                            workspace: &l.app.workspace,
+                            name: &l.app.stack,
+                            compose,
+                            env: "",
+                        },
+                        actor,
+                    )
                     .await
                     .map_err(MarketError::from)
             }
@@ -555,7 +564,7 @@ impl Marketplace {
                 }
                 if existed {
                     let _ = self
-                        .set_status(&app, "awaiting_approval", Some(&reason))
+                        .set_status(&app, AppStatus::AwaitingApproval, Some(&reason))
                         .await;
                 } else {
                     let _ = self.delete_app(&app).await;
@@ -614,10 +623,10 @@ impl Marketplace {
                     }
                 }
                 let root = order.last().map(|d| d.app.id.clone()).unwrap_or_default();
-                let _ = self.set_status(&root, "failed", Some(&why)).await;
+                let _ = self.set_status(&root, AppStatus::Failed, Some(&why)).await;
                 return Err(why);
             }
-            let _ = self.set_status(&app.id, "installed", None).await;
+            let _ = self.set_status(&app.id, AppStatus::Installed, None).await;
             let _ = on_pool!(&self.db, |pool| {
                 sqlx::query(
                     "INSERT INTO extension_counts (ext_id, installs) VALUES ($1, 1) \

@@ -8,7 +8,7 @@ impl Marketplace {
     pub async fn awaiting(&self) -> Result<Vec<AppView>, MarketError> {
         let mut out = Vec::new();
         for row in self.app_rows(None).await? {
-            if row.status == "awaiting_approval" && row.required_by.is_none() {
+            if row.status == AppStatus::AwaitingApproval && row.required_by.is_none() {
                 out.push(self.view(&row).await?);
             }
         }
@@ -41,11 +41,11 @@ impl Marketplace {
             return Err(MarketError::Conflict(format!(
                 "{} is {}, not awaiting approval",
                 root.stack,
-                root.status.replace('_', " ")
+                root.status.as_str().replace('_', " ")
             )));
         }
         let mut rows: Vec<AppRow> = self
-            .app_rows(Some(std::slice::from_ref(&root.workspace)))
+            .app_rows(Some(&[root.workspace.to_string()]))
             .await?
             .into_iter()
             .filter(|r| r.required_by.as_deref() == Some(root.id.as_str()))
@@ -63,7 +63,7 @@ impl Marketplace {
                 Ok(p) => p,
                 Err(e) => {
                     let _ = self
-                        .set_status(app, "awaiting_approval", Some(&e.to_string()))
+                        .set_status(app, AppStatus::AwaitingApproval, Some(&e.to_string()))
                         .await;
                     return Err(e);
                 }
@@ -121,7 +121,7 @@ impl Marketplace {
         who: Installer<'_>,
     ) -> Result<Working<AppView>, MarketError> {
         let row = self.app(app).await?;
-        if row.status != "installed" {
+        if row.status != AppStatus::Installed {
             return Err(MarketError::Conflict(format!(
                 "{} is {}; only an installed app can be updated",
                 row.stack, row.status
@@ -145,12 +145,12 @@ impl Marketplace {
             )));
         }
         let installed: Vec<Installed> = self
-            .app_rows(Some(std::slice::from_ref(&row.workspace)))
+            .app_rows(Some(&[row.workspace.to_string()]))
             .await?
             .into_iter()
-            .filter(|a| a.status == "installed")
+            .filter(|a| a.status == AppStatus::Installed)
             .map(|a| Installed {
-                app: a.id,
+                app: a.id.into(),
                 extension: a.ext_id,
                 version: a.version,
             })
@@ -199,9 +199,10 @@ impl Marketplace {
         }
         let stack = self.stacks.get(&row.stack).await?;
         let previous = stack.deployed_revision;
-        self.claim(&row, "installed", "updating").await?;
+        self.claim(&row, AppStatus::Installed, AppStatus::Updating)
+            .await?;
         if let Err(e) = self.stacks.save(&stack, &compose, "", who.actor).await {
-            let _ = self.set_status(&row.id, "installed", None).await;
+            let _ = self.set_status(&row.id, AppStatus::Installed, None).await;
             return Err(e.into());
         }
         let sealed = self.seal_values(&row.id, &kept)?;
@@ -245,7 +246,9 @@ impl Marketplace {
                             )),
                         }
                     }
-                    let _ = this.set_status(&row.id, "installed", Some(&why)).await;
+                    let _ = this
+                        .set_status(&row.id, AppStatus::Installed, Some(&why))
+                        .await;
                     Err(why)
                 }
             };
@@ -274,7 +277,7 @@ impl Marketplace {
             }
             "awaiting_approval" | "failed" => {
                 // A failure whose cleanup did not finish: finish it now.
-                if row.status == "failed"
+                if row.status == AppStatus::Failed
                     && let Ok(stack) = self.stacks.get(&row.stack).await
                 {
                     self.take_down(&stack, volumes, actor)
@@ -282,12 +285,9 @@ impl Marketplace {
                         .map_err(MarketError::Conflict)?;
                     self.stacks.delete(&stack).await?;
                 }
-                for dep in self
-                    .app_rows(Some(std::slice::from_ref(&row.workspace)))
-                    .await?
-                {
+                for dep in self.app_rows(Some(&[row.workspace.to_string()])).await? {
                     if dep.required_by.as_deref() == Some(row.id.as_str())
-                        && dep.status == "awaiting_approval"
+                        && dep.status == AppStatus::AwaitingApproval
                     {
                         self.delete_app(&dep.id).await?;
                     }
@@ -312,12 +312,10 @@ impl Marketplace {
             }
             _ => {}
         }
-        let others = self
-            .app_rows(Some(std::slice::from_ref(&row.workspace)))
-            .await?;
+        let others = self.app_rows(Some(&[row.workspace.to_string()])).await?;
         let needed_by: Vec<String> = others
             .iter()
-            .filter(|o| o.id != row.id && o.status != "failed")
+            .filter(|o| o.id != row.id && o.status != AppStatus::Failed)
             .filter(|o| {
                 manifest::parse(&o.manifest)
                     .0
@@ -333,7 +331,8 @@ impl Marketplace {
                 if needed_by.len() == 1 { "it" } else { "them" }
             )));
         }
-        self.claim(&row, "installed", "removing").await?;
+        self.claim(&row, AppStatus::Installed, AppStatus::Removing)
+            .await?;
         let removed = async {
             if let Ok(stack) = self.stacks.get(&row.stack).await {
                 self.take_down(&stack, volumes, actor)
@@ -346,7 +345,7 @@ impl Marketplace {
         .await;
         if let Err(e) = removed {
             let _ = self
-                .set_status(&row.id, "installed", Some(&e.to_string()))
+                .set_status(&row.id, AppStatus::Installed, Some(&e.to_string()))
                 .await;
             return Err(e);
         }

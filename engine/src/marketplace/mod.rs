@@ -40,8 +40,9 @@ use crate::extensions::market::{
 use crate::extensions::package::{self, read_inside, render};
 use crate::extensions::readme::to_html;
 use crate::extensions::resolve::{self, Candidate, Installed, Step};
+use crate::model::ids::{AppId, WorkspaceId};
 use crate::on_pool;
-use crate::stacks::{Operation, OperationRequest, StackError, Stacks};
+use crate::stacks::{NewStack, Operation, OperationRequest, StackError, Stacks};
 use crate::vault::{Vault, VaultError};
 
 /// The changelog's file name in an extension folder.
@@ -153,18 +154,79 @@ impl Entry {
     }
 }
 
+/// Where an installed app is in its life, as stored in `extension_installs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppStatus {
+    /// Waits for a platform admin (it asks for more than the workspace's policy allows).
+    AwaitingApproval,
+    Installing,
+    Installed,
+    Updating,
+    Removing,
+    /// The install failed; `error` says why.
+    Failed,
+}
+
+impl AppStatus {
+    const ALL: [Self; 6] = [
+        Self::AwaitingApproval,
+        Self::Installing,
+        Self::Installed,
+        Self::Updating,
+        Self::Removing,
+        Self::Failed,
+    ];
+
+    /// The stored (and shown) word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingApproval => "awaiting_approval",
+            Self::Installing => "installing",
+            Self::Installed => "installed",
+            Self::Updating => "updating",
+            Self::Removing => "removing",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Whether an install, update or uninstall is under way.
+    pub fn is_busy(self) -> bool {
+        matches!(self, Self::Installing | Self::Updating | Self::Removing)
+    }
+}
+
+impl std::fmt::Display for AppStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for AppStatus {
+    type Error = String;
+    fn try_from(stored: String) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+            .ok_or_else(|| format!("unknown app status {stored:?}"))
+    }
+}
+
 /// An installed app as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 struct AppRow {
-    id: String,
-    workspace: String,
+    id: AppId,
+    #[sqlx(rename = "workspace_id")]
+    workspace: WorkspaceId,
+    #[sqlx(rename = "stack_name")]
     stack: String,
     ext_id: String,
+    #[sqlx(rename = "source_id")]
     source: String,
     version: String,
     inputs: String,
     manifest: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: AppStatus,
     error: Option<String>,
     required_by: Option<String>,
     created_at: i64,
@@ -176,44 +238,6 @@ struct AppRow {
 }
 
 const APP_COLUMNS: &str = "id, workspace_id, stack_name, ext_id, source_id, version, inputs, manifest, status, error, required_by, created_at, created_by, approved_by, template";
-
-type AppTuple = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-    String,
-    Option<String>,
-    String,
-);
-
-fn app_row(t: AppTuple) -> AppRow {
-    AppRow {
-        id: t.0,
-        workspace: t.1,
-        stack: t.2,
-        ext_id: t.3,
-        source: t.4,
-        version: t.5,
-        inputs: t.6,
-        manifest: t.7,
-        status: t.8,
-        error: t.9,
-        required_by: t.10,
-        created_at: t.11,
-        created_by: t.12,
-        approved_by: t.13,
-        template: t.14,
-    }
-}
 
 /// Who asks for an install and under which rules.
 #[derive(Debug, Clone, Copy)]

@@ -2,5 +2,6 @@
 //! carry, and what Orbitr reports about itself and the engine.
 
 pub mod feeds;
+pub mod ids;
 pub mod resources;
 pub mod system;

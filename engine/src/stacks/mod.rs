@@ -22,6 +22,7 @@ use crate::clock::now_ms;
 use crate::db::{Database, DbError};
 use crate::docker::DockerEngine;
 use crate::docker::registries::Registries;
+use crate::model::ids::{StackId, WorkspaceId};
 use crate::on_pool;
 pub mod deploy;
 mod operations;
@@ -137,27 +138,24 @@ pub struct OperationRequest {
 }
 
 /// A stack row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StackRow {
-    pub id: String,
-    pub workspace_id: String,
+    pub id: StackId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub created_at: i64,
     pub updated_at: i64,
     pub deployed_revision: Option<i64>,
 }
 
-type Row = (String, String, String, i64, i64, Option<i64>);
-
-fn row((id, workspace_id, name, created_at, updated_at, deployed_revision): Row) -> StackRow {
-    StackRow {
-        id,
-        workspace_id,
-        name,
-        created_at,
-        updated_at,
-        deployed_revision,
-    }
+/// A stack to create, with its first revision's files.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStack<'a> {
+    pub workspace: &'a WorkspaceId,
+    pub name: &'a str,
+    pub compose: &'a str,
+    /// The `.env` file (may be empty).
+    pub env: &'a str,
 }
 
 const ROW: &str =
@@ -177,11 +175,11 @@ pub struct Stacks {
     docker: DockerEngine,
     registries: Registries,
     /// Stack ids with an operation under way.
-    busy: Arc<Mutex<HashMap<String, String>>>,
+    busy: Arc<Mutex<HashMap<StackId, String>>>,
     /// Stack id and name → owning workspace, for permission checks that must not wait.
-    owners: Arc<RwLock<HashMap<String, String>>>,
+    owners: Arc<RwLock<HashMap<String, WorkspaceId>>>,
     /// Every deploy event, with the stack's id and workspace, for live views.
-    events: broadcast::Sender<(String, String, DeployEvent)>,
+    events: broadcast::Sender<(StackId, WorkspaceId, DeployEvent)>,
     wait_timeout: Duration,
 }
 
@@ -206,25 +204,27 @@ impl Stacks {
     }
 
     /// Every deploy event as it happens: (stack id, workspace id, event).
-    pub fn subscribe(&self) -> broadcast::Receiver<(String, String, DeployEvent)> {
+    pub fn subscribe(&self) -> broadcast::Receiver<(StackId, WorkspaceId, DeployEvent)> {
         self.events.subscribe()
     }
 
     /// The folder of a stack.
     pub fn folder(&self, stack: &StackRow) -> PathBuf {
-        self.root.join(&stack.workspace_id).join(&stack.name)
+        self.root
+            .join(stack.workspace_id.as_str())
+            .join(&stack.name)
     }
 
     /// The workspace owning the stack with this id or name, if there is one.
-    pub fn owner(&self, key: &str) -> Option<String> {
+    pub fn owner(&self, key: &str) -> Option<WorkspaceId> {
         self.owners.read().ok()?.get(key).cloned()
     }
 
     fn note_owner(&self, stack: &StackRow, present: bool) {
         if let Ok(mut owners) = self.owners.write() {
-            for key in [&stack.id, &stack.name] {
+            for key in [stack.id.as_str(), stack.name.as_str()] {
                 if present {
-                    owners.insert(key.clone(), stack.workspace_id.clone());
+                    owners.insert(key.to_owned(), stack.workspace_id.clone());
                 } else {
                     owners.remove(key);
                 }
@@ -259,27 +259,26 @@ impl Stacks {
 
     /// All stacks, or those of the given workspaces.
     pub async fn rows(&self, workspaces: Option<&[String]>) -> Result<Vec<StackRow>, StackError> {
-        let rows: Vec<Row> = on_pool!(&self.db, |pool| {
+        let rows: Vec<StackRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(&format!("{ROW} ORDER BY name"))
                 .fetch_all(pool)
                 .await?
         });
         Ok(rows
             .into_iter()
-            .map(row)
-            .filter(|r| workspaces.is_none_or(|ws| ws.contains(&r.workspace_id)))
+            .filter(|r| workspaces.is_none_or(|ws| ws.iter().any(|w| *w == r.workspace_id)))
             .collect())
     }
 
     /// One stack by id or by name.
     pub async fn get(&self, key: &str) -> Result<StackRow, StackError> {
-        let found: Option<Row> = on_pool!(&self.db, |pool| {
+        let found: Option<StackRow> = on_pool!(&self.db, |pool| {
             sqlx::query_as(&format!("{ROW} WHERE id = $1 OR name = $1"))
                 .bind(key)
                 .fetch_optional(pool)
                 .await?
         });
-        found.map(row).ok_or(StackError::NotFound)
+        found.ok_or(StackError::NotFound)
     }
 
     /// The stack's line in lists: services of its latest revision and containers from the live
@@ -297,9 +296,9 @@ impl Stacks {
         let running = containers.iter().filter(|c| c.is_up()).count();
         let last_deploy = self.deploys(&stack.id, 1).await?.into_iter().next();
         Ok(StackSummary {
-            id: stack.id.clone(),
+            id: stack.id.to_string(),
             name: stack.name.clone(),
-            workspace: stack.workspace_id.clone(),
+            workspace: stack.workspace_id.to_string(),
             services,
             running: u32::try_from(running).unwrap_or(u32::MAX),
             containers: u32::try_from(containers.len()).unwrap_or(u32::MAX),
@@ -326,15 +325,14 @@ impl Stacks {
         })
     }
 
-    /// Creates a stack with its first revision.
-    pub async fn create(
-        &self,
-        workspace: &str,
-        name: &str,
-        compose: &str,
-        env: &str,
-        actor: &str,
-    ) -> Result<StackRow, StackError> {
+    /// Creates a stack with its first revision, by `actor` (as audit records name them).
+    pub async fn create(&self, new: NewStack<'_>, actor: &str) -> Result<StackRow, StackError> {
+        let NewStack {
+            workspace,
+            name,
+            compose,
+            env,
+        } = new;
         let name = ProjectName::parse(name.trim()).map_err(|e| invalid("name", e.to_string()))?;
         if name.as_str() == "unmanaged" {
             // `/api/v1/stacks/unmanaged` lists the projects no stack holds.

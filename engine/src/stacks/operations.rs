@@ -87,7 +87,7 @@ impl Stacks {
             revision = Some(number);
             context = Some(DeployContext {
                 project_name: stack.name.clone(),
-                workspace: stack.workspace_id.clone(),
+                workspace: stack.workspace_id.to_string(),
                 project,
                 working_dir: self.folder(stack).to_string_lossy().into_owned(),
                 options: ReconcileOptions {

@@ -14,6 +14,7 @@ use crate::db::{Database, DbError};
 use crate::identity::accounts::{AccountError, Accounts, Email, NewUser, PreparedUser, User};
 use crate::identity::identities::ExternalIdentity;
 use crate::identity::secrets;
+use crate::model::ids::{UserId, WorkspaceId};
 use crate::on_pool;
 use crate::tenancy::access::{Access, AccessError, Role};
 
@@ -81,7 +82,7 @@ impl std::fmt::Display for InvitationProblem {
 /// A workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Workspace {
-    pub id: String,
+    pub id: WorkspaceId,
     pub name: String,
     pub created_at: i64,
 }
@@ -97,7 +98,7 @@ pub struct Membership {
 /// A member as listed on the workspace page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -108,7 +109,7 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invitation {
     pub id: String,
-    pub workspace_id: String,
+    pub workspace_id: WorkspaceId,
     pub workspace_name: String,
     pub role: Role,
     pub email: Option<String>,
@@ -137,7 +138,7 @@ impl InvitationRow {
     fn invitation(&self) -> Invitation {
         Invitation {
             id: self.id.clone(),
-            workspace_id: self.workspace_id.clone(),
+            workspace_id: self.workspace_id.clone().into(),
             workspace_name: self.workspace_name.clone(),
             role: Role::parse(&self.role).unwrap_or(Role::Viewer),
             email: self.email.clone(),
@@ -256,7 +257,7 @@ impl Workspaces {
     pub async fn create(&self, name: &str, creator: &User) -> Result<Workspace, WorkspaceError> {
         let name = parse_workspace_name(name)?;
         let ws = Workspace {
-            id: new_workspace_id(),
+            id: new_workspace_id().into(),
             name,
             created_at: now_ms(),
         };
@@ -359,7 +360,7 @@ impl Workspaces {
             .into_iter()
             .map(|(id, name, created_at, role)| Membership {
                 workspace: Workspace {
-                    id,
+                    id: id.into(),
                     name,
                     created_at,
                 },
@@ -398,7 +399,7 @@ impl Workspaces {
         let mut members: Vec<Member> = rows
             .into_iter()
             .map(|(user_id, email, name, role, joined_at)| Member {
-                user_id,
+                user_id: user_id.into(),
                 email,
                 name,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),

@@ -195,7 +195,7 @@ async fn push(mut socket: WebSocket, state: AppState, watcher: Watcher) {
             deploy = deploys.recv() => match deploy {
                 Ok((stack, workspace, event)) => {
                     if viewer.scope(&state).await.sees(Some(&workspace)) {
-                        ok = send(&mut socket, &LiveEvent::Deploy { stack, event }).await;
+                        ok = send(&mut socket, &LiveEvent::Deploy { stack: stack.into(), event }).await;
                     }
                 }
                 // The operation's record keeps every event; a page reads it on its end.

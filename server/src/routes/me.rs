@@ -37,12 +37,12 @@ pub struct Me {
 pub async fn get_me(Extension(grant): Extension<Grant>) -> Response {
     match auth::me(&grant) {
         Ok(auth::Identity { user, token }) => Json(Me {
-            id: user.id,
+            id: user.id.into(),
             email: user.email,
             name: user.name,
             is_admin: user.is_admin,
             authenticated_by: if token.is_some() { "token" } else { "session" },
-            token_id: token.as_ref().map(|t| t.id.clone()),
+            token_id: token.as_ref().map(|t| t.id.to_string()),
             token_scope: token.map(|t| t.scope.as_str()),
         })
         .into_response(),

@@ -9,6 +9,7 @@ use app::access::Need;
 use app::api::SERVER_FNS;
 use app::ops::Op;
 use engine::identity::accounts::{NewUser, User};
+use engine::stacks::NewStack;
 use engine::tenancy::access::{Role, policy_rules};
 use http::Method;
 use server::access::{OPERATION_HEADER, REST};
@@ -219,7 +220,7 @@ async fn world(app: &TestApp) -> World {
 
 fn placeholder_user() -> User {
     User {
-        id: String::new(),
+        id: String::new().into(),
         email: String::new(),
         name: String::new(),
         is_admin: false,
@@ -283,7 +284,7 @@ async fn fresh_workspace(app: &TestApp, world: &World, n: usize) -> String {
             .await
             .expect("accept");
     }
-    ws.id
+    ws.id.into()
 }
 
 /// Form arguments for a server function: enough to pass parsing, harmless when allowed.
@@ -547,12 +548,19 @@ async fn owned_object(app: &TestApp, run: &TestRun, kind: &str, ws: &str, n: usi
                 .id
         }
         "stack" => {
+            let new = NewStack {
+                workspace: &ws.into(),
+                name: &name,
+                compose: &stack_compose(run).await,
+                env: "",
+            };
             app.state
                 .stacks
-                .create(ws, &name, &stack_compose(run).await, "", "matrix")
+                .create(new, "matrix")
                 .await
                 .expect("stack")
                 .id
+                .into()
         }
         "volume" => {
             docker

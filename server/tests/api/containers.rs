@@ -85,8 +85,8 @@ pub async fn team(app: &TestApp) -> Team {
             .expect("accept");
     }
     Team {
-        ws,
-        other_ws,
+        ws: ws.into(),
+        other_ws: other_ws.into(),
         operator,
         viewer,
         outsider,

@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::containers::{Socket, team};
 use crate::helpers::{TestApp, spawn_app, wait_for};
+use engine::stacks::NewStack;
 
 /// Starts a fixture container in workspace `ws` (and stack `stack`) running `script`.
 pub async fn started(
@@ -243,7 +244,15 @@ async fn a_stack_log_feed_takes_in_containers_created_later() {
     let stack = run.name("shop");
     app.state
         .stacks
-        .create(&team.ws, &stack, "services: {}\n", "", &team.operator.0.id)
+        .create(
+            NewStack {
+                workspace: &team.ws.as_str().into(),
+                name: &stack,
+                compose: "services: {}\n",
+                env: "",
+            },
+            &team.operator.0.id,
+        )
         .await
         .expect("a stack row for the containers");
     started(&app, &run, "web", &team.ws, Some(&stack), TALKER).await;

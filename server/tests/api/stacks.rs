@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use engine::identity::accounts::User;
 use engine::model::resources::PROJECT_LABEL;
-use engine::stacks::{Operation, OperationRequest};
+use engine::stacks::{NewStack, Operation, OperationRequest};
 use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::docker::{RUN_LABEL, TestRun};
@@ -232,10 +232,12 @@ async fn an_operator_deploys_a_stack_and_only_its_workspace_hears_the_progress()
         .state
         .stacks
         .create(
-            &team.other_ws,
-            &fence_name,
-            &web(&run, "fence").await,
-            "",
+            NewStack {
+                workspace: &team.other_ws.as_str().into(),
+                name: &fence_name,
+                compose: &web(&run, "fence").await,
+                env: "",
+            },
             "test",
         )
         .await

@@ -22,7 +22,7 @@ async fn person(app: &TestApp, email: &str) -> (String, reqwest::Client) {
         .expect("user");
     let client = new_client();
     assert_eq!(app.login(&client, email, OLD).await.status(), 200);
-    (user.id, client)
+    (user.id.into(), client)
 }
 
 async fn status_of(client: &reqwest::Client, app: &TestApp) -> u16 {
