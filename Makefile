@@ -1,7 +1,7 @@
 # Orbitr. `make run` serves on http://127.0.0.1:8080 with data in ./data; `make test` runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test build build-dev tools lint bench clean
+.PHONY: run test build build-dev image tools lint bench clean
 
 tools:
 	@bash tools/install.sh
@@ -16,6 +16,10 @@ build-dev: tools
 
 run: build
 	./target/release/orbitr serve
+
+# Orbitr as a container image tagged `orbitr` (nothing pulled: see Dockerfile).
+image: build
+	bash tools/image.sh target/release/orbitr orbitr
 
 lint: tools
 	cargo fmt --all -- --check

@@ -37,6 +37,7 @@ label=dev.orbitr.test-run
 docker ps -aq --filter "label=$label" | xargs -r docker rm -f -v >/dev/null
 docker network ls -q --filter "label=$label" | xargs -r docker network rm >/dev/null
 docker volume ls -q --filter "label=$label" | xargs -r docker volume rm -f >/dev/null
+docker images -q --filter "label=$label" | xargs -r docker rmi -f >/dev/null
 
 step "all tests on SQLite"
 run_tests --workspace

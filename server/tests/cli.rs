@@ -438,3 +438,125 @@ async fn ext_test_deploy_installs_reports_and_uninstalls() {
         .expect("containers");
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// One HTTP/1.0 GET to `127.0.0.1:port`: the status line and the rest of the answer.
+fn get(port: u16, path: &str) -> Option<(String, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    let (status, rest) = reply.split_once("\r\n")?;
+    Some((status.to_owned(), rest.to_owned()))
+}
+
+/// Runs `docker` with `args`; its standard output, trimmed, or the failure with its stderr.
+fn docker(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .map_err(|e| format!("docker {args:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(format!(
+            "docker {args:?} exited {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Removes a test image when the test ends, passed or not.
+struct ImageGuard(String);
+
+impl Drop for ImageGuard {
+    fn drop(&mut self) {
+        let _ = docker(&["rmi", "--force", &self.0]);
+    }
+}
+
+#[test]
+fn the_container_image_builds_from_nothing_pulled_and_serves_on_the_real_engine() {
+    let run = testkit::docker::TestRun::new().expect("docker");
+    let tag = format!("orbitr-test-image:{}", run.id());
+    let label = run.label_filter();
+    // The image of the binary under test (the debug build make test drives).
+    let built = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/image.sh"))
+        .args([BIN, &tag, "--label", &label])
+        .output()
+        .expect("tools/image.sh runs");
+    let _image = ImageGuard(tag.clone());
+    assert!(
+        built.status.success(),
+        "tools/image.sh failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let base = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}}",
+        &tag,
+    ])
+    .expect("the image exists");
+    assert_eq!(base, "1", "one layer on scratch, no base image");
+
+    // As the README says to run it (an anonymous volume for /data, removed with the container).
+    let container = docker(&[
+        "run",
+        "--detach",
+        "--label",
+        &label,
+        "--name",
+        &run.name("orbitr-image"),
+        "-v",
+        "/var/run/docker.sock:/var/run/docker.sock",
+        "-p",
+        "127.0.0.1::8080",
+        &tag,
+    ])
+    .expect("the image starts");
+    let port: u16 = docker(&["port", &container, "8080/tcp"])
+        .expect("a published port")
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("host port");
+    let logs = || docker(&["logs", &container]).unwrap_or_else(|e| e);
+    let started = Instant::now();
+    // Ready means the database is open and the Docker engine answered through the socket.
+    loop {
+        if get(port, "/readyz").is_some_and(|(status, _)| status.contains(" 200 ")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the container did not become ready; its log:\n{}",
+            logs()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A fresh server sends the first visitor to set-up, which the page answers with the app.
+    let (status, head) = get(port, "/").expect("the dashboard answers");
+    assert!(
+        status.contains(" 303 ") || status.contains(" 307 "),
+        "{status}"
+    );
+    assert!(head.to_lowercase().contains("location: /setup"), "{head}");
+    let (status, page) = get(port, "/setup").expect("the set-up page answers");
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(page.contains("Orbitr"), "{page}");
+    // The browser assets came along: the script the page loads is served.
+    let script = page
+        .split('"')
+        .find(|s| s.starts_with("/pkg/") && s.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no /pkg/*.js in the page: {page}"));
+    let (status, _) = get(port, script).expect("the script answers");
+    assert!(status.contains(" 200 "), "{script}: {status}");
+}
