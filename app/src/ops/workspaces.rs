@@ -221,7 +221,7 @@ pub async fn list_members(grant: &Grant) -> Result<Vec<MemberView>, AppError> {
 }
 
 /// Session key of the workspace the user works in.
-pub(crate) const SESSION_WORKSPACE: &str = "workspace";
+const SESSION_WORKSPACE: &str = "workspace";
 
 /// A session store failure, logged; the caller sees an internal error.
 fn session_failed(e: tower_sessions::session::Error) -> AppError {
@@ -574,11 +574,7 @@ pub async fn accept_invitation(
         grant.start_session(&user).await?;
         grant.user = Some(user);
     }
-    grant
-        .session()?
-        .insert(SESSION_WORKSPACE, &invitation.workspace_id)
-        .await
-        .map_err(session_failed)?;
+    work_in(grant, &invitation.workspace_id).await?;
     grant.workspace = Some(invitation.workspace_id.clone());
     grant
         .audit(
