@@ -77,21 +77,17 @@ pub struct AuthConfig {
 
 /// URLs of the compiled browser assets, read once at start-up from `pkg/manifest.txt`
 /// (written by the build with content-hashed file names).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteAssets {
     pub css: String,
     pub js: String,
     pub wasm: String,
     /// False when the manifest was not found: pages render, without styles or interactivity.
     pub found: bool,
-    /// The wasm modules each page group needs (from the split loader beside the main module),
-    /// which a page's `<head>` preloads for the groups it rendered.
-    pub split: Option<leptos::WasmSplitManifest>,
 }
 
 impl SiteAssets {
-    /// Reads `<site_dir>/pkg/manifest.txt` (`css: FILE`, `js: FILE`, `wasm: FILE` lines), and
-    /// the split loader `__wasm_split.js` in the main module's folder.
+    /// Reads `<site_dir>/pkg/manifest.txt` (`css: FILE`, `js: FILE`, `wasm: FILE` lines).
     pub fn load(site_dir: &Path) -> Self {
         let manifest = site_dir.join("pkg/manifest.txt");
         let mut assets = Self {
@@ -99,7 +95,6 @@ impl SiteAssets {
             js: "/pkg/orbitr.js".into(),
             wasm: "/pkg/orbitr_bg.wasm".into(),
             found: false,
-            split: None,
         };
         let Ok(text) = std::fs::read_to_string(&manifest) else {
             return assets;
@@ -115,76 +110,9 @@ impl SiteAssets {
                 }
             }
         }
-        let dir = assets.wasm.rsplit_once('/').map_or("/pkg", |(dir, _)| dir);
-        let loader_path = site_dir
-            .join(dir.trim_start_matches('/'))
-            .join(SPLIT_LOADER);
-        if let Ok(loader) = std::fs::read_to_string(&loader_path) {
-            assets.split = Some(leptos::WasmSplitManifest(
-                leptos::reactive::owner::ArcStoredValue::new((
-                    dir.to_owned(),
-                    split_modules(&loader),
-                    SPLIT_LOADER.to_owned(),
-                )),
-            ));
-        }
         assets.found = true;
         assets
     }
-}
-
-/// The split loader's file name, beside the main module (`tools/build-site.sh`).
-pub const SPLIT_LOADER: &str = "__wasm_split.js";
-
-/// The modules each page group needs, read from the split loader: for each group's loader
-/// entry (`__wasm_split_load_<group id>`), its own module and every chunk it waits for, by
-/// file name without `.wasm`. The group id is the one the server records for a page group it
-/// renders, so the page can preload exactly these.
-pub fn split_modules(loader: &str) -> std::collections::HashMap<String, Vec<String>> {
-    use std::collections::{HashMap, HashSet};
-    // Declarations start a line (a `const` inside a loader function is indented).
-    let loader = loader.replace("\nexport const ", "\nconst ");
-    let mut entries: HashMap<&str, (String, Vec<&str>)> = HashMap::new();
-    for part in loader.split("\nconst ").skip(1) {
-        let Some((name, rest)) = part.split_once(" = ") else {
-            continue;
-        };
-        let Some(file) = rest
-            .split_once("new URL(\"./")
-            .and_then(|(_, r)| r.split_once(".wasm\""))
-            .map(|(f, _)| f.to_owned())
-        else {
-            continue;
-        };
-        let deps = rest
-            .split_once(", [")
-            .and_then(|(_, r)| r.split_once(']'))
-            .map(|(list, _)| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|d| !d.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        entries.insert(name.trim(), (file, deps));
-    }
-    let mut groups = HashMap::new();
-    for root in entries.keys() {
-        let Some(group) = root.strip_prefix("__wasm_split_load_") else {
-            continue;
-        };
-        let (mut files, mut seen, mut todo) = (Vec::new(), HashSet::new(), vec![*root]);
-        while let Some(name) = todo.pop() {
-            if seen.insert(name)
-                && let Some((file, deps)) = entries.get(name)
-            {
-                files.push(file.clone());
-                todo.extend(deps.iter().copied());
-            }
-        }
-        groups.insert(group.to_owned(), files);
-    }
-    groups
 }
 
 /// Content-Security-Policy of pages: scripts only from this origin or carrying this response's
@@ -217,10 +145,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let assets = state
         .map(|s| s.assets)
         .unwrap_or_else(|| SiteAssets::load(Path::new("target/site")));
-    // The rendering integration preloads the modules of the page groups the page rendered.
-    if let Some(split) = assets.split.clone() {
-        provide_context(split);
-    }
 
     let response = use_context::<leptos_axum::ResponseOptions>();
     if let (Some(response), Some(nonce)) = (&response, &nonce)
@@ -239,22 +163,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         })
         .unwrap_or(Theme::System);
 
-    // A page's code comes in several modules: a download cut off by a network change (a
-    // laptop switching networks, a VPN coming up) is tried again, three times at most, instead
-    // of leaving the page dead until a reload.
     let boot = format!(
-        "import init, {{ hydrate }} from '{}';\n\
-         const fetchOnce = window.fetch.bind(window);\n\
-         window.fetch = async function (input, options) {{\n\
-           for (let attempt = 1; ; attempt++) {{\n\
-             try {{ return await fetchOnce(input, options); }}\n\
-             catch (e) {{\n\
-               if (attempt > 3 || !String(input.url || input).includes('/pkg/')) throw e;\n\
-               await new Promise(function (done) {{ setTimeout(done, 150 * attempt); }});\n\
-             }}\n\
-           }}\n\
-         }};\n\
-         init({{ module_or_path: '{}' }}).then(function () {{ hydrate(); }});",
+        "import init, {{ hydrate }} from '{}';\ninit({{ module_or_path: '{}' }}).then(function () {{ hydrate(); }});",
         assets.js, assets.wasm
     );
 
@@ -276,45 +186,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_modules;
-
-    #[test]
-    fn a_page_group_needs_its_module_and_every_chunk_it_waits_for() {
-        // The shape wasm-split-cli writes: chunks, then one exported loader per group.
-        let loader = r#"import { initSync } from "./orbitr.js";
-function makeLoad(fetcher, deps) {
-    const loader = async () => {};
-}
-/* __a_pages_1, __b_pages_1 */
-const __chunk_1 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_1.wasm", import.meta.url));
-    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
-}
-, [__chunk_2]);
-/* __a_pages_1 */
-const __chunk_2 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_2.wasm", import.meta.url));
-}
-, []);
-export const __wasm_split_load_a_pages_1 = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_a_pages_1.wasm", import.meta.url));
-}
-, [__chunk_1]));
-export const __wasm_split_load_b_pages_1 = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_b_pages_1.wasm", import.meta.url));
-}
-, []));
-"#;
-        let groups = split_modules(loader);
-        let mut a = groups["a_pages_1"].clone();
-        a.sort();
-        assert_eq!(a, ["chunk_1", "chunk_2", "split_a_pages_1"]);
-        assert_eq!(groups["b_pages_1"], ["split_b_pages_1"]);
-        assert_eq!(groups.len(), 2);
     }
 }
