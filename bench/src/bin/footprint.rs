@@ -2,8 +2,9 @@
 //!
 //! Starts the release `orbitr serve`, lets it idle (30 s, `BENCH_IDLE_SECS` to change), then
 //! measures resident memory, binary and wasm sizes, the bytes a browser transfers for a first
-//! dashboard load (compressed, headers included) and the time to first byte of `/` over 200
-//! sequential requests. Prints one JSON line last.
+//! load of each main page (compressed, headers included: the page and everything it
+//! references) and the time to first byte of `/` over 200 sequential requests.
+//! Prints one JSON line last.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,15 @@ fn header_bytes(headers: &HeaderMap) -> usize {
         .sum::<usize>()
         + 17
 }
+
+/// The main pages and the address a first load opens.
+const PAGES: &[(&str, &str)] = &[
+    ("dashboard", "/"),
+    ("stacks", "/stacks"),
+    ("stack_editor", "/stacks/new"),
+    ("containers", "/containers"),
+    ("marketplace", "/marketplace"),
+];
 
 /// Every `href`/`src` on the page that points at this server's assets.
 fn asset_urls(html: &str) -> Vec<String> {
@@ -65,43 +75,65 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(idle)).await;
     let idle_rss = server.rss_mb()?;
 
-    // A first load as a browser makes it, signed in: the page, then every asset it references.
-    let client = &server.client;
-    let page = client
-        .get(format!("{}/", server.base))
-        .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
-        .send()
-        .await?;
-    let mut transferred = header_bytes(page.headers());
-    let compressed_page = page.bytes().await?;
-    transferred += compressed_page.len();
-    let html = client
-        .get(format!("{}/", server.base))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let assets = asset_urls(&html);
-    for url in &assets {
-        let response = client
-            .get(format!("{}{url}", server.base))
-            .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+    // A first load of each page as a browser makes it, signed in: the page, then everything it
+    // references (styles, script, the wasm module, and any module it preloads).
+    let mut first_load = serde_json::Map::new();
+    let mut dashboard_bytes = 0;
+    for (name, path) in PAGES {
+        let html = server
+            .client
+            .get(format!("{}{path}", server.base))
             .send()
             .await?;
-        anyhow::ensure!(
-            response.status().is_success(),
-            "{url}: {}",
-            response.status()
+        anyhow::ensure!(html.status().is_success(), "{path}: {}", html.status());
+        let urls = asset_urls(&html.text().await?);
+        let mut transferred = 0;
+        for url in std::iter::once(path.to_string()).chain(urls) {
+            let response = server
+                .client
+                .get(format!("{}{url}", server.base))
+                .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
+                .send()
+                .await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{url}: {}",
+                response.status()
+            );
+            transferred += header_bytes(response.headers());
+            transferred += response.bytes().await?.len();
+        }
+        if *name == "dashboard" {
+            dashboard_bytes = transferred;
+        }
+        first_load.insert(
+            (*name).to_owned(),
+            serde_json::json!(round(transferred as f64 / 1024.0, 1)),
         );
-        transferred += header_bytes(response.headers());
-        transferred += response.bytes().await?.len();
     }
-    eprintln!("footprint: first load fetched / and {assets:?}");
+    let split_dir = wasm_name.rsplit_once('/').map_or("", |(dir, _)| dir);
+    // The largest module a page adds to the main one (none while the bundle is one module), and
+    // all modules together.
+    let main_module = format!("{}.br", wasm_name.rsplit('/').next().unwrap_or(wasm_name));
+    let (mut largest_chunk, mut all_modules) = (0u64, 0u64);
+    for entry in std::fs::read_dir(site.join(split_dir))? {
+        let entry = entry?;
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.ends_with(".wasm.br") {
+            let size = entry.metadata()?.len();
+            all_modules += size;
+            if file != main_module {
+                largest_chunk = largest_chunk.max(size);
+            }
+        }
+    }
+    eprintln!("footprint: first loads {first_load:?}");
 
     let mut ttfb = Vec::with_capacity(200);
     for _ in 0..200 {
         let started = Instant::now();
-        let response = client
+        let response = server
+            .client
             .get(format!("{}/", server.base))
             .header(ACCEPT_ENCODING, BROWSER_ENCODINGS)
             .send()
@@ -116,7 +148,10 @@ async fn main() -> anyhow::Result<()> {
         "binary_mb": round(binary_size as f64 / 1_048_576.0, 1),
         "wasm_raw_kb": round(wasm_raw as f64 / 1024.0, 1),
         "wasm_br_kb": round(wasm_br as f64 / 1024.0, 1),
-        "page_weight_kb": round(transferred as f64 / 1024.0, 1),
+        "page_weight_kb": round(dashboard_bytes as f64 / 1024.0, 1),
+        "first_load_kb": first_load,
+        "largest_chunk_kb": round(largest_chunk as f64 / 1024.0, 1),
+        "wasm_all_modules_br_kb": round(all_modules as f64 / 1024.0, 1),
         "ttfb_p50_ms": round(percentile(&mut ttfb, 50.0), 2),
         "ttfb_p99_ms": round(percentile(&mut ttfb, 99.0), 2),
     });
