@@ -32,6 +32,25 @@ impl Marketplace {
             .collect())
     }
 
+    /// The apps installed (not waiting, failed or busy) in `workspace`, as the dependency
+    /// resolver sees them.
+    pub(super) async fn installed_in(
+        &self,
+        workspace: &str,
+    ) -> Result<Vec<Installed>, MarketError> {
+        Ok(self
+            .app_rows(Some(&[workspace.to_owned()]))
+            .await?
+            .into_iter()
+            .filter(|a| a.status == AppStatus::Installed)
+            .map(|a| Installed {
+                app: a.id.into(),
+                extension: a.ext_id,
+                version: a.version,
+            })
+            .collect())
+    }
+
     /// The workspace an app belongs to (by app id or stack name).
     pub async fn app_workspace(&self, id: &str) -> Result<String, MarketError> {
         Ok(self.app(id).await?.workspace.into())

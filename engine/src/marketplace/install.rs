@@ -68,17 +68,7 @@ impl Marketplace {
                     .collect(),
             )
         })?;
-        let installed: Vec<Installed> = self
-            .app_rows(Some(&[workspace.to_owned()]))
-            .await?
-            .into_iter()
-            .filter(|a| a.status == AppStatus::Installed)
-            .map(|a| Installed {
-                app: a.id.into(),
-                extension: a.ext_id,
-                version: a.version,
-            })
-            .collect();
+        let installed = self.installed_in(workspace).await?;
         let catalog = self.candidates(&root).await?;
         let steps = resolve::resolve(&entry.candidate(&root), &catalog, &installed)
             .map_err(MarketError::Conflict)?;

@@ -144,17 +144,7 @@ impl Marketplace {
                 row.ext_id, entry.version
             )));
         }
-        let installed: Vec<Installed> = self
-            .app_rows(Some(&[row.workspace.to_string()]))
-            .await?
-            .into_iter()
-            .filter(|a| a.status == AppStatus::Installed)
-            .map(|a| Installed {
-                app: a.id.into(),
-                extension: a.ext_id,
-                version: a.version,
-            })
-            .collect();
+        let installed = self.installed_in(&row.workspace).await?;
         let steps = resolve::resolve(&entry.candidate(&manifest), &[], &installed)
             .map_err(|e| MarketError::Conflict(format!("{e}; install it first, then update")))?;
         debug_assert!(
