@@ -21,6 +21,7 @@ use leptos_router::path;
 use crate::components::dialog::{DialogHost, provide_dialog};
 use crate::components::engine::{EngineBanner, provide_engine_status};
 use crate::components::layout::{Sidebar, TopBar};
+use crate::components::palette::{PaletteHost, provide_palette};
 use crate::components::toast::{ToastHost, provide_toaster};
 use crate::components::workspace::provide_workspaces;
 use crate::pages::audit::AuditPage;
@@ -107,6 +108,7 @@ fn MainLayout() -> impl IntoView {
 fn Frame(children: Children) -> impl IntoView {
     provide_engine_status();
     provide_workspaces();
+    provide_palette();
     let nav_open = RwSignal::new(false);
     view! {
         <div class="layout" class:nav-open=move || nav_open.get()>
@@ -136,5 +138,6 @@ fn Frame(children: Children) -> impl IntoView {
                 </main>
             </div>
         </div>
+        <PaletteHost/>
     }
 }

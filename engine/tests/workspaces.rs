@@ -416,3 +416,29 @@ async fn two_people_racing_for_one_link_cannot_both_join() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_flag_is_remembered_per_person_and_saying_it_twice_changes_nothing() {
+    use engine::identity::accounts::Flag;
+    let w = world().await;
+    let one = w.user("one@example.test", false).await;
+    let two = w.user("two@example.test", false).await;
+    let dismissed = |u: &User| {
+        let (accounts, id) = (w.accounts.clone(), u.id.clone());
+        async move { accounts.has_flag(&id, Flag::ChecklistDismissed).await }
+    };
+    assert!(!dismissed(&one).await.expect("read"));
+    w.accounts
+        .set_flag(&one.id, Flag::ChecklistDismissed)
+        .await
+        .expect("set");
+    w.accounts
+        .set_flag(&one.id, Flag::ChecklistDismissed)
+        .await
+        .expect("set again");
+    assert!(dismissed(&one).await.expect("read"));
+    assert!(
+        !dismissed(&two).await.expect("read"),
+        "another person's flag"
+    );
+}

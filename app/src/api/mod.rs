@@ -9,6 +9,7 @@ pub mod containers;
 pub mod marketplace;
 pub mod oauth;
 pub mod objects;
+pub mod palette;
 pub mod registries;
 pub mod sessions;
 pub mod stacks;
@@ -31,6 +32,18 @@ pub static SERVER_FNS: &[(&str, &Op)] = &[
     (<auth::Login as ServerFn>::PATH, &ops::auth::LOGIN),
     (<auth::Logout as ServerFn>::PATH, &ops::auth::LOGOUT),
     (<auth::GetMe as ServerFn>::PATH, &ops::auth::WHO),
+    (
+        <palette::PaletteIndex as ServerFn>::PATH,
+        &ops::palette::INDEX,
+    ),
+    (
+        <palette::GetChecklist as ServerFn>::PATH,
+        &ops::onboarding::CHECKLIST,
+    ),
+    (
+        <palette::DismissChecklist as ServerFn>::PATH,
+        &ops::onboarding::DISMISS,
+    ),
     (
         <auth::ChangePassword as ServerFn>::PATH,
         &ops::auth::CHANGE_PASSWORD,

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use crate::api::auth::{Logout, get_me};
 use crate::components::engine::LiveIndicator;
 use crate::components::form::leave_on_success;
+use crate::components::palette::PaletteButton;
 use crate::components::theme::ThemeToggle;
 use crate::components::workspace::WorkspaceSwitcher;
 
@@ -180,6 +181,7 @@ pub fn TopBar(nav_open: RwSignal<bool>) -> impl IntoView {
             <a class="topbar-brand" href="/">"Orbitr"</a>
             <WorkspaceSwitcher/>
             <div class="topbar-spacer"></div>
+            <PaletteButton/>
             <LiveIndicator/>
             <ThemeToggle/>
             <UserMenu/>

@@ -10,6 +10,7 @@ pub mod format;
 pub mod layout;
 pub mod log_filter;
 pub mod logs;
+pub mod palette;
 pub mod providers;
 pub mod stats;
 pub mod theme;

@@ -62,8 +62,9 @@ pub fn ThemeToggle() -> impl IntoView {
     }
 }
 
+/// Flips between light and dark and remembers the choice in the cookie.
 #[cfg(feature = "hydrate")]
-fn toggle() {
+pub fn toggle() {
     use wasm_bindgen::JsCast;
     let Some(window) = web_sys::window() else {
         return;
@@ -93,8 +94,9 @@ fn toggle() {
     }
 }
 
+/// Nothing to flip on the server.
 #[cfg(not(feature = "hydrate"))]
-fn toggle() {}
+pub fn toggle() {}
 
 #[cfg(test)]
 mod tests {

@@ -4,4 +4,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod oauth;
+pub mod onboarding;
+pub mod palette;
 pub mod workspaces;

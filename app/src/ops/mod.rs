@@ -16,6 +16,8 @@ pub mod feeds;
 pub mod marketplace;
 pub mod oauth;
 pub mod objects;
+pub mod onboarding;
+pub mod palette;
 pub mod registries;
 pub mod sessions;
 pub mod stacks;

@@ -112,7 +112,7 @@ impl From<engine::tenancy::adoptions::AdoptError> for AppError {
 
 /// The caller's visible images, networks and volumes, with `used_by` naming only the
 /// containers the caller may see.
-async fn visible(
+pub(super) async fn visible(
     caller: &Caller,
 ) -> Result<(Vec<ImageView>, Vec<NetworkView>, Vec<VolumeView>), AppError> {
     let user = caller.require_user()?;

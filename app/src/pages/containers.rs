@@ -452,13 +452,23 @@ pub fn ContainerPage() -> impl IntoView {
         move || (id(), appeared.get()),
         |(id, _)| async move { get_container(id).await.is_ok() },
     );
+    // Opened at `#logs` (the palette's "Open logs"): the logs come into view once they render.
+    let logs_heading = NodeRef::<leptos::html::H2>::new();
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        if let Some(heading) = logs_heading.get()
+            && location.hash.get_untracked() == "#logs"
+        {
+            heading.scroll_into_view();
+        }
+    });
     let live_panels = move || {
         Suspend::new(async move {
             found.await.then(|| {
                 let key = id();
                 view! {
                     <ContainerStats container=key.clone()/>
-                    <h2 class="section-title">"Logs"</h2>
+                    <h2 class="section-title" id="logs" node_ref=logs_heading>"Logs"</h2>
                     <LogViewer request=FeedRequest { containers: vec![key.clone()], tail: Some(1000), ..FeedRequest::default() }
                         download=format!("/api/v1/containers/{key}/logs")/>
                 }

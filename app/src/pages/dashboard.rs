@@ -4,6 +4,7 @@ use engine::model::system::{FigureScope, SystemInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::palette::{DismissChecklist, get_checklist};
 use crate::api::system::get_system_info;
 use crate::components::engine::use_live;
 use crate::components::format;
@@ -20,6 +21,7 @@ pub fn DashboardPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Dashboard"</h1>
         </div>
+        <Checklist/>
         <Suspense fallback=|| view! { <CardsLoading/> }>
             {move || Suspend::new(async move {
                 let first = initial.await;
@@ -45,6 +47,54 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Getting started: the steps left, each with the button that does it; gone once every step
+/// is done or the person dismissed it.
+#[component]
+fn Checklist() -> impl IntoView {
+    let dismiss = ServerAction::<DismissChecklist>::new();
+    crate::components::toast::toast_failures(dismiss.value());
+    let list = Resource::new(move || dismiss.version().get(), |_| get_checklist());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = list.await.ok().filter(|l| l.shown())?;
+                let done = list.items.iter().filter(|i| i.done).count();
+                let total = list.items.len();
+                Some(view! {
+                    <section class="panel checklist" data-test="checklist" aria-labelledby="checklist-title">
+                        <div class="checklist-head">
+                            <h2 id="checklist-title">"Get started"</h2>
+                            <span class="muted" data-test="checklist-progress">{format!("{done} of {total} done")}</span>
+                            <button type="button" class="button button-quiet" data-test="checklist-dismiss"
+                                on:click=move |_| { dismiss.dispatch(DismissChecklist {}); }>"Dismiss"</button>
+                        </div>
+                        <ol class="checklist-steps">
+                            {list.items.into_iter().map(|item| view! {
+                                <li class="checklist-step" class:done=item.done data-test="checklist-step"
+                                    data-done=item.done.to_string()>
+                                    <span class="checklist-mark" aria-hidden="true">{if item.done { "✓" } else { "" }}</span>
+                                    <div class="checklist-text">
+                                        <strong>{item.step.title()}</strong>
+                                        <span class="visually-hidden">{if item.done { " (done)" } else { " (to do)" }}</span>
+                                        <p class="muted">{item.step.why()}</p>
+                                    </div>
+                                    {(!item.done).then(|| view! {
+                                        <div class="button-row">
+                                            {item.links.into_iter().map(|(href, words)| view! {
+                                                <a class="button button-small" href=href>{words}</a>
+                                            }).collect_view()}
+                                        </div>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -236,6 +236,22 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
 }
 
+/// Something a person said once that Orbitr remembers for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// The first-run checklist on the dashboard was dismissed.
+    ChecklistDismissed,
+}
+
+impl Flag {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChecklistDismissed => "checklist_dismissed",
+        }
+    }
+}
+
 /// The users table. Users are cached in memory after their first read: every write to the
 /// table goes through this type, which keeps the cache in step (one Orbitr process owns its
 /// database), so an authenticated request costs no user query.
@@ -256,6 +272,33 @@ impl Accounts {
             cache: Arc::default(),
             decoy: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// Whether `user` has said `flag` (see [`Flag`]).
+    pub async fn has_flag(&self, user: &str, flag: Flag) -> Result<bool, AccountError> {
+        let row: Option<(i64,)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT set_at FROM user_flags WHERE user_id = $1 AND flag = $2"
+        )
+        .bind(user)
+        .bind(flag.as_str())
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.is_some())
+    }
+
+    /// Remembers that `user` said `flag`; saying it again changes nothing.
+    pub async fn set_flag(&self, user: &str, flag: Flag) -> Result<(), AccountError> {
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO user_flags (user_id, flag, set_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, flag) DO NOTHING"
+        )
+        .bind(user)
+        .bind(flag.as_str())
+        .bind(now_ms())
+        .execute(pool)
+        .await
+        .map(drop)?);
+        Ok(())
     }
 
     /// How many accounts exist.

@@ -18,6 +18,7 @@ mod marketplace;
 mod oauth;
 mod objects;
 mod pages;
+mod palette;
 mod refusals;
 mod sessions;
 mod sockets;
