@@ -327,13 +327,20 @@ fn ContainerTable(
     usage: RwSignal<crate::components::stats::Usage>,
 ) -> impl IntoView {
     if list.is_empty() {
-        let message = if total == 0 {
-            "No containers yet. Create one, or deploy a stack."
-        } else {
-            "No container matches the filter."
-        };
-        return view! { <section class="panel empty-state" data-test="containers-empty"><p>{message}</p></section> }
-            .into_any();
+        if total > 0 {
+            return view! { <section class="panel empty-state" data-test="containers-empty"><p>"No container matches the filter."</p></section> }
+                .into_any();
+        }
+        return view! {
+            <section class="panel empty-state" data-test="containers-empty">
+                <p>"No containers yet. Create one, or deploy a stack: its containers show up here."</p>
+                <div class="button-row">
+                    <a class="button" href="/containers/new">"New container"</a>
+                    <a class="button button-quiet" href="/stacks/new">"New stack"</a>
+                </div>
+            </section>
+        }
+        .into_any();
     }
     let now = format::now_ms();
     let rows = list

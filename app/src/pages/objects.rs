@@ -163,8 +163,13 @@ fn Pulls() -> impl IntoView {
 #[component]
 fn ImageTable(list: Vec<ImageView>, admin: bool) -> impl IntoView {
     if list.is_empty() {
-        return view! { <section class="panel empty-state"><p>"No images."</p></section> }
-            .into_any();
+        return view! {
+            <section class="panel empty-state">
+                <p>"No images. They arrive when a stack deploys or a container is created."</p>
+                <a class="button" href="/stacks/new">"New stack"</a>
+            </section>
+        }
+        .into_any();
     }
     let rows = list
         .into_iter()
@@ -420,7 +425,11 @@ fn VolumeTable(
     sizes: std::collections::HashMap<String, i64>,
 ) -> impl IntoView {
     if list.is_empty() {
-        return view! { <section class="panel empty-state"><p>"No volumes yet."</p></section> }
+        return view! { <section class="panel empty-state"><p>{if manage {
+            "No volumes yet. Create one above; the volumes a stack declares show up here when it deploys."
+        } else {
+            "No volumes yet; the volumes a stack declares show up here when it deploys."
+        }}</p></section> }
             .into_any();
     }
     let rows = list

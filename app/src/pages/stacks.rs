@@ -121,11 +121,24 @@ pub fn StacksPage() -> impl IntoView {
         <Transition fallback=|| view! { <div class="panel skeleton" aria-busy="true" style="height:10rem"></div> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(stacks) if stacks.is_empty() => view! {
-                        <section class="panel empty-state" data-test="stacks-empty">
-                            <p>"No stacks yet. A stack is a Compose file Orbitr deploys and keeps history for."</p>
-                        </section>
-                    }.into_any(),
+                    Ok(stacks) if stacks.is_empty() => {
+                        let can = workspaces.data.await.ok().is_some_and(|c| c.can("stack", "deploy"));
+                        view! {
+                            <section class="panel empty-state" data-test="stacks-empty">
+                                <p>"No stacks yet. A stack is a Compose file Orbitr deploys and keeps history for."</p>
+                                {if can {
+                                    view! {
+                                        <div class="button-row">
+                                            <a class="button" href="/stacks/new" data-test="empty-new-stack">"New stack"</a>
+                                            <a class="button button-quiet" href="/marketplace">"Install an app"</a>
+                                        </div>
+                                    }.into_any()
+                                } else {
+                                    view! { <p class="muted">"Your role here does not deploy stacks: an owner of the workspace can."</p> }.into_any()
+                                }}
+                            </section>
+                        }.into_any()
+                    }
                     Ok(stacks) => {
                         let can = workspaces.data.await.ok().is_some_and(|c| c.can("stack", "deploy"));
                         view! { <StackTable stacks=stacks live=live can_operate=can/> }.into_any()
