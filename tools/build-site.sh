@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the browser side into target/site: the wasm bundle (wasm-bindgen), the stylesheet and
-# static files, all under content-hashed names listed in target/site/pkg/manifest.txt, each
-# precompressed (.br, .gz) so the server sends them without compressing per request.
+# Builds the browser side into target/site: the wasm bundle split per page (wasm-split-cli, then
+# wasm-bindgen), the stylesheet and static files, all under content-hashed names listed in
+# target/site/pkg/manifest.txt, each precompressed (.br, .gz) so the server sends them without
+# compressing per request.
 #
 #   tools/build-site.sh dev|release
 set -euo pipefail
@@ -26,20 +27,25 @@ cargo build --manifest-path "$root/Cargo.toml" -p frontend --lib \
 
 rm -rf "$stage"
 mkdir -p "$stage/pkg"
-wasm-bindgen --target web --no-typescript "${bindgen_flags[@]}" --out-dir "$stage/pkg" --out-name orbitr \
-  "$target_dir/$WASM_TARGET/$wasm_dir/frontend.wasm"
+# Each page's code is its own chunk: wasm-split cuts the module at the pages' lazy routes (the
+# link keeps relocations for it, see .cargo/config.toml) into the main module, one module per
+# page and the chunks they share, with the loader __wasm_split.js; wasm-bindgen then binds the
+# main module. They reference each other by relative names, so they share one folder named
+# after their content: /pkg/<hash>/.
+split="$stage/split"
+wasm-split-cli "$target_dir/$WASM_TARGET/$wasm_dir/frontend.wasm" "$split" --target web --out-name orbitr
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle "${bindgen_flags[@]}" \
+  --out-dir "$split" --out-name orbitr "$split/orbitr.wasm"
+rm "$split/orbitr.wasm"
+wasm_hash=$(cd "$split" && find . -type f | sort | xargs sha256sum | sha256sum | cut -c1-16)
+mv "$split" "$stage/pkg/$wasm_hash"
 cat "$root"/style/*.css > "$stage/pkg/orbitr.css"
 
 hash_of() { sha256sum "$1" | cut -c1-16; }
 cd "$stage/pkg"
-wasm_hash=$(hash_of orbitr_bg.wasm)
 css_hash=$(hash_of orbitr.css)
-mv orbitr_bg.wasm "orbitr.$wasm_hash.wasm"
 mv orbitr.css "orbitr.$css_hash.css"
-# The JS glue is renamed last: its hash covers the wasm name it is paired with.
-js_hash=$( (cat orbitr.js; echo "$wasm_hash") | sha256sum | cut -c1-16)
-mv orbitr.js "orbitr.$js_hash.js"
-printf 'css: %s\njs: %s\nwasm: %s\n' "orbitr.$css_hash.css" "orbitr.$js_hash.js" "orbitr.$wasm_hash.wasm" > manifest.txt
+printf 'css: %s\njs: %s\nwasm: %s\n' "orbitr.$css_hash.css" "$wasm_hash/orbitr.js" "$wasm_hash/orbitr_bg.wasm" > manifest.txt
 cp -r "$root"/public/. "$stage/"
 
 # Precompress everything a browser downloads.

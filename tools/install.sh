@@ -30,4 +30,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
     rm -rf "$work"
   fi
 fi
+stamp="${CARGO_HOME:-$HOME/.cargo}/.orbitr-wasm-split-$WASM_SPLIT_VERSION"
+if ! command -v wasm-split-cli >/dev/null 2>&1 || [ ! -f "$stamp" ]; then
+  log "wasm-split-cli $WASM_SPLIT_VERSION"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
+  touch "$stamp"
+fi
 log "tools ready"

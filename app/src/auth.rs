@@ -35,7 +35,7 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
     let handle: Option<String> = session.get(SESSION_HANDLE).await.ok().flatten();
     let user = state.accounts.get(&user_id).await.ok().flatten();
     let mut valid = user.as_ref().is_some_and(|u| {
-        now_ms().saturating_sub(since) <= state.auth.session_max_age_ms
+        now_ms().saturating_sub(since) <= state.auth.session_max_age_ms()
             && version == u.password_changed_at
     });
     if valid {

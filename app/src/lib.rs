@@ -16,7 +16,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, path};
 
 use crate::components::dialog::{DialogHost, provide_dialog};
 use crate::components::engine::{EngineBanner, provide_engine_status};
@@ -33,6 +33,7 @@ use crate::pages::marketplace::{ExtensionPage, InstalledAppsPage, MarketplacePag
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::objects::{ImagePage, ImagesPage, NetworksPage, VolumesPage};
 use crate::pages::profile::ProfilePage;
+use crate::pages::settings::SettingsPage;
 use crate::pages::setup::SetupPage;
 use crate::pages::signin_refused::SignInRefusedPage;
 use crate::pages::stacks::{NewStackPage, StackPage, StacksPage};
@@ -48,6 +49,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toaster();
     provide_dialog();
+    #[cfg(feature = "hydrate")]
+    prefetch_on_hover();
     // Lets browser tests (and curious people) know the page is interactive.
     #[cfg(feature = "hydrate")]
     Effect::new(|_| {
@@ -64,36 +67,201 @@ pub fn App() -> impl IntoView {
         <Router>
             // An address that leads nowhere still gets the frame, so the way on is one click away.
             <Routes fallback=|| view! { <Frame><NotFoundPage/></Frame> }>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/invite/:code") view=InvitePage/>
-                <Route path=path!("/reset/:code") view=ResetPage/>
-                <Route path=path!("/signin/refused") view=SignInRefusedPage/>
+                <Route path=path!("/setup") view={Lazy::<SetupPageRoute>::new()}/>
+                <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()}/>
+                <Route path=path!("/invite/:code") view={Lazy::<InvitePageRoute>::new()}/>
+                <Route path=path!("/reset/:code") view={Lazy::<ResetPageRoute>::new()}/>
+                <Route path=path!("/signin/refused") view={Lazy::<SignInRefusedPageRoute>::new()}/>
                 <ParentRoute path=path!("") view=MainLayout>
-                    <Route path=path!("/") view=DashboardPage/>
-                    <Route path=path!("/stacks") view=StacksPage/>
-                    <Route path=path!("/stacks/new") view=NewStackPage/>
-                    <Route path=path!("/stacks/:id") view=StackPage/>
-                    <Route path=path!("/marketplace") view=MarketplacePage/>
-                    <Route path=path!("/marketplace/:id") view=ExtensionPage/>
-                    <Route path=path!("/apps") view=InstalledAppsPage/>
-                    <Route path=path!("/containers") view=ContainersPage/>
-                    <Route path=path!("/containers/new") view=NewContainerPage/>
-                    <Route path=path!("/containers/:id") view=ContainerPage/>
-                    <Route path=path!("/images") view=ImagesPage/>
-                    <Route path=path!("/images/:id") view=ImagePage/>
-                    <Route path=path!("/networks") view=NetworksPage/>
-                    <Route path=path!("/volumes") view=VolumesPage/>
-                    <Route path=path!("/profile") view=ProfilePage/>
-                    <Route path=path!("/workspaces") view=WorkspacesPage/>
-                    <Route path=path!("/workspaces/:id") view=WorkspacePage/>
-                    <Route path=path!("/audit") view=AuditPage/>
-                    <Route path=path!("/users") view=UsersPage/>
+                    <Route path=path!("/") view={Lazy::<DashboardPageRoute>::new()}/>
+                    <Route path=path!("/stacks") view={Lazy::<StacksPageRoute>::new()}/>
+                    <Route path=path!("/stacks/new") view={Lazy::<NewStackPageRoute>::new()}/>
+                    <Route path=path!("/stacks/:id") view={Lazy::<StackPageRoute>::new()}/>
+                    <Route path=path!("/marketplace") view={Lazy::<MarketplacePageRoute>::new()}/>
+                    <Route path=path!("/marketplace/:id") view={Lazy::<ExtensionPageRoute>::new()}/>
+                    <Route path=path!("/apps") view={Lazy::<InstalledAppsPageRoute>::new()}/>
+                    <Route path=path!("/containers") view={Lazy::<ContainersPageRoute>::new()}/>
+                    <Route path=path!("/containers/new") view={Lazy::<NewContainerPageRoute>::new()}/>
+                    <Route path=path!("/containers/:id") view={Lazy::<ContainerPageRoute>::new()}/>
+                    <Route path=path!("/images") view={Lazy::<ImagesPageRoute>::new()}/>
+                    <Route path=path!("/images/:id") view={Lazy::<ImagePageRoute>::new()}/>
+                    <Route path=path!("/networks") view={Lazy::<NetworksPageRoute>::new()}/>
+                    <Route path=path!("/volumes") view={Lazy::<VolumesPageRoute>::new()}/>
+                    <Route path=path!("/profile") view={Lazy::<ProfilePageRoute>::new()}/>
+                    <Route path=path!("/workspaces") view={Lazy::<WorkspacesPageRoute>::new()}/>
+                    <Route path=path!("/workspaces/:id") view={Lazy::<WorkspacePageRoute>::new()}/>
+                    <Route path=path!("/audit") view={Lazy::<AuditPageRoute>::new()}/>
+                    <Route path=path!("/users") view={Lazy::<UsersPageRoute>::new()}/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
         <ToastHost/>
         <DialogHost/>
+    }
+}
+
+/// Pages whose code the browser loads when one of them is first opened: each group is one wasm
+/// module split off the main one by `tools/build-site.sh` (with the chunks it shares with other
+/// groups); the server renders them like any other page. A group is a few pages that are used
+/// together, so a page needs few chunks. `__preload_<group>` is the loader `#[lazy]` makes for
+/// the group's module.
+macro_rules! lazy_pages {
+    ($($(#[$doc:meta])* $group:ident, $preload:ident { $($route:ident => $page:ident),* $(,)? })*) => {$(
+        $(#[$doc])*
+        #[lazy]
+        fn $group(page: &'static str) -> AnyView {
+            match page {
+                $(stringify!($page) => view! { <$page/> }.into_any(),)*
+                _ => view! { <NotFoundPage/> }.into_any(),
+            }
+        }
+
+        $(
+            #[doc = concat!("The route of [`", stringify!($page), "`], loaded with its group.")]
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                async fn view(_this: Self) -> AnyView {
+                    $group(stringify!($page)).await
+                }
+
+                // Hydration renders the page at once: its module is loaded first.
+                async fn preload() {
+                    #[cfg(target_arch = "wasm32")]
+                    $preload().await;
+                }
+            }
+        )*
+    )*
+
+    /// Starts loading the code of a page group (named as [`group_of`] names it) before its
+    /// page opens: a link to it is hovered or focused.
+    #[cfg(feature = "hydrate")]
+    fn prefetch_group(group: &str) {
+        match group {
+            $(stringify!($group) => leptos::task::spawn_local(async {
+                #[cfg(target_arch = "wasm32")]
+                $preload().await;
+            }),)*
+            _ => {}
+        }
+    }
+    };
+}
+
+/// The page group (see `lazy_pages!`) whose code the page at `path` needs.
+pub fn group_of(path: &str) -> Option<&'static str> {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let rest = path.trim_start_matches('/').split('/').nth(1);
+    Some(match (first, rest) {
+        ("", _) => "dashboard_pages",
+        ("stacks", None) => "stack_pages",
+        ("stacks", Some(_)) => "stack_editor_pages",
+        ("marketplace" | "apps", _) => "marketplace_pages",
+        ("containers", _) => "container_pages",
+        ("images" | "networks" | "volumes", _) => "object_pages",
+        ("profile", _) => "profile_pages",
+        ("workspaces" | "audit" | "users" | "settings", _) => "admin_pages",
+        ("setup" | "login" | "invite" | "reset" | "signin", _) => "auth_pages",
+        _ => return None,
+    })
+}
+
+/// Loads a page's code when a link to it is hovered or focused, once per page group, so the
+/// click finds it there.
+#[cfg(feature = "hydrate")]
+fn prefetch_on_hover() {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    let started = RefCell::new(HashSet::new());
+    let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        let href = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+            .and_then(|a| a.get_attribute("href"));
+        let Some(href) = href.filter(|h| h.starts_with('/') && !h.starts_with("//")) else {
+            return;
+        };
+        if let Some(group) = group_of(&href)
+            && started.borrow_mut().insert(group)
+        {
+            prefetch_group(group);
+        }
+    });
+    let document = document();
+    for event in ["pointerover", "focusin"] {
+        let _ = document.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+    }
+    // For the page's whole life.
+    listener.forget();
+}
+
+lazy_pages! {
+    /// The code of sign-in, set-up, invitation, password reset.
+    auth_pages, __preload_auth_pages {
+        SetupPageRoute => SetupPage,
+        LoginPageRoute => LoginPage,
+        InvitePageRoute => InvitePage,
+        ResetPageRoute => ResetPage,
+        SignInRefusedPageRoute => SignInRefusedPage,
+    }
+    /// The code of the dashboard.
+    dashboard_pages, __preload_dashboard_pages {
+        DashboardPageRoute => DashboardPage,
+    }
+    /// The code of the stacks list.
+    stack_pages, __preload_stack_pages {
+        StacksPageRoute => StacksPage,
+    }
+    /// The code of a stack's page and the new-stack page: the editor, with the Compose engine.
+    stack_editor_pages, __preload_stack_editor_pages {
+        NewStackPageRoute => NewStackPage,
+        StackPageRoute => StackPage,
+    }
+    /// The code of the marketplace and installed apps.
+    marketplace_pages, __preload_marketplace_pages {
+        MarketplacePageRoute => MarketplacePage,
+        ExtensionPageRoute => ExtensionPage,
+        InstalledAppsPageRoute => InstalledAppsPage,
+    }
+    /// The code of containers.
+    container_pages, __preload_container_pages {
+        ContainersPageRoute => ContainersPage,
+        NewContainerPageRoute => NewContainerPage,
+        ContainerPageRoute => ContainerPage,
+    }
+    /// The code of images, networks and volumes.
+    object_pages, __preload_object_pages {
+        ImagesPageRoute => ImagesPage,
+        ImagePageRoute => ImagePage,
+        NetworksPageRoute => NetworksPage,
+        VolumesPageRoute => VolumesPage,
+    }
+    /// The code of one's profile.
+    profile_pages, __preload_profile_pages {
+        ProfilePageRoute => ProfilePage,
+    }
+    /// The code of workspaces, the audit log and users.
+    admin_pages, __preload_admin_pages {
+        WorkspacesPageRoute => WorkspacesPage,
+        WorkspacePageRoute => WorkspacePage,
+        AuditPageRoute => AuditPage,
+        UsersPageRoute => UsersPage,
+        SettingsPageRoute => SettingsPage,
     }
 }
 
@@ -139,5 +307,26 @@ fn Frame(children: Children) -> impl IntoView {
             </div>
         </div>
         <PaletteHost/>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_of;
+
+    #[test]
+    fn each_address_belongs_to_the_group_of_its_page() {
+        assert_eq!(group_of("/"), Some("dashboard_pages"));
+        assert_eq!(group_of("/stacks"), Some("stack_pages"));
+        assert_eq!(group_of("/stacks?workspace=a"), Some("stack_pages"));
+        assert_eq!(group_of("/stacks/new"), Some("stack_editor_pages"));
+        assert_eq!(group_of("/stacks/abc#logs"), Some("stack_editor_pages"));
+        assert_eq!(group_of("/apps"), Some("marketplace_pages"));
+        assert_eq!(group_of("/containers/abc"), Some("container_pages"));
+        assert_eq!(group_of("/volumes"), Some("object_pages"));
+        assert_eq!(group_of("/users"), Some("admin_pages"));
+        assert_eq!(group_of("/settings"), Some("admin_pages"));
+        assert_eq!(group_of("/invite/inv_x"), Some("auth_pages"));
+        assert_eq!(group_of("/api/docs/"), None);
     }
 }

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::extract::FromRef;
 use engine::audit::Audit;
@@ -12,6 +13,7 @@ use engine::docker::DockerEngine;
 use engine::identity::accounts::Accounts;
 use engine::identity::limiter::LoginLimiter;
 use engine::identity::tokens::Tokens;
+use engine::model::settings::{FixedSetting, Tunable};
 use engine::tenancy::workspaces::Workspaces;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
@@ -59,6 +61,8 @@ pub struct AppState {
     /// Unmanaged Docker objects adopted into workspaces.
     pub adoptions: engine::tenancy::adoptions::Adoptions,
     pub auth: AuthConfig,
+    /// Platform settings changed from the browser.
+    pub settings: PlatformSettings,
 }
 
 /// Sign-in settings and state shared by the request gate and the auth server functions.
@@ -66,28 +70,76 @@ pub struct AppState {
 pub struct AuthConfig {
     /// False until the first account exists: every page leads to `/setup` until then.
     pub has_users: Arc<AtomicBool>,
-    /// A session ends this long after sign-in, however active.
-    pub session_max_age_ms: i64,
+    /// A session ends this long after sign-in, however active (a platform setting, changed
+    /// while Orbitr runs).
+    pub session_max_age_ms: Arc<AtomicI64>,
     /// A session ends after this long without a request.
     pub session_idle_ms: i64,
     /// `scheme://host[:port]` that state-changing browser requests must come from; `None`
-    /// means the request's own `Host`.
-    pub public_origin: Option<String>,
+    /// means the request's own `Host` (a platform setting, changed while Orbitr runs).
+    pub public_origin: Arc<RwLock<Option<String>>>,
+}
+
+impl AuthConfig {
+    /// Sign-in state with these settings.
+    pub fn new(
+        has_users: bool,
+        session_max_age_ms: i64,
+        session_idle_ms: i64,
+        public_origin: Option<String>,
+    ) -> Self {
+        Self {
+            has_users: Arc::new(AtomicBool::new(has_users)),
+            session_max_age_ms: Arc::new(AtomicI64::new(session_max_age_ms)),
+            session_idle_ms,
+            public_origin: Arc::new(RwLock::new(public_origin)),
+        }
+    }
+
+    /// Where people reach Orbitr, if set.
+    pub fn public_origin(&self) -> Option<String> {
+        self.public_origin.read().ok().and_then(|o| o.clone())
+    }
+
+    /// How long a session may last, however active.
+    pub fn session_max_age_ms(&self) -> i64 {
+        self.session_max_age_ms.load(Ordering::Relaxed)
+    }
+}
+
+/// The platform settings changed from the browser (`ops::settings`), and what they are
+/// checked against.
+#[derive(Clone)]
+pub struct PlatformSettings {
+    pub store: engine::settings::StoredSettings,
+    /// The value of each setting Orbitr started with (its default unless given).
+    pub started: Arc<BTreeMap<Tunable, String>>,
+    /// Where the settings the file, the environment or a flag gives come from. The browser
+    /// shows them and cannot change them.
+    pub fixed: Arc<BTreeMap<Tunable, String>>,
+    /// The other settings the server started with, shown for reference.
+    pub reference: Arc<Vec<FixedSetting>>,
+    /// Minutes between marketplace syncs, which the sync loop watches.
+    pub sync_minutes: watch::Sender<u64>,
 }
 
 /// URLs of the compiled browser assets, read once at start-up from `pkg/manifest.txt`
 /// (written by the build with content-hashed file names).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SiteAssets {
     pub css: String,
     pub js: String,
     pub wasm: String,
     /// False when the manifest was not found: pages render, without styles or interactivity.
     pub found: bool,
+    /// The wasm modules each page group needs (from the split loader beside the main module),
+    /// which a page's `<head>` preloads for the groups it rendered.
+    pub split: Option<leptos::WasmSplitManifest>,
 }
 
 impl SiteAssets {
-    /// Reads `<site_dir>/pkg/manifest.txt` (`css: FILE`, `js: FILE`, `wasm: FILE` lines).
+    /// Reads `<site_dir>/pkg/manifest.txt` (`css: FILE`, `js: FILE`, `wasm: FILE` lines), and
+    /// the split loader `__wasm_split.js` in the main module's folder.
     pub fn load(site_dir: &Path) -> Self {
         let manifest = site_dir.join("pkg/manifest.txt");
         let mut assets = Self {
@@ -95,6 +147,7 @@ impl SiteAssets {
             js: "/pkg/orbitr.js".into(),
             wasm: "/pkg/orbitr_bg.wasm".into(),
             found: false,
+            split: None,
         };
         let Ok(text) = std::fs::read_to_string(&manifest) else {
             return assets;
@@ -110,9 +163,76 @@ impl SiteAssets {
                 }
             }
         }
+        let dir = assets.wasm.rsplit_once('/').map_or("/pkg", |(dir, _)| dir);
+        let loader_path = site_dir
+            .join(dir.trim_start_matches('/'))
+            .join(SPLIT_LOADER);
+        if let Ok(loader) = std::fs::read_to_string(&loader_path) {
+            assets.split = Some(leptos::WasmSplitManifest(
+                leptos::reactive::owner::ArcStoredValue::new((
+                    dir.to_owned(),
+                    split_modules(&loader),
+                    SPLIT_LOADER.to_owned(),
+                )),
+            ));
+        }
         assets.found = true;
         assets
     }
+}
+
+/// The split loader's file name, beside the main module (`tools/build-site.sh`).
+pub const SPLIT_LOADER: &str = "__wasm_split.js";
+
+/// The modules each page group needs, read from the split loader: for each group's loader
+/// entry (`__wasm_split_load_<group id>`), its own module and every chunk it waits for, by
+/// file name without `.wasm`. The group id is the one the server records for a page group it
+/// renders, so the page can preload exactly these.
+pub fn split_modules(loader: &str) -> std::collections::HashMap<String, Vec<String>> {
+    use std::collections::{HashMap, HashSet};
+    // Declarations start a line (a `const` inside a loader function is indented).
+    let loader = loader.replace("\nexport const ", "\nconst ");
+    let mut entries: HashMap<&str, (String, Vec<&str>)> = HashMap::new();
+    for part in loader.split("\nconst ").skip(1) {
+        let Some((name, rest)) = part.split_once(" = ") else {
+            continue;
+        };
+        let Some(file) = rest
+            .split_once("new URL(\"./")
+            .and_then(|(_, r)| r.split_once(".wasm\""))
+            .map(|(f, _)| f.to_owned())
+        else {
+            continue;
+        };
+        let deps = rest
+            .split_once(", [")
+            .and_then(|(_, r)| r.split_once(']'))
+            .map(|(list, _)| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        entries.insert(name.trim(), (file, deps));
+    }
+    let mut groups = HashMap::new();
+    for root in entries.keys() {
+        let Some(group) = root.strip_prefix("__wasm_split_load_") else {
+            continue;
+        };
+        let (mut files, mut seen, mut todo) = (Vec::new(), HashSet::new(), vec![*root]);
+        while let Some(name) = todo.pop() {
+            if seen.insert(name)
+                && let Some((file, deps)) = entries.get(name)
+            {
+                files.push(file.clone());
+                todo.extend(deps.iter().copied());
+            }
+        }
+        groups.insert(group.to_owned(), files);
+    }
+    groups
 }
 
 /// Content-Security-Policy of pages: scripts only from this origin or carrying this response's
@@ -145,6 +265,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let assets = state
         .map(|s| s.assets)
         .unwrap_or_else(|| SiteAssets::load(Path::new("target/site")));
+    // The rendering integration preloads the modules of the page groups the page rendered.
+    if let Some(split) = assets.split.clone() {
+        provide_context(split);
+    }
 
     let response = use_context::<leptos_axum::ResponseOptions>();
     if let (Some(response), Some(nonce)) = (&response, &nonce)
@@ -163,10 +287,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         })
         .unwrap_or(Theme::System);
 
-    let boot = format!(
-        "import init, {{ hydrate }} from '{}';\ninit({{ module_or_path: '{}' }}).then(function () {{ hydrate(); }});",
-        assets.js, assets.wasm
-    );
+    let boot = boot_script(&assets.js, &assets.wasm);
 
     view! {
         <!DOCTYPE html>
@@ -186,5 +307,85 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The module script that starts the page: loads the main module and hydrates.
+///
+/// A page's code comes in several modules, and Chromium cuts downloads under way when the
+/// host's network changes (a laptop switching networks, a VPN coming up, the Docker engine
+/// adding an interface for a new container). So every download of Orbitr's own code
+/// (`/pkg/…`) is read whole before it is handed on, and tried again, five times at most, when
+/// it is cut; if the start still fails for want of a download, the page reloads itself (twice
+/// at most) instead of staying dead. A failure that is not a download (a wasm panic) is left to
+/// show.
+fn boot_script(js: &str, wasm: &str) -> String {
+    format!(
+        "const own = function (input) {{ return String((input && input.url) || input).includes('/pkg/'); }};\n\
+         const fetchOnce = window.fetch.bind(window);\n\
+         window.fetch = async function (input, options) {{\n\
+           if (!own(input)) return fetchOnce(input, options);\n\
+           for (let attempt = 1; ; attempt++) {{\n\
+             try {{\n\
+               const answer = await fetchOnce(input, options);\n\
+               if (!answer.ok) return answer;\n\
+               const body = await answer.arrayBuffer();\n\
+               return new Response(body, {{ status: answer.status, statusText: answer.statusText, headers: answer.headers }});\n\
+             }} catch (e) {{\n\
+               if (attempt >= 5) throw e;\n\
+               await new Promise(function (done) {{ setTimeout(done, 200 * attempt); }});\n\
+             }}\n\
+           }}\n\
+         }};\n\
+         const tries = 'orbitr-boot-reloads';\n\
+         import('{js}')\n\
+           .then(function (m) {{ return m.default({{ module_or_path: '{wasm}' }}).then(function () {{ m.hydrate(); }}); }})\n\
+           .then(function () {{ sessionStorage.removeItem(tries); }})\n\
+           .catch(function (e) {{\n\
+             const n = Number(sessionStorage.getItem(tries) || 0);\n\
+             if (e instanceof TypeError && n < 2) {{ sessionStorage.setItem(tries, String(n + 1)); location.reload(); return; }}\n\
+             sessionStorage.removeItem(tries);\n\
+             throw e;\n\
+           }});"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_modules;
+
+    #[test]
+    fn a_page_group_needs_its_module_and_every_chunk_it_waits_for() {
+        // The shape wasm-split-cli writes: chunks, then one exported loader per group.
+        let loader = r#"import { initSync } from "./orbitr.js";
+function makeLoad(fetcher, deps) {
+    const loader = async () => {};
+}
+/* __a_pages_1, __b_pages_1 */
+const __chunk_1 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_1.wasm", import.meta.url));
+    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
+}
+, [__chunk_2]);
+/* __a_pages_1 */
+const __chunk_2 = makeLoad(() => {
+    const src = fetch(new URL("./chunk_2.wasm", import.meta.url));
+}
+, []);
+export const __wasm_split_load_a_pages_1 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_a_pages_1.wasm", import.meta.url));
+}
+, [__chunk_1]));
+export const __wasm_split_load_b_pages_1 = wrapAsyncCb(makeLoad(() => {
+    const src = fetch(new URL("./split_b_pages_1.wasm", import.meta.url));
+}
+, []));
+"#;
+        let groups = split_modules(loader);
+        let mut a = groups["a_pages_1"].clone();
+        a.sort();
+        assert_eq!(a, ["chunk_1", "chunk_2", "split_a_pages_1"]);
+        assert_eq!(groups["b_pages_1"], ["split_b_pages_1"]);
+        assert_eq!(groups.len(), 2);
     }
 }

@@ -243,3 +243,52 @@ async fn every_page_holds_up_for_a_viewer() -> anyhow::Result<()> {
     viewer.close().await?;
     grounds.admin.close().await
 }
+
+/// The page groups' wasm modules the browser has fetched so far (`split_<group>_…wasm`).
+async fn groups_fetched(browser: &Browser) -> anyhow::Result<Vec<String>> {
+    let names = browser
+        .js("return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/split_')).map(n => n.split('/split_')[1].split('_pages')[0]);")
+        .await?;
+    Ok(names
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_owned))
+        .collect())
+}
+
+#[tokio::test]
+async fn a_page_loads_only_its_own_code_and_another_page_s_arrives_when_it_opens()
+-> anyhow::Result<()> {
+    let mut run = TestRun::new()?;
+    let grounds = lay_out(&mut run).await?;
+    let browser = &grounds.admin;
+    browser.goto(&grounds.orbitr.url("/")).await?;
+    browser.wait_hydrated().await?;
+    let fetched = groups_fetched(browser).await?;
+    anyhow::ensure!(
+        fetched == ["dashboard"],
+        "the dashboard fetched the code of {fetched:?}"
+    );
+    // Following a link within the app fetches the next page's code, and the page works.
+    browser.click("a[href='/stacks']").await?;
+    browser.wait_for("[data-test=stack-row]").await?;
+    let fetched = groups_fetched(browser).await?;
+    anyhow::ensure!(
+        fetched == ["dashboard", "stack"],
+        "after the stacks list: {fetched:?}"
+    );
+    // The editor (with the Compose engine) only with a stack's page, opened directly.
+    browser
+        .goto(&grounds.orbitr.url(&format!("/stacks/{}", grounds.stack)))
+        .await?;
+    browser.wait_hydrated().await?;
+    browser.wait_for("[data-test=compose-editor-input]").await?;
+    let fetched = groups_fetched(browser).await?;
+    anyhow::ensure!(
+        fetched == ["stack_editor"],
+        "a stack's page fetched the code of {fetched:?}"
+    );
+    browser.check_console().await?;
+    grounds.admin.close().await
+}

@@ -10,7 +10,8 @@
 //! - [`marketplace`] and [`extensions`]: sources, catalog, installs, reviews; the extension format.
 //! - [`model`]: types the browser compiles too.
 //! - [`db`], [`vault`], [`audit`], [`clock`], [`private`]: what every wing uses;
-//!   [`services`] builds every service.
+//!   [`settings`] keeps the platform settings changed from the browser; [`services`] builds
+//!   every service.
 
 pub mod extensions;
 pub mod model;
@@ -31,6 +32,8 @@ pub mod marketplace;
 pub mod private;
 #[cfg(feature = "runtime")]
 pub mod services;
+#[cfg(feature = "runtime")]
+pub mod settings;
 #[cfg(feature = "runtime")]
 pub mod stacks;
 #[cfg(feature = "runtime")]

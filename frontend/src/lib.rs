@@ -4,5 +4,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Each page's code is its own chunk: hydration waits for the open page's chunk.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -84,8 +84,8 @@ pub fn same_origin(state: &AppState, req: &Request) -> bool {
     else {
         return false;
     };
-    match &state.auth.public_origin {
-        Some(expected) => &origin == expected,
+    match state.auth.public_origin() {
+        Some(expected) => origin == expected,
         None => header(HOST).is_some_and(|host| {
             origin
                 .split_once("://")

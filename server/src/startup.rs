@@ -5,14 +5,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
+use app::state::PlatformSettings;
 use app::{AppState, AuthConfig, SiteAssets};
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::MonitorGuard;
 use engine::identity::limiter::{LoginLimiter, LoginLimits};
 use engine::identity::session_store::Sessions;
+use engine::model::settings::{FixedSetting, Tunable};
 use engine::services::Services;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
@@ -135,6 +137,8 @@ impl Application {
             > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let settings_store = engine::settings::StoredSettings::new(services.db.clone());
+        let (sync_minutes, _) = watch::channel(settings.marketplace_sync_mins);
         let Services {
             db,
             docker,
@@ -181,47 +185,27 @@ impl Application {
                     .unwrap_or(usize::MAX),
                 window: Duration::from_secs(settings.login_failure_window_mins * 60),
             }),
-            auth: AuthConfig {
-                has_users: Arc::new(AtomicBool::new(has_users)),
-                session_max_age_ms: i64::try_from(settings.session_max_days * 86_400_000)
-                    .unwrap_or(i64::MAX),
-                session_idle_ms: i64::try_from(settings.session_idle_hours * 3_600_000)
-                    .unwrap_or(i64::MAX),
-                public_origin: settings.public_url.clone(),
-            },
+            auth: AuthConfig::new(
+                has_users,
+                i64::try_from(settings.session_max_days * 86_400_000).unwrap_or(i64::MAX),
+                i64::try_from(settings.session_idle_hours * 3_600_000).unwrap_or(i64::MAX),
+                settings.public_url.clone(),
+            ),
+            settings: platform_settings(&settings, settings_store, sync_minutes),
         };
+        // What the settings page stored goes in force over the defaults.
+        app::ops::settings::load(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("reading the platform settings: {e}"))?;
         tokio::spawn({
             let providers = state.providers.clone();
             async move { providers.discover_all().await }
         });
-        if settings.marketplace_sync_mins > 0 {
-            let marketplace = state.marketplace.clone();
-            let mut stop = state.shutdown.clone();
-            let every = Duration::from_secs(settings.marketplace_sync_mins * 60);
-            tokio::spawn(async move {
-                loop {
-                    tokio::select! {
-                        () = tokio::time::sleep(every) => {}
-                        _ = stop.changed() => break,
-                    }
-                    for (source, result) in marketplace.sync_all().await {
-                        match result {
-                            Ok(r) => tracing::info!(
-                                source,
-                                extensions = r.extensions,
-                                invalid = r.invalid,
-                                "marketplace source synced"
-                            ),
-                            Err(error) => tracing::warn!(
-                                source,
-                                error,
-                                "a marketplace source could not be synced"
-                            ),
-                        }
-                    }
-                }
-            });
-        }
+        tokio::spawn(sync_marketplace(
+            state.marketplace.clone(),
+            state.settings.sync_minutes.subscribe(),
+            state.shutdown.clone(),
+        ));
         let router = crate::routes::router(state.clone(), sessions, &settings);
         tracing::info!(
             address = %listener.local_addr()?,
@@ -353,5 +337,114 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+/// The platform settings: those the file, environment or a flag gives are fixed (shown with
+/// where they come from); the others the settings page may change.
+fn platform_settings(
+    settings: &Settings,
+    store: engine::settings::StoredSettings,
+    sync_minutes: watch::Sender<u64>,
+) -> PlatformSettings {
+    let value_of = |t: Tunable| match t {
+        Tunable::PublicUrl => settings.public_url.clone().unwrap_or_default(),
+        Tunable::SessionMaxDays => settings.session_max_days.to_string(),
+        Tunable::LoginFailuresPerAccount => settings.login_failures_per_account.to_string(),
+        Tunable::LoginFailuresPerAddress => settings.login_failures_per_address.to_string(),
+        Tunable::LoginFailureWindowMins => settings.login_failure_window_mins.to_string(),
+        Tunable::MarketplaceSyncMins => settings.marketplace_sync_mins.to_string(),
+    };
+    let started: BTreeMap<Tunable, String> =
+        Tunable::ALL.into_iter().map(|t| (t, value_of(t))).collect();
+    let fixed: BTreeMap<Tunable, String> = Tunable::ALL
+        .into_iter()
+        .filter_map(|t| Some((t, settings.given.get(t.key())?.clone())))
+        .collect();
+    let from = |key: &str| {
+        settings
+            .given
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| "default".to_owned())
+    };
+    let mut reference = vec![
+        FixedSetting {
+            name: "bind".into(),
+            value: settings.bind.to_string(),
+            source: from("bind"),
+        },
+        FixedSetting {
+            name: "data_dir".into(),
+            value: settings.data_dir.display().to_string(),
+            source: from("data_dir"),
+        },
+        FixedSetting {
+            name: "docker_host".into(),
+            value: settings
+                .docker_host
+                .clone()
+                .unwrap_or_else(|| "$DOCKER_HOST or unix:///var/run/docker.sock".into()),
+            source: from("docker_host"),
+        },
+        FixedSetting {
+            name: "session_idle_hours".into(),
+            value: settings.session_idle_hours.to_string(),
+            source: from("session_idle_hours"),
+        },
+    ];
+    reference.extend(settings.oauth.iter().map(|p| FixedSetting {
+        name: format!("oauth.{}", p.name),
+        value: p.label.clone(),
+        source: "orbitr.toml [oauth] or ORBITR_OAUTH_* (secrets are not shown)".into(),
+    }));
+    PlatformSettings {
+        store,
+        started: Arc::new(started),
+        fixed: Arc::new(fixed),
+        reference: Arc::new(reference),
+        sync_minutes,
+    }
+}
+
+/// Syncs every marketplace source every `minutes` (0: only on demand), following changes of
+/// the interval from the settings page, until shutdown.
+async fn sync_marketplace(
+    marketplace: engine::marketplace::Marketplace,
+    mut minutes: watch::Receiver<u64>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let every = *minutes.borrow_and_update();
+        let wait = async {
+            if every == 0 {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(Duration::from_secs(every * 60)).await;
+        };
+        tokio::select! {
+            () = wait => {}
+            // A new interval counts from now.
+            changed = minutes.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                continue;
+            }
+            _ = stop.changed() => break,
+        }
+        for (source, result) in marketplace.sync_all().await {
+            match result {
+                Ok(r) => tracing::info!(
+                    source,
+                    extensions = r.extensions,
+                    invalid = r.invalid,
+                    "marketplace source synced"
+                ),
+                Err(error) => {
+                    tracing::warn!(source, error, "a marketplace source could not be synced")
+                }
+            }
+        }
     }
 }

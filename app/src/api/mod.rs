@@ -12,6 +12,7 @@ pub mod objects;
 pub mod palette;
 pub mod registries;
 pub mod sessions;
+pub mod settings;
 pub mod stacks;
 pub mod system;
 pub mod tokens;
@@ -35,6 +36,14 @@ pub static SERVER_FNS: &[(&str, &Op)] = &[
     (
         <palette::PaletteIndex as ServerFn>::PATH,
         &ops::palette::INDEX,
+    ),
+    (
+        <settings::GetSettings as ServerFn>::PATH,
+        &ops::settings::GET,
+    ),
+    (
+        <settings::UpdateSettings as ServerFn>::PATH,
+        &ops::settings::UPDATE,
     ),
     (
         <palette::GetChecklist as ServerFn>::PATH,

@@ -49,6 +49,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("g w", "Go to workspaces"),
     ("Esc", "Close the palette or a dialog"),
     ("Ctrl S / ⌘ S", "In the stack editor: save the files"),
+    (
+        "Tab / Shift Tab",
+        "In the stack editor: indent / outdent the lines",
+    ),
 ];
 
 /// Where `g` followed by a key goes.
@@ -106,6 +110,10 @@ fn pages(admin: bool, audit: bool) -> Vec<Command> {
     ];
     if admin {
         list.push(("Users", "/users"));
+        list.push((
+            "Settings: public URL, sign-in limits, marketplace sync",
+            "/settings",
+        ));
     }
     if audit {
         list.push(("Audit log", "/audit"));

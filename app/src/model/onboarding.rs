@@ -33,8 +33,8 @@ impl Step {
             Self::InviteSomeone => "Share the work: members get a role in the workspace.",
             Self::FirstStack => "Pick an app from the marketplace, or write a Compose file.",
             Self::PublicUrl => {
-                "Set public_url in orbitr.toml (or ORBITR_PUBLIC_URL) and restart: invitation \
-                 links and sign-in providers use it, and https makes sign-in cookies Secure."
+                "Where people reach Orbitr: sign-in providers send people back to it, and https \
+                 makes sign-in cookies Secure."
             }
         }
     }

@@ -20,6 +20,7 @@ pub mod onboarding;
 pub mod palette;
 pub mod registries;
 pub mod sessions;
+pub mod settings;
 pub mod stacks;
 pub mod system;
 pub mod tokens;

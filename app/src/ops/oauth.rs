@@ -169,7 +169,7 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 /// the host the browser used.
 fn callback_url(ctx: &Grant) -> String {
     let origin =
-        ctx.state.auth.public_origin.clone().unwrap_or_else(|| {
+        ctx.state.auth.public_origin().unwrap_or_else(|| {
             format!("http://{}", ctx.host.as_deref().unwrap_or("127.0.0.1:8080"))
         });
     format!("{origin}{CALLBACK_PATH}")

@@ -109,8 +109,8 @@ pub async fn checklist(grant: &Grant) -> Result<Checklist, AppError> {
     if user.is_admin {
         items.push(Item {
             step: Step::PublicUrl,
-            done: state.auth.public_origin.is_some(),
-            links: Vec::new(),
+            done: state.auth.public_origin().is_some(),
+            links: vec![link("/settings", "Set the public URL")],
         });
     }
     Ok(Checklist { items, dismissed })

@@ -11,6 +11,7 @@ pub mod objects;
 pub mod policy;
 pub mod profile;
 pub mod registries;
+pub mod settings;
 pub mod setup;
 pub mod signin_refused;
 pub mod stack_files;

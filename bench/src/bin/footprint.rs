@@ -2,8 +2,9 @@
 //!
 //! Starts the release `orbitr serve`, lets it idle (30 s, `BENCH_IDLE_SECS` to change), then
 //! measures resident memory, binary and wasm sizes, the bytes a browser transfers for a first
-//! load of each main page (compressed, headers included: the page and everything it
-//! references) and the time to first byte of `/` over 200 sequential requests.
+//! load of each main page (compressed, headers included: the page and everything it references,
+//! which includes the preloads of its page group's wasm modules) and the time to first byte of
+//! `/` over 200 sequential requests.
 //! Prints one JSON line last.
 
 use std::time::{Duration, Instant};
@@ -76,7 +77,8 @@ async fn main() -> anyhow::Result<()> {
     let idle_rss = server.rss_mb()?;
 
     // A first load of each page as a browser makes it, signed in: the page, then everything it
-    // references (styles, script, the wasm module, and any module it preloads).
+    // references (styles, script, the main module, the split loader and the preloaded modules
+    // of the page's group).
     let mut first_load = serde_json::Map::new();
     let mut dashboard_bytes = 0;
     for (name, path) in PAGES {
@@ -87,6 +89,10 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         anyhow::ensure!(html.status().is_success(), "{path}: {}", html.status());
         let urls = asset_urls(&html.text().await?);
+        anyhow::ensure!(
+            urls.iter().any(|u| u.contains("/split_")),
+            "{path} preloads no page group module: {urls:?}"
+        );
         let mut transferred = 0;
         for url in std::iter::once(path.to_string()).chain(urls) {
             let response = server
@@ -112,8 +118,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let split_dir = wasm_name.rsplit_once('/').map_or("", |(dir, _)| dir);
-    // The largest module a page adds to the main one (none while the bundle is one module), and
-    // all modules together.
+    // The largest module a page adds to the main one, and all modules together.
     let main_module = format!("{}.br", wasm_name.rsplit('/').next().unwrap_or(wasm_name));
     let (mut largest_chunk, mut all_modules) = (0u64, 0u64);
     for entry in std::fs::read_dir(site.join(split_dir))? {

@@ -40,15 +40,28 @@ struct Track {
 /// failures.
 #[derive(Clone)]
 pub struct LoginLimiter {
-    limits: LoginLimits,
+    /// Changed from the settings page while Orbitr runs.
+    limits: Arc<Mutex<LoginLimits>>,
     failures: Arc<Mutex<HashMap<String, Track>>>,
 }
 
 impl LoginLimiter {
     pub fn new(limits: LoginLimits) -> Self {
         Self {
-            limits,
+            limits: Arc::new(Mutex::new(limits)),
             failures: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> LoginLimits {
+        self.limits.lock().map(|l| *l).unwrap_or_default()
+    }
+
+    /// Changes the limits from the next failure on (failures already counted stay counted).
+    pub fn set_limits(&self, limits: LoginLimits) {
+        if let Ok(mut current) = self.limits.lock() {
+            *current = limits;
         }
     }
 
@@ -59,11 +72,11 @@ impl LoginLimiter {
         ]
     }
 
-    fn limit(&self, which: usize) -> usize {
+    fn limit(limits: &LoginLimits, which: usize) -> usize {
         if which == 0 {
-            self.limits.per_account
+            limits.per_account
         } else {
-            self.limits.per_address
+            limits.per_address
         }
     }
 
@@ -101,9 +114,10 @@ impl LoginLimiter {
                     .is_some_and(|last| now.duration_since(last) < MAX_LOCKOUT)
             });
         }
-        let window = self.limits.window;
+        let limits = self.limits();
+        let window = limits.window;
         for (key, which) in Self::keys(account, address) {
-            let limit = self.limit(which);
+            let limit = Self::limit(&limits, which);
             let track = failures.entry(key).or_default();
             if track
                 .last_failure

@@ -4,4 +4,5 @@
 pub mod feeds;
 pub mod ids;
 pub mod resources;
+pub mod settings;
 pub mod system;

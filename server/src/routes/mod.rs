@@ -175,6 +175,44 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// While the public URL is `https://…`, every cookie Orbitr sets is `Secure`: the browser sends
+/// it back only over https.
+async fn secure_cookies(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(req).await;
+    if !state
+        .auth
+        .public_origin()
+        .is_some_and(|o| o.starts_with("https://"))
+    {
+        return response;
+    }
+    let headers = response.headers_mut();
+    let cookies: Vec<http::HeaderValue> = headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .map(|value| {
+            let text = value.to_str().unwrap_or_default();
+            if text.to_ascii_lowercase().contains("; secure") {
+                value.clone()
+            } else {
+                http::HeaderValue::from_str(&format!("{text}; Secure"))
+                    .unwrap_or_else(|_| value.clone())
+            }
+        })
+        .collect();
+    if !cookies.is_empty() {
+        headers.remove(http::header::SET_COOKIE);
+        for cookie in cookies {
+            headers.append(http::header::SET_COOKIE, cookie);
+        }
+    }
+    response
+}
+
 /// The session layer answers a bare 500 when it cannot save a session; when that is because
 /// the database is down, say so instead: 503 and the reason (a page for browsers, JSON for the
 /// rest). Nothing was stored, since nothing could be.
@@ -276,12 +314,9 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(
-            settings
-                .public_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("https://")),
-        )
+        // `secure_cookies` marks them Secure while the public URL is https (a setting that
+        // may change while Orbitr runs).
+        .with_secure(false)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(
             i64::try_from(settings.session_idle_hours).unwrap_or(12),
         )));
@@ -321,6 +356,10 @@ pub fn router(state: AppState, sessions: Sessions, settings: &Settings) -> Route
             crate::gate::gate,
         ))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            secure_cookies,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             database_outage,

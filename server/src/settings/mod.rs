@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use engine::db::DatabaseUrl;
+use engine::model::settings::{Tunable, public_origin};
 
 mod keys;
 mod oauth;
@@ -62,6 +63,10 @@ pub struct Settings {
     pub marketplace_sync_mins: u64,
     /// Sign-in providers (`[oauth.<name>]`), in name order.
     pub oauth: Vec<engine::identity::oauth::ProviderSettings>,
+    /// Where each setting given in the file, the environment or a flag came from (`key` →
+    /// `orbitr.toml:3`, `environment variable ORBITR_…`): the settings page shows those
+    /// read-only.
+    pub given: BTreeMap<&'static str, String>,
 }
 
 /// Raw values as given on the command line (`None` = not given).
@@ -127,6 +132,10 @@ pub fn load(
 
     let mut settings = build(&raw, cwd)?;
     settings.oauth = oauth::build(&providers)?;
+    settings.given = raw
+        .iter()
+        .map(|(key, (_, source))| (*key, source.to_string()))
+        .collect();
     Ok((settings, raw))
 }
 
@@ -272,13 +281,18 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
     };
     let shutdown_grace_secs = number("shutdown_grace_secs", 10, 0, 3600)?;
     let session_idle_hours = number("session_idle_hours", 12, 1, 8760)?;
-    let session_max_days = number("session_max_days", 30, 1, 365)?;
-    let login_failures_per_account = number("login_failures_per_account", 5, 1, 1000)?;
-    let login_failures_per_address = number("login_failures_per_address", 20, 1, 100_000)?;
-    let login_failure_window_mins = number("login_failure_window_mins", 15, 1, 1440)?;
+    // The settings the browser can change too: their bounds are the settings page's.
+    let tunable = |t: Tunable| {
+        let (default, least, most) = t.bounds().expect("a whole-number setting");
+        number(t.key(), default, least, most)
+    };
+    let session_max_days = tunable(Tunable::SessionMaxDays)?;
+    let login_failures_per_account = tunable(Tunable::LoginFailuresPerAccount)?;
+    let login_failures_per_address = tunable(Tunable::LoginFailuresPerAddress)?;
+    let login_failure_window_mins = tunable(Tunable::LoginFailureWindowMins)?;
     let log_ring_lines = number("log_ring_lines", 2000, 0, 1_000_000)?;
     let log_viewer_queue = number("log_viewer_queue", 4096, 16, 1_000_000)?;
-    let marketplace_sync_mins = number("marketplace_sync_mins", 360, 0, 10_080)?;
+    let marketplace_sync_mins = tunable(Tunable::MarketplaceSyncMins)?;
     let extensions_dir = match get("extensions_dir") {
         Some(("", _)) => None,
         Some((v, s)) => {
@@ -316,21 +330,8 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         extensions_dir,
         marketplace_sync_mins,
         oauth: Vec::new(),
+        given: BTreeMap::new(),
     })
-}
-
-/// The origin (`scheme://host[:port]`) of an http(s) URL, lowercased, without path.
-fn public_origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
-    if host.is_empty() || host.contains('@') || host.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(format!("{scheme}://{host}"))
 }
 
 fn root_reason(e: &engine::db::DbError) -> String {
@@ -442,6 +443,35 @@ mod tests {
         )
         .expect("flag");
         assert_eq!(s.bind.port(), 3000);
+    }
+
+    #[test]
+    fn each_given_setting_says_where_it_came_from_for_the_settings_page() {
+        let s = load_with(
+            Some("session_max_days = 7\n"),
+            &[("ORBITR_MARKETPLACE_SYNC_MINS", "0")],
+            &[],
+        )
+        .expect("load");
+        assert_eq!(s.session_max_days, 7);
+        assert_eq!(s.marketplace_sync_mins, 0);
+        assert!(
+            s.given["session_max_days"].ends_with("orbitr.toml:1"),
+            "{:?}",
+            s.given
+        );
+        assert_eq!(
+            s.given["marketplace_sync_mins"],
+            "environment variable ORBITR_MARKETPLACE_SYNC_MINS"
+        );
+        assert!(
+            !s.given.contains_key("public_url"),
+            "not given: the page may set it"
+        );
+        let err = load_with(None, &[("ORBITR_SESSION_MAX_DAYS", "0")], &[])
+            .expect_err("the page's bounds hold for the environment too")
+            .to_string();
+        assert!(err.contains("session_max_days"), "{err}");
     }
 
     #[test]

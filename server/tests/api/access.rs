@@ -326,6 +326,8 @@ fn server_fn_args(
         ],
         "revoke_invitation" => vec![("workspace", ws.into()), ("id", "nope".into())],
         "revoke_session" => vec![("id", "nope".into())],
+        // The default again: the admin's call changes nothing.
+        "update_settings" => vec![("values[marketplace_sync_mins]", "360".into())],
         "set_platform_admin" => vec![("user_id", user_id.into()), ("admin", "false".into())],
         "delete_user" => vec![("user_id", "nobody".into())],
         "create_password_reset" => vec![("user_id", user_id.into())],

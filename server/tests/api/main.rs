@@ -21,6 +21,7 @@ mod pages;
 mod palette;
 mod refusals;
 mod sessions;
+mod settings;
 mod sockets;
 mod stacks;
 mod system;

@@ -1,0 +1,212 @@
+//! Platform settings from the browser: platform admins read and change the [`Tunable`]
+//! settings, which apply at once (no restart). A setting the settings file, the environment or
+//! a flag gives is shown with where it comes from and cannot be changed here.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use engine::audit::Outcome;
+use engine::identity::limiter::LoginLimits;
+use engine::model::settings::{SettingSource, SettingView, SettingsPage, Tunable};
+
+use super::{Grant, Op};
+use crate::access::Need;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The settings page.
+pub static GET: Op = Op {
+    name: "settings.get",
+    need: Need::Platform("settings", "read"),
+};
+/// Changing settings.
+pub static UPDATE: Op = Op {
+    name: "settings.update",
+    need: Need::Platform("settings", "manage"),
+};
+
+/// Every tunable setting's value in force and where it comes from: the file, environment or
+/// a flag first, then what the settings page stored, then the value Orbitr started with (the
+/// default).
+pub async fn effective(
+    state: &AppState,
+) -> Result<BTreeMap<Tunable, (String, SettingSource)>, AppError> {
+    let mut stored: BTreeMap<Tunable, engine::settings::Stored> =
+        state.settings.store.all().await?.into_iter().collect();
+    Ok(Tunable::ALL
+        .into_iter()
+        .map(|t| {
+            let started = state
+                .settings
+                .started
+                .get(&t)
+                .cloned()
+                .unwrap_or_else(|| t.default_value());
+            let value = if let Some(from) = state.settings.fixed.get(&t) {
+                (started, SettingSource::Fixed(from.clone()))
+            } else if let Some(row) = stored.remove(&t)
+                && let Ok(value) = t.parse(&row.value)
+            {
+                let source = SettingSource::Stored {
+                    at: row.updated_at,
+                    by: Some(row.updated_by),
+                };
+                (value, source)
+            } else {
+                (started, SettingSource::Default)
+            };
+            (t, value)
+        })
+        .collect())
+}
+
+/// Puts the values in force: the next request, sign-in or sync uses them.
+pub fn apply(state: &AppState, values: &BTreeMap<Tunable, (String, SettingSource)>) {
+    let number = |t: Tunable| {
+        values
+            .get(&t)
+            .and_then(|(v, _)| v.parse::<u64>().ok())
+            .or_else(|| t.bounds().map(|(default, _, _)| default))
+            .unwrap_or_default()
+    };
+    let origin = values
+        .get(&Tunable::PublicUrl)
+        .map(|(v, _)| v.clone())
+        .filter(|v| !v.is_empty());
+    if let Ok(mut current) = state.auth.public_origin.write() {
+        *current = origin;
+    }
+    state.auth.session_max_age_ms.store(
+        i64::try_from(number(Tunable::SessionMaxDays).saturating_mul(86_400_000))
+            .unwrap_or(i64::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    state.login_limiter.set_limits(LoginLimits {
+        per_account: usize::try_from(number(Tunable::LoginFailuresPerAccount))
+            .unwrap_or(usize::MAX),
+        per_address: usize::try_from(number(Tunable::LoginFailuresPerAddress))
+            .unwrap_or(usize::MAX),
+        window: Duration::from_secs(number(Tunable::LoginFailureWindowMins) * 60),
+    });
+    state
+        .settings
+        .sync_minutes
+        .send_replace(number(Tunable::MarketplaceSyncMins));
+}
+
+/// At start: what the settings page stored goes in force (the file and environment still
+/// win).
+pub async fn load(state: &AppState) -> Result<(), AppError> {
+    apply(state, &effective(state).await?);
+    Ok(())
+}
+
+/// The settings page: each tunable setting with its value and source (who changed it, by
+/// name), and the settings read once at start.
+pub async fn get(grant: &Grant) -> Result<SettingsPage, AppError> {
+    grant.expect(&GET)?;
+    page(grant).await
+}
+
+/// The settings page as things are now.
+async fn page(grant: &Grant) -> Result<SettingsPage, AppError> {
+    let mut names = crate::ops::users::Names::default();
+    let mut settings = Vec::new();
+    // `effective` lists them in the page's order.
+    for (tunable, (value, mut source)) in effective(&grant.state).await? {
+        if let SettingSource::Stored { by, .. } = &mut source
+            && let Some(id) = by.take()
+        {
+            *by = names.person(&grant.state, &id).await.map(|u| u.name);
+        }
+        settings.push(SettingView {
+            tunable,
+            value,
+            source,
+        });
+    }
+    Ok(SettingsPage {
+        settings,
+        fixed: grant.state.settings.reference.as_ref().clone(),
+    })
+}
+
+/// Changes settings by key (an empty value returns a setting to its default). Every value is
+/// checked before anything is stored; nothing is stored when one is refused. A setting the
+/// file or environment gives is refused, naming where it comes from. A public URL must be the
+/// address this browser uses, so the change cannot lock it out of Orbitr.
+pub async fn update(
+    grant: &Grant,
+    form: &BTreeMap<String, String>,
+) -> Result<SettingsPage, AppError> {
+    grant.expect(&UPDATE)?;
+    let current = effective(&grant.state).await?;
+    let mut changes = Vec::new();
+    for (key, raw) in form {
+        let tunable = Tunable::from_key(key).ok_or_else(|| AppError::Invalid {
+            field: key.clone(),
+            message: "is not a setting that can be changed here".into(),
+        })?;
+        let value = tunable.parse(raw).map_err(|message| AppError::Invalid {
+            field: key.clone(),
+            message,
+        })?;
+        let (now, source) = &current[&tunable];
+        if *now == value {
+            continue;
+        }
+        if let SettingSource::Fixed(from) = source {
+            return Err(AppError::Conflict(format!(
+                "{key} is set by {from}: change it there"
+            )));
+        }
+        if tunable == Tunable::PublicUrl && !value.is_empty() {
+            let host = value.split_once("://").map_or("", |(_, host)| host);
+            let here = grant.host.as_deref().unwrap_or_default();
+            if !host.eq_ignore_ascii_case(here) {
+                return Err(AppError::Invalid {
+                    field: key.clone(),
+                    message: format!(
+                        "this browser reaches Orbitr at {here}: set the public URL from a browser \
+                         that uses {value}, or changes from this one would be refused"
+                    ),
+                });
+            }
+        }
+        // The value Orbitr started with needs no row: the setting returns to it.
+        let started = grant.state.settings.started.get(&tunable);
+        let stored = (Some(&value) != started).then_some(value);
+        changes.push((tunable, stored));
+    }
+    if !changes.is_empty() {
+        let keys: Vec<&str> = changes.iter().map(|(t, _)| t.key()).collect();
+        let saved = grant
+            .state
+            .settings
+            .store
+            .save(&changes, &grant.actor())
+            .await
+            .map_err(AppError::from);
+        let target = Some(format!("settings:{}", keys.join(",")));
+        match saved {
+            Ok(()) => {
+                grant
+                    .audit("settings.update", target, Outcome::Ok, None)
+                    .await
+            }
+            Err(e) => {
+                grant
+                    .audit(
+                        "settings.update",
+                        target,
+                        Outcome::Failed,
+                        Some(e.to_string()),
+                    )
+                    .await;
+                return Err(e);
+            }
+        }
+        apply(&grant.state, &effective(&grant.state).await?);
+    }
+    page(grant).await
+}

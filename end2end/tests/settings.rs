@@ -1,0 +1,75 @@
+//! The settings page in a real browser: a change applies without a restart (and is still there
+//! after one), and a setting the settings file gives is read-only, saying where it comes from.
+
+use end2end::{ADMIN_EMAIL, Browser, Orbitr, PATIENCE, wait_until};
+
+#[tokio::test]
+async fn a_setting_changed_here_applies_at_once_and_one_the_file_gives_is_read_only()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = dir.path().join("orbitr.toml");
+    std::fs::write(&config, "marketplace_sync_mins = 5\n")?;
+    let config_arg = config.display().to_string();
+    let mut orbitr = Orbitr::start(&["--config", &config_arg]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+
+    // The checklist leads here for the public URL.
+    browser
+        .wait_for("[data-test=checklist] a[href='/settings']")
+        .await?;
+    browser.goto(&orbitr.url("/settings")).await?;
+    browser.wait_for("[data-test=settings-form]").await?;
+    browser.wait_hydrated().await?;
+
+    let fixed = browser
+        .js("const i = document.querySelector('[data-test=setting-marketplace_sync_mins]'); return [i.readOnly, i.value];")
+        .await?;
+    assert_eq!(fixed, serde_json::json!([true, "5"]));
+    let origin = browser
+        .text("[data-test=source-marketplace_sync_mins]")
+        .await?
+        .unwrap_or_default();
+    assert!(origin.contains(&config_arg), "{origin}");
+
+    browser.fill("login_failures_per_account", "2").await?;
+    browser.click("[data-test=save-settings]").await?;
+    let source = wait_until("the saved setting", PATIENCE, || async {
+        Ok(browser
+            .text("[data-test=source-login_failures_per_account]")
+            .await?
+            .filter(|t| t.starts_with("Set here by Ada Admin")))
+    })
+    .await?;
+    assert!(source.contains("Set here"), "{source}");
+
+    // In force now: two wrong passwords lock the account.
+    let client = reqwest::Client::new();
+    let login = |password: &'static str| {
+        let client = client.clone();
+        let url = orbitr.url("/api/login");
+        let origin = orbitr.base.clone();
+        async move {
+            client
+                .post(url)
+                .header("origin", origin)
+                .form(&[("email", ADMIN_EMAIL), ("password", password)])
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    };
+    assert_eq!(login("wrong wrong wrong").await?, 401);
+    assert_eq!(login("wrong wrong wrong").await?, 401);
+    assert_eq!(login(end2end::ADMIN_PASSWORD).await?, 429);
+
+    // Still there after a restart.
+    orbitr.kill_and_restart().await?;
+    browser.goto(&orbitr.url("/settings")).await?;
+    browser.wait_for("[data-test=settings-form]").await?;
+    let kept = browser
+        .js("return document.querySelector('[data-test=setting-login_failures_per_account]').value;")
+        .await?;
+    assert_eq!(kept, "2");
+    browser.close().await
+}

@@ -1,0 +1,203 @@
+//! The platform settings a platform admin may change from the browser, applied without a
+//! restart: what each one is, its default and bounds, and how a typed value is checked. The
+//! settings file, the environment and the command line read these keys with the same checks
+//! and win over what the browser stored.
+
+use serde::{Deserialize, Serialize};
+
+/// A setting changeable while Orbitr runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tunable {
+    PublicUrl,
+    SessionMaxDays,
+    LoginFailuresPerAccount,
+    LoginFailuresPerAddress,
+    LoginFailureWindowMins,
+    MarketplaceSyncMins,
+}
+
+impl Tunable {
+    /// In the order the settings page shows them.
+    pub const ALL: [Self; 6] = [
+        Self::PublicUrl,
+        Self::SessionMaxDays,
+        Self::LoginFailuresPerAccount,
+        Self::LoginFailuresPerAddress,
+        Self::LoginFailureWindowMins,
+        Self::MarketplaceSyncMins,
+    ];
+
+    /// The key in `orbitr.toml` (the environment variable is `ORBITR_` and its capitals).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PublicUrl => "public_url",
+            Self::SessionMaxDays => "session_max_days",
+            Self::LoginFailuresPerAccount => "login_failures_per_account",
+            Self::LoginFailuresPerAddress => "login_failures_per_address",
+            Self::LoginFailureWindowMins => "login_failure_window_mins",
+            Self::MarketplaceSyncMins => "marketplace_sync_mins",
+        }
+    }
+
+    /// The setting named `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    /// Its name on the settings page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PublicUrl => "Public URL",
+            Self::SessionMaxDays => "Longest session (days)",
+            Self::LoginFailuresPerAccount => "Failed sign-ins per account",
+            Self::LoginFailuresPerAddress => "Failed sign-ins per address",
+            Self::LoginFailureWindowMins => "Failed sign-in window (minutes)",
+            Self::MarketplaceSyncMins => "Marketplace sync interval (minutes)",
+        }
+    }
+
+    /// What it does, in a line.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Self::PublicUrl => {
+                "Where people reach Orbitr, like https://orbitr.example.com. Browser requests that \
+                 change something must come from it, sign-in providers send people back to it, \
+                 and https makes sign-in cookies Secure. Empty: the address each browser used."
+            }
+            Self::SessionMaxDays => "A session ends this long after sign-in, however active.",
+            Self::LoginFailuresPerAccount => {
+                "Failed sign-ins allowed for one account within the window before it waits."
+            }
+            Self::LoginFailuresPerAddress => {
+                "Failed sign-ins allowed from one address within the window before it waits."
+            }
+            Self::LoginFailureWindowMins => {
+                "The window the failed sign-ins are counted in, and the first wait."
+            }
+            Self::MarketplaceSyncMins => {
+                "How often every marketplace source is read again; 0: only when asked."
+            }
+        }
+    }
+
+    /// `(default, least, most)` of a whole-number setting.
+    pub fn bounds(self) -> Option<(u64, u64, u64)> {
+        match self {
+            Self::PublicUrl => None,
+            Self::SessionMaxDays => Some((30, 1, 365)),
+            Self::LoginFailuresPerAccount => Some((5, 1, 1000)),
+            Self::LoginFailuresPerAddress => Some((20, 1, 100_000)),
+            Self::LoginFailureWindowMins => Some((15, 1, 1440)),
+            Self::MarketplaceSyncMins => Some((360, 0, 10_080)),
+        }
+    }
+
+    /// The value when nothing sets it (`""`: no public URL).
+    pub fn default_value(self) -> String {
+        self.bounds()
+            .map_or_else(String::new, |(default, _, _)| default.to_string())
+    }
+
+    /// The value `raw` stands for, as stored and applied (a URL reduced to its origin), or
+    /// what was expected. Empty is the default.
+    pub fn parse(self, raw: &str) -> Result<String, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(self.default_value());
+        }
+        match self.bounds() {
+            None => public_origin(raw).ok_or_else(|| {
+                "expected an http:// or https:// URL like https://orbitr.example.com".to_owned()
+            }),
+            Some((_, least, most)) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (least..=most).contains(n))
+                .map(|n| n.to_string())
+                .ok_or_else(|| format!("expected a whole number from {least} to {most}")),
+        }
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of an http(s) URL, lowercased, without path.
+pub fn public_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if host.is_empty() || host.contains('@') || host.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+/// Where a setting's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SettingSource {
+    /// Nothing sets it.
+    Default,
+    /// Set from the settings page.
+    Stored { at: i64, by: Option<String> },
+    /// The settings file, the environment or a flag sets it (named here): it cannot be changed
+    /// from the browser.
+    Fixed(String),
+}
+
+/// One setting as the settings page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingView {
+    pub tunable: Tunable,
+    pub value: String,
+    pub source: SettingSource,
+}
+
+/// Settings that are read once at start from the file or environment, shown for reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FixedSetting {
+    pub name: String,
+    pub value: String,
+    /// Where it comes from (`orbitr.toml line 3`, `ORBITR_BIND`, `default`).
+    pub source: String,
+}
+
+/// The settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SettingsPage {
+    pub settings: Vec<SettingView>,
+    /// Sign-in providers and what the server was started with.
+    pub fixed: Vec<FixedSetting>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_like_the_settings_file_checks_them() {
+        assert_eq!(
+            Tunable::PublicUrl.parse(" HTTPS://Orbitr.Example.com/path "),
+            Ok("https://orbitr.example.com".to_owned())
+        );
+        assert_eq!(Tunable::PublicUrl.parse(""), Ok(String::new()));
+        assert!(Tunable::PublicUrl.parse("ftp://x").is_err());
+        assert_eq!(Tunable::SessionMaxDays.parse("7"), Ok("7".to_owned()));
+        assert_eq!(Tunable::SessionMaxDays.parse(""), Ok("30".to_owned()));
+        let refused = Tunable::SessionMaxDays
+            .parse("0")
+            .expect_err("out of bounds");
+        assert!(refused.contains("1 to 365"), "{refused}");
+        assert!(Tunable::MarketplaceSyncMins.parse("0").is_ok());
+        assert!(Tunable::LoginFailuresPerAccount.parse("two").is_err());
+    }
+
+    #[test]
+    fn every_setting_is_found_by_its_key() {
+        for t in Tunable::ALL {
+            assert_eq!(Tunable::from_key(t.key()), Some(t));
+        }
+        assert_eq!(Tunable::from_key("bind"), None);
+    }
+}
