@@ -51,17 +51,6 @@ pub fn App() -> impl IntoView {
     provide_dialog();
     #[cfg(feature = "hydrate")]
     prefetch_on_hover();
-    // Lets browser tests (and curious people) know the page is interactive.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Orbitr".to_owned() } else { format!("{page} · Orbitr") }/>
         <Router>

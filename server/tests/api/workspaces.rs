@@ -74,7 +74,8 @@ async fn a_workspace_is_deleted_only_when_no_docker_object_belongs_to_it() {
         .await
         .expect("remove volume");
     let done = delete().await;
-    assert_eq!(done.status(), 200);
+    let status = done.status();
+    assert_eq!(status, 200, "{}", done.text().await.unwrap_or_default());
     let (status, _) = app.get_json(&format!("/api/v1/workspaces/{ws}")).await;
     assert_eq!(status, 404, "the admin may look, but it is gone");
 
