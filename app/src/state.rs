@@ -317,8 +317,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// adding an interface for a new container). So every download of Orbitr's own code
 /// (`/pkg/…`) is read whole before it is handed on, and tried again, five times at most, when
 /// it is cut; if the start still fails for want of a download, the page reloads itself (twice
-/// at most) instead of staying dead. A failure that is not a download (a wasm panic) is left to
-/// show.
+/// at most) instead of staying dead, unless the person already clicked or typed (a reload would
+/// throw that away: the server-rendered page still works, links and forms included). A failure
+/// that is not a download (a wasm panic) is left to show.
 fn boot_script(js: &str, wasm: &str) -> String {
     format!(
         "const own = function (input) {{ return String((input && input.url) || input).includes('/pkg/'); }};\n\
@@ -338,12 +339,16 @@ fn boot_script(js: &str, wasm: &str) -> String {
            }}\n\
          }};\n\
          const tries = 'orbitr-boot-reloads';\n\
+         let touched = false;\n\
+         for (const kind of ['pointerdown', 'keydown', 'submit']) {{\n\
+           document.addEventListener(kind, function () {{ touched = true; }}, {{ capture: true, once: true }});\n\
+         }}\n\
          import('{js}')\n\
            .then(function (m) {{ return m.default({{ module_or_path: '{wasm}' }}).then(function () {{ m.hydrate(); }}); }})\n\
            .then(function () {{ sessionStorage.removeItem(tries); }})\n\
            .catch(function (e) {{\n\
              const n = Number(sessionStorage.getItem(tries) || 0);\n\
-             if (e instanceof TypeError && n < 2) {{ sessionStorage.setItem(tries, String(n + 1)); location.reload(); return; }}\n\
+             if (e instanceof TypeError && n < 2 && !touched) {{ sessionStorage.setItem(tries, String(n + 1)); location.reload(); return; }}\n\
              sessionStorage.removeItem(tries);\n\
              throw e;\n\
            }});"
