@@ -214,8 +214,7 @@ pub fn PaletteButton() -> impl IntoView {
     let palette = expect_context::<Palette>();
     view! {
         <button type="button" class="palette-button" data-test="palette-button"
-            title="Search and run commands (Ctrl K)" on:click=move |_| palette.show()
-            on:pointerenter=move |_| preload_palette() on:focus=move |_| preload_palette()>
+            title="Search and run commands (Ctrl K)" on:click=move |_| palette.show()>
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                 <circle cx="11" cy="11" r="6.5"/><path d="m16 16 4.5 4.5"/>
             </svg>
@@ -231,34 +230,10 @@ pub fn PaletteHost() -> impl IntoView {
     let palette = expect_context::<Palette>();
     #[cfg(feature = "hydrate")]
     keys::listen(palette);
-    let part = move |help: bool| {
-        view! {
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move { palette_parts(palette, help).await })}
-            </Suspense>
-        }
-    };
     view! {
-        {move || palette.open.get().then(|| part(false))}
-        {move || palette.help.get().then(|| part(true))}
+        {move || palette.open.get().then(|| view! { <PaletteDialog palette=palette/> })}
+        {move || palette.help.get().then(|| view! { <ShortcutList palette=palette/> })}
     }
-}
-
-/// The palette or the shortcut list. Their code is a module of its own, fetched the first time
-/// one opens (or the top bar's button is pointed at), not with every page.
-#[lazy]
-fn palette_parts(palette: Palette, help: bool) -> AnyView {
-    if help {
-        view! { <ShortcutList palette=palette/> }.into_any()
-    } else {
-        view! { <PaletteDialog palette=palette/> }.into_any()
-    }
-}
-
-/// Starts loading the palette's module before it is opened.
-fn preload_palette() {
-    #[cfg(target_arch = "wasm32")]
-    leptos::task::spawn_local(__preload_palette_parts());
 }
 
 #[component]
