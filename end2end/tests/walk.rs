@@ -124,6 +124,7 @@ fn pages(g: &Grounds) -> Vec<String> {
         &format!("/workspaces/{}", g.workspace),
         "/audit",
         "/users",
+        "/settings",
     ]
     .into_iter()
     .map(str::to_owned)

@@ -105,15 +105,18 @@ pub async fn load(state: &AppState) -> Result<(), AppError> {
 /// name), and the settings read once at start.
 pub async fn get(grant: &Grant) -> Result<SettingsPage, AppError> {
     grant.expect(&GET)?;
-    page(grant).await
+    page(grant, effective(&grant.state).await?).await
 }
 
-/// The settings page as things are now.
-async fn page(grant: &Grant) -> Result<SettingsPage, AppError> {
+/// The settings page showing `values` (from [`effective`]).
+async fn page(
+    grant: &Grant,
+    values: BTreeMap<Tunable, (String, SettingSource)>,
+) -> Result<SettingsPage, AppError> {
     let mut names = crate::ops::users::Names::default();
     let mut settings = Vec::new();
     // `effective` lists them in the page's order.
-    for (tunable, (value, mut source)) in effective(&grant.state).await? {
+    for (tunable, (value, mut source)) in values {
         if let SettingSource::Stored { by, .. } = &mut source
             && let Some(id) = by.take()
         {
@@ -206,7 +209,9 @@ pub async fn update(
                 return Err(e);
             }
         }
-        apply(&grant.state, &effective(&grant.state).await?);
+        let now = effective(&grant.state).await?;
+        apply(&grant.state, &now);
+        return page(grant, now).await;
     }
-    page(grant).await
+    page(grant, current).await
 }

@@ -8,18 +8,20 @@ use serde_json::Value;
 use crate::containers::call;
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, new_client, spawn_app, spawn_app_with};
 
-fn source<'a>(page: &'a Value, key: &str) -> &'a Value {
+/// The `field` (`value` or `source`) of setting `key` on the settings page.
+fn setting<'a>(page: &'a Value, key: &str, field: &str) -> &'a Value {
     page["settings"]
         .as_array()
         .and_then(|all| all.iter().find(|s| s["tunable"] == key))
-        .map_or(&Value::Null, |s| &s["source"])
+        .map_or(&Value::Null, |s| &s[field])
+}
+
+fn source<'a>(page: &'a Value, key: &str) -> &'a Value {
+    setting(page, key, "source")
 }
 
 fn value<'a>(page: &'a Value, key: &str) -> &'a Value {
-    page["settings"]
-        .as_array()
-        .and_then(|all| all.iter().find(|s| s["tunable"] == key))
-        .map_or(&Value::Null, |s| &s["value"])
+    setting(page, key, "value")
 }
 
 async fn update(app: &crate::helpers::TestApp, pairs: &[(&str, &str)]) -> reqwest::Response {
