@@ -30,13 +30,13 @@ test: tools
 	bash tools/test.sh
 
 bench: build
-	cargo build --release -p bench
-	./target/release/footprint
-	./target/release/auth
-	./target/release/state
-	./target/release/deploy
-	./target/release/logs
-	./target/release/marketplace
+	cargo build --profile bench-release -p bench
+	./target/bench-release/footprint
+	./target/bench-release/auth
+	./target/bench-release/state
+	./target/bench-release/deploy
+	./target/bench-release/logs
+	./target/bench-release/marketplace
 
 clean:
 	cargo clean
