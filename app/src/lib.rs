@@ -151,13 +151,19 @@ pub fn group_of(path: &str) -> Option<&'static str> {
         .split('/')
         .next()
         .unwrap_or_default();
-    let rest = path.trim_start_matches('/').split('/').nth(1);
+    let rest = path
+        .trim_start_matches('/')
+        .split('/')
+        .nth(1)
+        .filter(|r| !r.is_empty());
     Some(match (first, rest) {
         ("", _) => "dashboard_pages",
         ("stacks", None) => "stack_pages",
         ("stacks", Some(_)) => "stack_editor_pages",
-        ("marketplace" | "apps", _) => "marketplace_pages",
-        ("containers", _) => "container_pages",
+        ("marketplace", None) => "marketplace_pages",
+        ("marketplace", Some(_)) | ("apps", _) => "app_pages",
+        ("containers", None) => "container_list_pages",
+        ("containers", Some(_)) => "container_pages",
         ("images" | "networks" | "volumes", _) => "object_pages",
         ("profile", _) => "profile_pages",
         ("workspaces" | "audit" | "users" | "settings", _) => "admin_pages",
@@ -221,15 +227,21 @@ lazy_pages! {
         NewStackPageRoute => NewStackPage,
         StackPageRoute => StackPage,
     }
-    /// The code of the marketplace and installed apps.
+    /// The code of the marketplace's catalogue.
     marketplace_pages, __preload_marketplace_pages {
         MarketplacePageRoute => MarketplacePage,
+    }
+    /// The code of an app's page (install, reviews) and of installed apps (updates).
+    app_pages, __preload_app_pages {
         ExtensionPageRoute => ExtensionPage,
         InstalledAppsPageRoute => InstalledAppsPage,
     }
-    /// The code of containers.
-    container_pages, __preload_container_pages {
+    /// The code of the containers list.
+    container_list_pages, __preload_container_list_pages {
         ContainersPageRoute => ContainersPage,
+    }
+    /// The code of a container's page (logs, stats, settings) and the new-container form.
+    container_pages, __preload_container_pages {
         NewContainerPageRoute => NewContainerPage,
         ContainerPageRoute => ContainerPage,
     }
@@ -310,8 +322,13 @@ mod tests {
         assert_eq!(group_of("/stacks?workspace=a"), Some("stack_pages"));
         assert_eq!(group_of("/stacks/new"), Some("stack_editor_pages"));
         assert_eq!(group_of("/stacks/abc#logs"), Some("stack_editor_pages"));
-        assert_eq!(group_of("/apps"), Some("marketplace_pages"));
+        assert_eq!(group_of("/marketplace?q=db"), Some("marketplace_pages"));
+        assert_eq!(group_of("/marketplace/official.nginx"), Some("app_pages"));
+        assert_eq!(group_of("/apps"), Some("app_pages"));
+        assert_eq!(group_of("/containers"), Some("container_list_pages"));
+        assert_eq!(group_of("/containers/"), Some("container_list_pages"));
         assert_eq!(group_of("/containers/abc"), Some("container_pages"));
+        assert_eq!(group_of("/containers/new"), Some("container_pages"));
         assert_eq!(group_of("/volumes"), Some("object_pages"));
         assert_eq!(group_of("/users"), Some("admin_pages"));
         assert_eq!(group_of("/settings"), Some("admin_pages"));

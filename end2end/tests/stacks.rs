@@ -34,6 +34,19 @@ async fn caret(browser: &Browser, line: usize, column: usize) -> anyhow::Result<
     Ok(())
 }
 
+/// Pastes `command` into the `docker run` converter.
+async fn convert(browser: &Browser, command: &str) -> anyhow::Result<()> {
+    browser
+        .client
+        .execute(
+            "const t = document.querySelector('[data-test=converter-input]'); t.focus(); \
+             t.value = arguments[0]; t.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![command.into()],
+        )
+        .await?;
+    Ok(())
+}
+
 async fn type_keys(browser: &Browser, keys: &str) -> anyhow::Result<()> {
     browser
         .client
@@ -401,6 +414,23 @@ async fn the_new_stack_page_highlights_marks_errors_and_creates_only_a_clean_fil
     paste(&browser, "services:\n  web:\n    image: nginx\n").await?;
     browser.wait_for("[data-test=diagnostics-ok]").await?;
     assert_eq!(disabled().await?, false);
+
+    // The docker run converter: a command it cannot read is said, a good one becomes a service
+    // added to the file.
+    browser.click("[data-test=converter] summary").await?;
+    convert(&browser, "ls -la").await?;
+    browser.wait_for("[data-test=converter-error]").await?;
+    convert(&browser, "docker run -d -p 8080:80 --name cache redis:7").await?;
+    browser.wait_for("[data-test=converter-output]").await?;
+    browser.click("[data-test=converter-insert]").await?;
+    let file = browser
+        .js("return document.querySelector('[data-test=compose-editor-input]').value;")
+        .await?;
+    let file = file.as_str().unwrap_or_default();
+    assert!(
+        file.contains("  web:") && file.contains("  cache:") && file.contains("redis:7"),
+        "{file}"
+    );
     browser.close().await
 }
 

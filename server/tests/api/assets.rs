@@ -51,6 +51,22 @@ async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
         plain.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
+    // A page loads a hundred of these: they carry what matters for a file, not a document's
+    // headers, and no validators (their names change with their content).
+    assert_eq!(plain.headers()["x-content-type-options"], "nosniff");
+    for header in [
+        "content-security-policy",
+        "x-frame-options",
+        "referrer-policy",
+        "x-request-id",
+        "last-modified",
+    ] {
+        assert!(
+            !plain.headers().contains_key(header),
+            "{header} on a hashed asset: {:?}",
+            plain.headers()
+        );
+    }
 
     let br = app
         .client
@@ -69,9 +85,12 @@ async fn hashed_assets_are_cached_for_a_year_and_served_precompressed() {
     let icon = app.get("/favicon.svg").await;
     assert_eq!(icon.status(), 200);
     assert_eq!(icon.headers()["cache-control"], "public, max-age=86400");
+    // An SVG opened on its own is a document: it keeps the policy.
+    assert!(icon.headers().contains_key("content-security-policy"));
 
     let missing = app.get("/pkg/orbitr.ffffffffffffffff.js").await;
     assert_eq!(missing.status(), 404);
+    assert!(missing.headers().contains_key("x-request-id"));
     assert_ne!(
         missing.headers()["cache-control"],
         "public, max-age=31536000, immutable"
