@@ -52,18 +52,22 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
             None => false,
         };
     }
+    let seen: i64 = session
+        .get(SESSION_LAST_SEEN)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(since);
+    let now = now_ms();
+    // Idle too long, by the setting in force now (it may have been lowered since).
+    valid = valid && now.saturating_sub(seen) <= state.auth.session_idle_ms();
     if valid {
         // The store only writes changed sessions; touching `last_seen` now and then is what
-        // makes the idle lifetime count from the last request rather than from sign-in.
-        let seen: i64 = session
-            .get(SESSION_LAST_SEEN)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or(0);
-        let now = now_ms();
+        // makes the idle lifetime count from the last request rather than from sign-in. The
+        // stored session and its cookie then expire by the idle setting in force.
         if now - seen > LAST_SEEN_RESOLUTION_MS {
             let _ = session.insert(SESSION_LAST_SEEN, now).await;
+            session.set_expiry(Some(idle_expiry(state)));
             if let Some(handle) = &handle
                 && let Err(e) = state.signins.touch(handle, now).await
             {
@@ -75,6 +79,12 @@ pub async fn session_user(state: &AppState, session: &Session) -> Option<User> {
         let _ = session.flush().await;
         None
     }
+}
+
+/// How long a stored session and its cookie last without a request: the idle setting in
+/// force.
+fn idle_expiry(state: &AppState) -> tower_sessions::Expiry {
+    tower_sessions::Expiry::OnInactivity(time::Duration::milliseconds(state.auth.session_idle_ms()))
 }
 
 impl Caller {
@@ -97,6 +107,7 @@ impl Caller {
                 AppError::Internal
             })?;
         session.cycle_id().await.map_err(internal)?;
+        session.set_expiry(Some(idle_expiry(&self.state)));
         session
             .insert(SESSION_USER, &user.id)
             .await

@@ -73,8 +73,9 @@ pub struct AuthConfig {
     /// A session ends this long after sign-in, however active (a platform setting, changed
     /// while Orbitr runs).
     pub session_max_age_ms: Arc<AtomicI64>,
-    /// A session ends after this long without a request.
-    pub session_idle_ms: i64,
+    /// A session ends after this long without a request (a platform setting, changed while
+    /// Orbitr runs).
+    pub session_idle_ms: Arc<AtomicI64>,
     /// `scheme://host[:port]` that state-changing browser requests must come from; `None`
     /// means the request's own `Host` (a platform setting, changed while Orbitr runs).
     pub public_origin: Arc<RwLock<Option<String>>>,
@@ -91,7 +92,7 @@ impl AuthConfig {
         Self {
             has_users: Arc::new(AtomicBool::new(has_users)),
             session_max_age_ms: Arc::new(AtomicI64::new(session_max_age_ms)),
-            session_idle_ms,
+            session_idle_ms: Arc::new(AtomicI64::new(session_idle_ms)),
             public_origin: Arc::new(RwLock::new(public_origin)),
         }
     }
@@ -104,6 +105,11 @@ impl AuthConfig {
     /// How long a session may last, however active.
     pub fn session_max_age_ms(&self) -> i64 {
         self.session_max_age_ms.load(Ordering::Relaxed)
+    }
+
+    /// How long a session may go without a request.
+    pub fn session_idle_ms(&self) -> i64 {
+        self.session_idle_ms.load(Ordering::Relaxed)
     }
 }
 
@@ -121,6 +127,11 @@ pub struct PlatformSettings {
     pub reference: Arc<Vec<FixedSetting>>,
     /// Minutes between marketplace syncs, which the sync loop watches.
     pub sync_minutes: watch::Sender<u64>,
+    /// The sign-in providers the settings page added.
+    pub providers: engine::settings::StoredProviders,
+    /// The sign-in providers the file or the environment gives: they win over stored ones of
+    /// the same name and cannot be changed from the browser.
+    pub file_providers: Arc<Vec<engine::identity::oauth::ProviderSettings>>,
 }
 
 /// URLs of the compiled browser assets, read once at start-up from `pkg/manifest.txt`

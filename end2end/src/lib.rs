@@ -294,6 +294,33 @@ impl Browser {
         }
     }
 
+    /// The OIDC mock provider's own pages load a stylesheet from a CDN this machine cannot
+    /// reach and ask for a favicon it lacks: their console is the provider's, not Orbitr's.
+    /// Call before the click that leads there.
+    pub fn ignore_provider_console(&self, mock: &testkit::oidc::OidcMock) {
+        let origin: String = mock.issuer.split('/').take(3).collect::<Vec<_>>().join("/");
+        self.ignore_console("cdn.jsdelivr.net");
+        self.ignore_console(&format!("{origin}/"));
+    }
+
+    /// At the OIDC mock provider's own page: types the subject and presses its Authorize
+    /// button.
+    pub async fn authorize_at_provider(
+        &self,
+        mock: &testkit::oidc::OidcMock,
+        sub: &str,
+    ) -> anyhow::Result<()> {
+        wait_until("the provider's sign-in form", PATIENCE, || async {
+            let url = self.client.current_url().await?;
+            Ok(url.as_str().starts_with(&mock.issuer).then_some(()))
+        })
+        .await?;
+        self.wait_for("input[name=sub]").await?;
+        self.fill("sub", sub).await?;
+        self.click("form button[type=submit]:not([value=deny])")
+            .await
+    }
+
     /// Fails when the console logged an error (or the wasm panicked) since the last check,
     /// other than those announced with [`Browser::expect_console`].
     pub async fn check_console(&self) -> anyhow::Result<()> {

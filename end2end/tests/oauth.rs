@@ -5,32 +5,6 @@
 use end2end::{Browser, Orbitr, PATIENCE, wait_until};
 use testkit::oidc::OidcMock;
 
-/// At the provider's own page: type the subject and press its Authorize button.
-async fn authorize_at_provider(
-    browser: &Browser,
-    mock: &OidcMock,
-    sub: &str,
-) -> anyhow::Result<()> {
-    wait_until("the provider's sign-in form", PATIENCE, || async {
-        let url = browser.client.current_url().await?;
-        Ok(url.as_str().starts_with(&mock.issuer).then_some(()))
-    })
-    .await?;
-    browser.wait_for("input[name=sub]").await?;
-    browser.fill("sub", sub).await?;
-    browser
-        .click("form button[type=submit]:not([value=deny])")
-        .await
-}
-
-/// The provider's own pages load a stylesheet from a CDN this machine cannot reach and ask for
-/// a favicon it lacks: their console is the provider's, not Orbitr's.
-fn provider_console_is_theirs(browser: &Browser, mock: &OidcMock) {
-    let origin: String = mock.issuer.split('/').take(3).collect::<Vec<_>>().join("/");
-    browser.ignore_console("cdn.jsdelivr.net");
-    browser.ignore_console(&format!("{origin}/"));
-}
-
 async fn continue_with_provider(browser: &Browser, orbitr: &Orbitr) -> anyhow::Result<()> {
     browser.goto(&orbitr.url("/login")).await?;
     browser.wait_for("[data-test=provider-sso]").await?;
@@ -76,9 +50,9 @@ async fn people_sign_in_with_the_provider_strangers_are_refused_and_the_admin_li
 
     // Someone from the allowed domain: one click at Orbitr, one at the provider, signed in.
     let dana = Browser::start().await?;
-    provider_console_is_theirs(&dana, &mock);
+    dana.ignore_provider_console(&mock);
     continue_with_provider(&dana, &orbitr).await?;
-    authorize_at_provider(&dana, &mock, "dana").await?;
+    dana.authorize_at_provider(&mock, "dana").await?;
     let name = wait_until("Dana signed in", PATIENCE, || async {
         dana.text("[data-test=user-name]").await
     })
@@ -95,9 +69,9 @@ async fn people_sign_in_with_the_provider_strangers_are_refused_and_the_admin_li
 
     // Someone else: the refusal page says why and what to do.
     let zed = Browser::start().await?;
-    provider_console_is_theirs(&zed, &mock);
+    zed.ignore_provider_console(&mock);
     continue_with_provider(&zed, &orbitr).await?;
-    authorize_at_provider(&zed, &mock, "zed").await?;
+    zed.authorize_at_provider(&mock, "zed").await?;
     let heading = wait_until("the refusal page", PATIENCE, || async {
         zed.text("[data-test=refused-heading]").await
     })
@@ -117,9 +91,9 @@ async fn people_sign_in_with_the_provider_strangers_are_refused_and_the_admin_li
     admin.goto(&orbitr.url("/profile")).await?;
     admin.wait_for("[data-test=link-sso]").await?;
     admin.wait_hydrated().await?;
-    provider_console_is_theirs(&admin, &mock);
+    admin.ignore_provider_console(&mock);
     admin.click("[data-test=link-sso]").await?;
-    authorize_at_provider(&admin, &mock, "admin-sub").await?;
+    admin.authorize_at_provider(&mock, "admin-sub").await?;
     admin.wait_for("[data-test=unlink-sso]").await?;
     assert!(
         admin

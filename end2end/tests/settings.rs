@@ -73,3 +73,72 @@ async fn a_setting_changed_here_applies_at_once_and_one_the_file_gives_is_read_o
     assert_eq!(kept, "2");
     browser.close().await
 }
+
+#[tokio::test]
+async fn a_sign_in_provider_added_here_is_offered_at_once_and_its_secret_never_shows_again()
+-> anyhow::Result<()> {
+    const SECRET: &str = "e2e-corp-secret-41c9";
+    let mock = testkit::oidc::OidcMock::start().await?;
+    mock.set_user(
+        "kim",
+        r#"{"email":"kim@corp.test","email_verified":true,"name":"Kim Corp"}"#,
+    )
+    .await?;
+    let orbitr = Orbitr::start(&[]).await?;
+    let admin = Browser::start().await?;
+    admin.set_up_admin(&orbitr).await?;
+    admin.goto(&orbitr.url("/settings")).await?;
+    admin.wait_for("[data-test=provider-form]").await?;
+    admin.wait_hydrated().await?;
+    assert!(admin.exists("[data-test=no-providers]").await?);
+
+    // A wrong issuer is named under its field; nothing is added.
+    admin.fill("provider-name", "corp").await?;
+    admin.fill("provider-label", "Corp SSO").await?;
+    admin.fill("provider-issuer", "sso.corp.test").await?;
+    admin.fill("provider-client_id", "orbitr-e2e").await?;
+    admin.fill("provider-client_secret", SECRET).await?;
+    admin.fill("provider-allowed_domains", "corp.test").await?;
+    admin.expect_console("save_sign_in_provider - Failed to load resource: the server responded with a status of 400");
+    admin.click("[data-test=save-provider]").await?;
+    admin.wait_for("[data-test=error-issuer]").await?;
+    assert!(admin.exists("[data-test=no-providers]").await?);
+
+    admin.fill("provider-issuer", &mock.issuer).await?;
+    admin.click("[data-test=save-provider]").await?;
+    admin.wait_for("[data-test=provider-entry-corp]").await?;
+    let row = admin
+        .text("[data-test=provider-entry-corp]")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        row.contains("Corp SSO") && row.contains("Set here by Ada Admin"),
+        "{row}"
+    );
+    let page = admin
+        .js("return document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join(' ');")
+        .await?;
+    assert!(
+        !page.as_str().unwrap_or_default().contains(SECRET),
+        "the secret is not shown again"
+    );
+
+    // Offered on the sign-in page at once, and it signs a person of its domain in.
+    let kim = Browser::start().await?;
+    kim.goto(&orbitr.url("/login")).await?;
+    kim.wait_for("[data-test=provider-corp]").await?;
+    assert_eq!(
+        kim.text("[data-test=provider-corp]").await?.as_deref(),
+        Some("Continue with Corp SSO")
+    );
+    kim.ignore_provider_console(&mock);
+    kim.click("[data-test=provider-corp]").await?;
+    kim.authorize_at_provider(&mock, "kim").await?;
+    let name = wait_until("Kim signed in", PATIENCE, || async {
+        kim.text("[data-test=user-name]").await
+    })
+    .await?;
+    assert_eq!(name, "Kim Corp");
+    kim.close().await?;
+    admin.close().await
+}

@@ -75,6 +75,8 @@ pub struct Services {
     pub logs: LogHub,
     pub stats: StatsHub,
     pub marketplace: Marketplace,
+    /// Sign-in providers added on the settings page (secrets sealed).
+    pub signin_providers: crate::settings::StoredProviders,
 }
 
 impl Services {
@@ -88,6 +90,7 @@ impl Services {
             .context("loading the access policy and memberships")?;
         let vault = Vault::open(&config.data_dir).context("opening the secrets key")?;
         let registries = Registries::new(db.clone(), vault.clone());
+        let signin_providers = crate::settings::StoredProviders::new(db.clone(), vault.clone());
         let stacks = Stacks::new(
             db.clone(),
             &config.data_dir,
@@ -118,6 +121,7 @@ impl Services {
             registries,
             stacks,
             marketplace,
+            signin_providers,
             docker,
             db,
         })

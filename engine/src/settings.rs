@@ -1,10 +1,14 @@
-//! The platform settings changed from the browser ([`Tunable`]), kept in the database: each
-//! with who set it and when. A change of several settings is written at once or not at all.
+//! The platform settings changed from the browser ([`Tunable`]) and the sign-in providers added
+//! there, kept in the database: each with who set it and when. A change of several settings is
+//! written at once or not at all; a provider's client secret is sealed with the [`Vault`].
 
 use crate::clock::now_ms;
 use crate::db::{Database, DbError};
+use crate::identity::oauth::ProviderSettings;
+use crate::model::providers::{ProviderKind, ProviderSpec};
 use crate::model::settings::Tunable;
 use crate::on_pool;
+use crate::vault::{Vault, VaultError};
 
 /// A setting as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -76,5 +80,188 @@ impl StoredSettings {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+/// A sign-in provider the settings page stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredProvider {
+    pub provider: ProviderSettings,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProviderRow {
+    name: String,
+    kind: String,
+    label: String,
+    client_id: String,
+    client_secret: String,
+    issuer: String,
+    allowed_domains: String,
+    trust_email: bool,
+    updated_at: i64,
+    updated_by: String,
+}
+
+/// Why a stored provider could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderStoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("the client secret cannot be sealed: {0}")]
+    Vault(#[from] VaultError),
+    /// A new provider needs its client secret.
+    #[error("no sign-in provider named {0:?} is stored, so its client secret is needed")]
+    NoSecret(String),
+}
+
+crate::query_error_is_db!(ProviderStoreError);
+
+/// The `signin_providers` table.
+#[derive(Clone)]
+pub struct StoredProviders {
+    db: Database,
+    vault: Vault,
+}
+
+impl StoredProviders {
+    pub fn new(db: Database, vault: Vault) -> Self {
+        Self { db, vault }
+    }
+
+    /// What a provider's secret is sealed to: it opens only as that provider's.
+    fn context(name: &str) -> String {
+        format!("signin-provider:{name}")
+    }
+
+    /// Every stored provider, by name. One whose secret no longer opens (the vault key was
+    /// replaced) or whose kind this version does not know is left out and logged.
+    pub async fn all(&self) -> Result<Vec<StoredProvider>, DbError> {
+        let rows: Vec<ProviderRow> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT name, kind, label, client_id, client_secret, issuer, allowed_domains, \
+             trust_email, updated_at, updated_by FROM signin_providers ORDER BY name"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let Some(kind) = ProviderKind::parse(&row.kind) else {
+                    tracing::warn!(provider = %row.name, kind = %row.kind, "stored sign-in provider of an unknown kind left out");
+                    return None;
+                };
+                let client_secret = match self
+                    .vault
+                    .open_sealed(&row.client_secret, &Self::context(&row.name))
+                {
+                    Ok(secret) => secret,
+                    Err(e) => {
+                        tracing::warn!(provider = %row.name, error = %e, "stored sign-in provider left out: its client secret does not open");
+                        return None;
+                    }
+                };
+                let allowed_domains = row
+                    .allowed_domains
+                    .split(',')
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                Some(StoredProvider {
+                    provider: ProviderSettings {
+                        spec: ProviderSpec {
+                            name: row.name,
+                            kind,
+                            label: row.label,
+                            client_id: row.client_id,
+                            issuer: row.issuer,
+                            allowed_domains,
+                            trust_email: row.trust_email,
+                        },
+                        client_secret,
+                    },
+                    updated_at: row.updated_at,
+                    updated_by: row.updated_by,
+                })
+            })
+            .collect())
+    }
+
+    /// Stores `spec` (checked with [`ProviderSpec::check`]) with `secret`, or keeping the
+    /// stored secret when `None`; a new provider needs one.
+    pub async fn save(
+        &self,
+        spec: &ProviderSpec,
+        secret: Option<&str>,
+        by: &str,
+    ) -> Result<(), ProviderStoreError> {
+        let at = now_ms();
+        let domains = spec.allowed_domains.join(",");
+        let changed = match secret {
+            Some(secret) => {
+                let sealed = self.vault.seal(secret, &Self::context(&spec.name))?;
+                on_pool!(&self.db, |pool| sqlx::query(
+                    "INSERT INTO signin_providers (name, kind, label, client_id, client_secret, \
+                     issuer, allowed_domains, trust_email, updated_at, updated_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE \
+                     SET kind = excluded.kind, label = excluded.label, \
+                     client_id = excluded.client_id, client_secret = excluded.client_secret, \
+                     issuer = excluded.issuer, allowed_domains = excluded.allowed_domains, \
+                     trust_email = excluded.trust_email, updated_at = excluded.updated_at, \
+                     updated_by = excluded.updated_by",
+                )
+                .bind(&spec.name)
+                .bind(spec.kind.key())
+                .bind(&spec.label)
+                .bind(&spec.client_id)
+                .bind(&sealed)
+                .bind(&spec.issuer)
+                .bind(&domains)
+                .bind(spec.trust_email)
+                .bind(at)
+                .bind(by)
+                .execute(pool)
+                .await?
+                .rows_affected())
+            }
+            None => {
+                on_pool!(&self.db, |pool| {
+                    sqlx::query(
+                "UPDATE signin_providers SET kind = $2, label = $3, client_id = $4, issuer = $5, \
+                 allowed_domains = $6, trust_email = $7, updated_at = $8, updated_by = $9 \
+                 WHERE name = $1",
+            )
+            .bind(&spec.name)
+            .bind(spec.kind.key())
+            .bind(&spec.label)
+            .bind(&spec.client_id)
+            .bind(&spec.issuer)
+            .bind(&domains)
+            .bind(spec.trust_email)
+            .bind(at)
+            .bind(by)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                })
+            }
+        };
+        if changed == 0 {
+            return Err(ProviderStoreError::NoSecret(spec.name.clone()));
+        }
+        Ok(())
+    }
+
+    /// Removes stored provider `name`; false when there was none.
+    pub async fn remove(&self, name: &str) -> Result<bool, DbError> {
+        let gone = on_pool!(&self.db, |pool| sqlx::query(
+            "DELETE FROM signin_providers WHERE name = $1"
+        )
+        .bind(name)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(gone > 0)
     }
 }

@@ -156,6 +156,7 @@ impl Application {
             logs,
             stats,
             marketplace,
+            signin_providers,
         } = services;
         let state = AppState {
             leptos_options,
@@ -191,7 +192,7 @@ impl Application {
                 i64::try_from(settings.session_idle_hours * 3_600_000).unwrap_or(i64::MAX),
                 settings.public_url.clone(),
             ),
-            settings: platform_settings(&settings, settings_store, sync_minutes),
+            settings: platform_settings(&settings, settings_store, signin_providers, sync_minutes),
         };
         // What the settings page stored goes in force over the defaults.
         app::ops::settings::load(&state)
@@ -345,10 +346,12 @@ pub async fn shutdown_signal() {
 fn platform_settings(
     settings: &Settings,
     store: engine::settings::StoredSettings,
+    providers: engine::settings::StoredProviders,
     sync_minutes: watch::Sender<u64>,
 ) -> PlatformSettings {
     let value_of = |t: Tunable| match t {
         Tunable::PublicUrl => settings.public_url.clone().unwrap_or_default(),
+        Tunable::SessionIdleHours => settings.session_idle_hours.to_string(),
         Tunable::SessionMaxDays => settings.session_max_days.to_string(),
         Tunable::LoginFailuresPerAccount => settings.login_failures_per_account.to_string(),
         Tunable::LoginFailuresPerAddress => settings.login_failures_per_address.to_string(),
@@ -368,7 +371,7 @@ fn platform_settings(
             .cloned()
             .unwrap_or_else(|| "default".to_owned())
     };
-    let mut reference = vec![
+    let reference = vec![
         FixedSetting {
             name: "bind".into(),
             value: settings.bind.to_string(),
@@ -387,23 +390,15 @@ fn platform_settings(
                 .unwrap_or_else(|| "$DOCKER_HOST or unix:///var/run/docker.sock".into()),
             source: from("docker_host"),
         },
-        FixedSetting {
-            name: "session_idle_hours".into(),
-            value: settings.session_idle_hours.to_string(),
-            source: from("session_idle_hours"),
-        },
     ];
-    reference.extend(settings.oauth.iter().map(|p| FixedSetting {
-        name: format!("oauth.{}", p.name),
-        value: p.label.clone(),
-        source: "orbitr.toml [oauth] or ORBITR_OAUTH_* (secrets are not shown)".into(),
-    }));
     PlatformSettings {
         store,
         started: Arc::new(started),
         fixed: Arc::new(fixed),
         reference: Arc::new(reference),
         sync_minutes,
+        providers,
+        file_providers: Arc::new(settings.oauth.clone()),
     }
 }
 

@@ -46,6 +46,14 @@ pub static SERVER_FNS: &[(&str, &Op)] = &[
         &ops::settings::UPDATE,
     ),
     (
+        <settings::SaveSignInProvider as ServerFn>::PATH,
+        &ops::settings::SAVE_PROVIDER,
+    ),
+    (
+        <settings::RemoveSignInProvider as ServerFn>::PATH,
+        &ops::settings::REMOVE_PROVIDER,
+    ),
+    (
         <palette::GetChecklist as ServerFn>::PATH,
         &ops::onboarding::CHECKLIST,
     ),

@@ -33,3 +33,32 @@ pub async fn update_settings(values: BTreeMap<String, String>) -> Result<Setting
         .await,
     )
 }
+
+/// Adds or changes a sign-in provider; it applies at once. Answers the page after the change
+/// (without any client secret).
+#[server(endpoint = "save_sign_in_provider", output = crate::api::codec::Json)]
+pub async fn save_sign_in_provider(
+    provider: engine::model::providers::ProviderForm,
+) -> Result<SettingsPage, AppError> {
+    use crate::ops::{On, admit, settings};
+    crate::auth::reply(
+        async {
+            let grant = admit(&settings::SAVE_PROVIDER, On::Nothing).await?;
+            settings::save_provider(&grant, &provider).await
+        }
+        .await,
+    )
+}
+
+/// Removes a sign-in provider the settings page added.
+#[server(endpoint = "remove_sign_in_provider", output = crate::api::codec::Json)]
+pub async fn remove_sign_in_provider(name: String) -> Result<SettingsPage, AppError> {
+    use crate::ops::{On, admit, settings};
+    crate::auth::reply(
+        async {
+            let grant = admit(&settings::REMOVE_PROVIDER, On::Nothing).await?;
+            settings::remove_provider(&grant, &name).await
+        }
+        .await,
+    )
+}

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// The message for `name` when the last answer was a field error about it.
-fn field_message(error: Option<AppError>, name: &str) -> Option<String> {
+pub fn field_message(error: Option<AppError>, name: &str) -> Option<String> {
     match error {
         Some(AppError::Invalid { field, message }) if field == name => Some(message),
         _ => None,

@@ -167,7 +167,7 @@ fn session_error(e: tower_sessions::session::Error) -> AppError {
 
 /// Orbitr's callback URL as registered with providers: under the public URL, else under
 /// the host the browser used.
-fn callback_url(ctx: &Grant) -> String {
+pub(crate) fn callback_url(ctx: &Grant) -> String {
     let origin =
         ctx.state.auth.public_origin().unwrap_or_else(|| {
             format!("http://{}", ctx.host.as_deref().unwrap_or("127.0.0.1:8080"))

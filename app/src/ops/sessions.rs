@@ -36,7 +36,7 @@ pub async fn list(grant: &Grant) -> Result<Vec<SessionView>, AppError> {
     grant.expect(&LIST)?;
     let user = grant.require_user()?;
     let current = grant.sign_in_handle().await;
-    let since = engine::clock::now_ms() - grant.state.auth.session_idle_ms;
+    let since = engine::clock::now_ms() - grant.state.auth.session_idle_ms();
     let list = grant
         .state
         .signins

@@ -1,13 +1,20 @@
 //! Platform settings from the browser: platform admins read and change the [`Tunable`]
-//! settings, which apply at once (no restart). A setting the settings file, the environment or
-//! a flag gives is shown with where it comes from and cannot be changed here.
+//! settings and add, change or remove sign-in providers, which apply at once (no restart). A
+//! setting or provider the settings file, the environment or a flag gives is shown with where
+//! it comes from and cannot be changed here. A provider's client secret is sealed and never
+//! shown again.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use engine::audit::Outcome;
 use engine::identity::limiter::LoginLimits;
-use engine::model::settings::{SettingSource, SettingView, SettingsPage, Tunable};
+use engine::identity::oauth::ProviderSettings;
+use engine::model::providers::{
+    PROVIDER_NAME_EXPECTED, ProviderForm, ProviderSpec, valid_provider_name,
+};
+use engine::model::settings::{ProviderView, SettingSource, SettingView, SettingsPage, Tunable};
+use engine::settings::{ProviderStoreError, StoredProvider};
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -24,6 +31,32 @@ pub static UPDATE: Op = Op {
     name: "settings.update",
     need: Need::Platform("settings", "manage"),
 };
+/// Adding or changing a sign-in provider.
+pub static SAVE_PROVIDER: Op = Op {
+    name: "settings.provider.save",
+    need: Need::Platform("settings", "manage"),
+};
+/// Removing a sign-in provider the settings page added.
+pub static REMOVE_PROVIDER: Op = Op {
+    name: "settings.provider.remove",
+    need: Need::Platform("settings", "manage"),
+};
+
+impl From<ProviderStoreError> for AppError {
+    fn from(e: ProviderStoreError) -> Self {
+        match e {
+            e @ ProviderStoreError::NoSecret(_) => Self::Invalid {
+                field: "client_secret".into(),
+                message: e.to_string(),
+            },
+            ProviderStoreError::Db(e) => e.into(),
+            ProviderStoreError::Vault(e) => {
+                tracing::error!(error = %e, "a sign-in provider's secret could not be sealed");
+                Self::Internal
+            }
+        }
+    }
+}
 
 /// Every tunable setting's value in force and where it comes from: the file, environment or
 /// a flag first, then what the settings page stored, then the value Orbitr started with (the
@@ -76,6 +109,11 @@ pub fn apply(state: &AppState, values: &BTreeMap<Tunable, (String, SettingSource
     if let Ok(mut current) = state.auth.public_origin.write() {
         *current = origin;
     }
+    state.auth.session_idle_ms.store(
+        i64::try_from(number(Tunable::SessionIdleHours).saturating_mul(3_600_000))
+            .unwrap_or(i64::MAX),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     state.auth.session_max_age_ms.store(
         i64::try_from(number(Tunable::SessionMaxDays).saturating_mul(86_400_000))
             .unwrap_or(i64::MAX),
@@ -98,7 +136,38 @@ pub fn apply(state: &AppState, values: &BTreeMap<Tunable, (String, SettingSource
 /// win).
 pub async fn load(state: &AppState) -> Result<(), AppError> {
     apply(state, &effective(state).await?);
+    apply_providers(state, &state.settings.providers.all().await?);
     Ok(())
+}
+
+/// Where a provider of the settings file or the environment can be changed.
+fn provider_origin(name: &str) -> String {
+    format!(
+        "orbitr.toml [oauth.{name}] or ORBITR_OAUTH_{}_*",
+        name.to_ascii_uppercase()
+    )
+}
+
+/// Whether the file or the environment gives provider `name`.
+fn file_provider<'a>(state: &'a AppState, name: &str) -> Option<&'a ProviderSettings> {
+    state
+        .settings
+        .file_providers
+        .iter()
+        .find(|p| p.name == name)
+}
+
+/// Puts the providers in force: those of the file and environment, then the `stored` ones of
+/// other names. The next sign-in uses them.
+fn apply_providers(state: &AppState, stored: &[StoredProvider]) {
+    let mut list = state.settings.file_providers.to_vec();
+    list.extend(
+        stored
+            .iter()
+            .filter(|s| file_provider(state, &s.provider.name).is_none())
+            .map(|s| s.provider.clone()),
+    );
+    state.providers.replace(list);
 }
 
 /// The settings page: each tunable setting with its value and source (who changed it, by
@@ -128,10 +197,125 @@ async fn page(
             source,
         });
     }
+    let state = &grant.state;
+    let linked = state.identities.linked_counts().await?;
+    let callback_url = crate::ops::oauth::callback_url(grant);
+    let view = |spec: &ProviderSpec, source: SettingSource| ProviderView {
+        linked_accounts: linked.get(&spec.name).copied().unwrap_or_default(),
+        spec: spec.clone(),
+        source,
+        callback_url: callback_url.clone(),
+    };
+    let mut providers: Vec<ProviderView> = state
+        .settings
+        .file_providers
+        .iter()
+        .map(|p| view(&p.spec, SettingSource::Fixed(provider_origin(&p.name))))
+        .collect();
+    for stored in state.settings.providers.all().await? {
+        if file_provider(state, &stored.provider.name).is_some() {
+            continue;
+        }
+        let by = names
+            .person(state, &stored.updated_by)
+            .await
+            .map(|u| u.name);
+        let source = SettingSource::Stored {
+            at: stored.updated_at,
+            by,
+        };
+        providers.push(view(&stored.provider.spec, source));
+    }
     Ok(SettingsPage {
         settings,
-        fixed: grant.state.settings.reference.as_ref().clone(),
+        providers,
+        fixed: state.settings.reference.as_ref().clone(),
     })
+}
+
+/// Adds or changes a sign-in provider: every field is checked as the settings file checks it
+/// (the field at fault is named), a new one needs its client secret, and an empty secret keeps
+/// the stored one. A provider the file or environment gives is refused, naming where it comes
+/// from. It applies at once; its discovery document is fetched in the background.
+pub async fn save_provider(grant: &Grant, form: &ProviderForm) -> Result<SettingsPage, AppError> {
+    grant.expect(&SAVE_PROVIDER)?;
+    let name = form.name.trim();
+    if !valid_provider_name(name) {
+        return Err(AppError::Invalid {
+            field: "name".into(),
+            message: format!("expected {PROVIDER_NAME_EXPECTED}"),
+        });
+    }
+    if file_provider(&grant.state, name).is_some() {
+        return Err(AppError::Conflict(format!(
+            "sign-in provider {name} is set by {}: change it there",
+            provider_origin(name)
+        )));
+    }
+    let spec =
+        ProviderSpec::check(name, |f| form.field(f)).map_err(|problem| AppError::Invalid {
+            field: problem.field().into(),
+            message: format!("expected {}", problem.expected()),
+        })?;
+    let secret = Some(form.client_secret.trim()).filter(|s| !s.is_empty());
+    if secret.is_some_and(|s| s.len() > 4096) {
+        return Err(AppError::Invalid {
+            field: "client_secret".into(),
+            message: "expected at most 4096 characters".into(),
+        });
+    }
+    let saved = grant
+        .state
+        .settings
+        .providers
+        .save(&spec, secret, &grant.actor())
+        .await;
+    grant
+        .audited(
+            "settings.provider.save",
+            Some(format!("provider:{name}")),
+            saved,
+        )
+        .await?;
+    let stored = grant.state.settings.providers.all().await?;
+    apply_providers(&grant.state, &stored);
+    tokio::spawn({
+        let providers = grant.state.providers.clone();
+        let name = name.to_owned();
+        async move {
+            if let Err(e) = providers.discover(&name).await {
+                tracing::warn!(provider = %name, error = %e, "sign-in provider discovery failed");
+            }
+        }
+    });
+    page(grant, effective(&grant.state).await?).await
+}
+
+/// Removes a sign-in provider the settings page added; accounts linked to it keep their other
+/// ways in. One the file or environment gives is refused, naming where it comes from.
+pub async fn remove_provider(grant: &Grant, name: &str) -> Result<SettingsPage, AppError> {
+    grant.expect(&REMOVE_PROVIDER)?;
+    if file_provider(&grant.state, name).is_some() {
+        return Err(AppError::Conflict(format!(
+            "sign-in provider {name} is set by {}: remove it there",
+            provider_origin(name)
+        )));
+    }
+    let removed = match grant.state.settings.providers.remove(name).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(AppError::NotFound(format!("sign-in provider {name}"))),
+        Err(e) => Err(e.into()),
+    };
+    grant
+        .audited(
+            "settings.provider.remove",
+            Some(format!("provider:{name}")),
+            removed,
+        )
+        .await?;
+    let stored = grant.state.settings.providers.all().await?;
+    apply_providers(&grant.state, &stored);
+    page(grant, effective(&grant.state).await?).await
 }
 
 /// Changes settings by key (an empty value returns a setting to its default). Every value is

@@ -1,15 +1,20 @@
 //! `/settings` (platform admins): the platform settings that apply at once (public URL,
-//! session and sign-in limits, marketplace sync), each with where its value comes from; those
-//! the settings file or the environment gives are shown read-only, with where to change them.
+//! session and sign-in limits, marketplace sync) and the sign-in providers, each with where it
+//! comes from; those the settings file or the environment gives are shown read-only, with where
+//! to change them. A provider's client secret is typed once and never shown again.
 
 use std::collections::BTreeMap;
 
-use engine::model::settings::{SettingSource, SettingView, SettingsPage as Page};
+use engine::model::providers::{ProviderForm, ProviderKind};
+use engine::model::settings::{ProviderView, SettingSource, SettingView, SettingsPage as Page};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::settings::{UpdateSettings, get_settings};
-use crate::components::form::{FormError, last_error};
+use crate::api::settings::{
+    SaveSignInProvider, UpdateSettings, get_settings, remove_sign_in_provider,
+};
+use crate::components::dialog::use_dialog;
+use crate::components::form::{FormError, field_message, last_error};
 use crate::components::format::datetime;
 use crate::components::toast::{ToastKind, use_toaster};
 use crate::error::AppError;
@@ -24,7 +29,10 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <div class="panel skeleton" style="height: 12rem"></div> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <SettingsForm page=page/> }.into_any(),
+                    Ok(page) => {
+                        let providers = page.providers.clone();
+                        view! { <SettingsForm page=page/><ProvidersSection providers=providers/> }.into_any()
+                    }
                     Err(e) => view! { <section class="panel error-panel" data-test="settings-error"><p>{e.to_string()}</p></section> }.into_any(),
                 }
             })}
@@ -164,6 +172,246 @@ fn SettingField(
             <p class="field-hint">{tunable.hint()}</p>
             <p class="field-hint setting-source" data-test=format!("source-{key}")>{source}</p>
             {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{key}")>{m}</p> })}
+        </div>
+    }
+}
+
+/// The provider form's fields, typed or loaded from a provider to change.
+#[derive(Clone, Copy)]
+struct Draft {
+    /// The name of the provider being changed (`None`: a new one).
+    editing: RwSignal<Option<String>>,
+    name: RwSignal<String>,
+    kind: RwSignal<String>,
+    label: RwSignal<String>,
+    client_id: RwSignal<String>,
+    client_secret: RwSignal<String>,
+    issuer: RwSignal<String>,
+    allowed_domains: RwSignal<String>,
+    trust_email: RwSignal<bool>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Self {
+            editing: RwSignal::new(None),
+            name: RwSignal::new(String::new()),
+            kind: RwSignal::new(ProviderKind::Oidc.key().to_owned()),
+            label: RwSignal::new(String::new()),
+            client_id: RwSignal::new(String::new()),
+            client_secret: RwSignal::new(String::new()),
+            issuer: RwSignal::new(String::new()),
+            allowed_domains: RwSignal::new(String::new()),
+            trust_email: RwSignal::new(false),
+        }
+    }
+
+    /// Fills the form with `provider` to change it, or empties it for a new one.
+    fn load(self, provider: Option<&ProviderView>) {
+        let spec = provider.map(|p| &p.spec);
+        self.editing.set(spec.map(|s| s.name.clone()));
+        self.name
+            .set(spec.map(|s| s.name.clone()).unwrap_or_default());
+        self.kind
+            .set(spec.map_or(ProviderKind::Oidc, |s| s.kind).key().to_owned());
+        self.label
+            .set(spec.map(|s| s.label.clone()).unwrap_or_default());
+        self.client_id
+            .set(spec.map(|s| s.client_id.clone()).unwrap_or_default());
+        self.client_secret.set(String::new());
+        self.issuer
+            .set(spec.map(|s| s.issuer.clone()).unwrap_or_default());
+        self.allowed_domains.set(
+            spec.map(|s| s.allowed_domains.join(", "))
+                .unwrap_or_default(),
+        );
+        self.trust_email.set(spec.is_some_and(|s| s.trust_email));
+    }
+
+    fn form(self) -> ProviderForm {
+        ProviderForm {
+            name: self.name.get_untracked(),
+            kind: self.kind.get_untracked(),
+            label: self.label.get_untracked(),
+            client_id: self.client_id.get_untracked(),
+            client_secret: self.client_secret.get_untracked(),
+            issuer: self.issuer.get_untracked(),
+            allowed_domains: self.allowed_domains.get_untracked(),
+            trust_email: self.trust_email.get_untracked(),
+        }
+    }
+}
+
+/// The sign-in providers: those the file or environment gives (read-only) and those added
+/// here, which can be changed or removed; and the form that adds or changes one.
+#[component]
+fn ProvidersSection(providers: Vec<ProviderView>) -> impl IntoView {
+    let save = ServerAction::<SaveSignInProvider>::new();
+    let error = last_error(save.value());
+    let toaster = use_toaster();
+    let dialog = use_dialog();
+    let callback = providers.first().map(|p| p.callback_url.clone());
+    let providers = RwSignal::new(providers);
+    let draft = Draft::new();
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = save.value().get() {
+            providers.set(page.providers);
+            draft.load(None);
+            toaster.show(
+                ToastKind::Success,
+                "Sign-in provider saved: it applies now.",
+            );
+        }
+    });
+    let remove = move |view: ProviderView| {
+        let name = view.spec.name.clone();
+        let linked = match view.linked_accounts {
+            0 => String::new(),
+            1 => " The one account linked to it must then sign in another way.".to_owned(),
+            n => format!(" The {n} accounts linked to it must then sign in another way."),
+        };
+        dialog.confirm(
+            format!("Remove sign-in provider {}?{linked}", view.spec.label),
+            "Remove",
+            move || {
+                leptos::task::spawn_local(async move {
+                    match remove_sign_in_provider(name).await {
+                        Ok(page) => {
+                            providers.set(page.providers);
+                            toaster.show(ToastKind::Success, "Sign-in provider removed.");
+                        }
+                        Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+                    }
+                });
+            },
+        );
+    };
+    let rows = move || {
+        providers
+            .get()
+            .into_iter()
+            .map(|p| {
+                let fixed = matches!(p.source, SettingSource::Fixed(_));
+                let edit = p.clone();
+                let gone = p.clone();
+                let spec = p.spec;
+                view! {
+                    <tr data-test=format!("provider-entry-{}", spec.name)>
+                        <td class="mono">{spec.name.clone()}</td>
+                        <td>{spec.label.clone()}</td>
+                        <td>{spec.kind.title()}</td>
+                        <td class="mono">{spec.issuer.clone()}</td>
+                        <td class="mono">{spec.client_id.clone()}</td>
+                        <td>{if spec.allowed_domains.is_empty() { "invitations only".to_owned() } else { spec.allowed_domains.join(", ") }}</td>
+                        <td>{p.linked_accounts}</td>
+                        <td class="setting-source">{source_text(&p.source)}</td>
+                        <td class="row-actions">
+                            {(!fixed).then(|| view! {
+                                <button type="button" class="button button-quiet" data-test="edit-provider"
+                                    on:click=move |_| draft.load(Some(&edit))>"Change"</button>
+                                <button type="button" class="button button-quiet button-danger" data-test="remove-provider"
+                                    on:click=move |_| remove(gone.clone())>"Remove"</button>
+                            })}
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveSignInProvider {
+            provider: draft.form(),
+        });
+    };
+    let editing = move || draft.editing.get().is_some();
+    view! {
+        <section class="panel" data-test="providers">
+            <h2>"Sign-in providers"</h2>
+            <p class="muted">
+                "People sign in with these besides their password (OpenID Connect, GitHub, GitLab, \
+                 Google). A provider added here applies at once; its client secret is stored \
+                 encrypted and never shown again."
+            </p>
+            {callback.map(|url| view! {
+                <p class="muted">"Register this callback URL with each provider: "<code data-test="callback-url">{url}</code></p>
+            })}
+            <Show when=move || providers.with(|p| !p.is_empty()) fallback=|| view! { <p class="muted" data-test="no-providers">"None yet: people sign in with their password."</p> }>
+                <table class="table" data-test="provider-list">
+                    <thead><tr>
+                        <th>"Name"</th><th>"Button"</th><th>"Kind"</th><th>"Issuer"</th><th>"Client id"</th>
+                        <th>"New accounts from"</th><th>"Linked"</th><th>"From"</th><th></th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </Show>
+            <form class="form" data-test="provider-form" novalidate=true on:submit=on_submit>
+                <h3>{move || match draft.editing.get() {
+                    Some(name) => format!("Change {name}"),
+                    None => "Add a sign-in provider".to_owned(),
+                }}</h3>
+                <DraftInput label="Name" field="name" value=draft.name error=error readonly=Signal::derive(editing)
+                    hint="Lowercase letters, digits and _, like corp_sso: it names the provider in links and cannot change."/>
+                <div class="field">
+                    <label for="provider-kind">"Kind"</label>
+                    <select id="provider-kind" data-test="provider-kind"
+                        prop:value=move || draft.kind.get()
+                        on:change=move |ev| draft.kind.set(event_target_value(&ev))>
+                        {ProviderKind::ALL.into_iter().map(|k| view! { <option value=k.key()>{k.title()}</option> }).collect_view()}
+                    </select>
+                    {move || field_message(error.get(), "kind").map(|m| view! { <p class="field-error" data-test="error-kind">{m}</p> })}
+                </div>
+                <DraftInput label="Button text" field="label" value=draft.label error=error
+                    hint="Shown as \"Continue with …\"; empty: the kind's name."/>
+                <DraftInput label="Issuer URL" field="issuer" value=draft.issuer error=error kind="url"
+                    hint="Exactly as the provider's discovery document writes it; empty for GitHub, GitLab and Google."/>
+                <DraftInput label="Client id" field="client_id" value=draft.client_id error=error/>
+                <DraftInput label="Client secret" field="client_secret" value=draft.client_secret error=error kind="password"
+                    hint="Stored encrypted and never shown again; when changing a provider, empty keeps the stored one."/>
+                <DraftInput label="New accounts from these email domains" field="allowed_domains" value=draft.allowed_domains error=error
+                    hint="Comma-separated, like example.com; empty: only people with an invitation get an account."/>
+                <label class="inline">
+                    <input type="checkbox" data-test="provider-trust_email"
+                        prop:checked=move || draft.trust_email.get()
+                        on:change=move |ev| draft.trust_email.set(event_target_checked(&ev))/>
+                    " Trust its email addresses even without email_verified"
+                </label>
+                <FormError error=error/>
+                <div class="button-row">
+                    <button type="submit" class="button" data-test="save-provider" disabled=move || save.pending().get()>
+                        {move || if editing() { "Save provider" } else { "Add provider" }}
+                    </button>
+                    <Show when=editing>
+                        <button type="button" class="button button-quiet" on:click=move |_| draft.load(None)>"Cancel"</button>
+                    </Show>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// A text input of the provider form, with its server-side error under it.
+#[component]
+fn DraftInput(
+    label: &'static str,
+    field: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] readonly: Signal<bool>,
+) -> impl IntoView {
+    let id = format!("provider-{field}");
+    let message = move || field_message(error.get(), field);
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input id=id.clone() name=id.clone() data-test=id type=kind autocomplete="off"
+                readonly=readonly
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+            {(!hint.is_empty()).then(|| view! { <p class="field-hint">{hint}</p> })}
+            {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{field}")>{m}</p> })}
         </div>
     }
 }

@@ -118,6 +118,19 @@ impl Identities {
         Ok(row.map(|(id,)| id))
     }
 
+    /// How many accounts are linked to each provider.
+    pub async fn linked_counts(&self) -> Result<std::collections::HashMap<String, u64>, DbError> {
+        let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT provider, COUNT(*) FROM user_identities GROUP BY provider"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(p, n)| (p, u64::try_from(n).unwrap_or_default()))
+            .collect())
+    }
+
     /// The providers linked to an account.
     pub async fn for_user(&self, user_id: &str) -> Result<Vec<Identity>, DbError> {
         Ok(on_pool!(&self.db, |pool| sqlx::query_as::<_, Identity>(

@@ -10,7 +10,7 @@
 //! provider vouches for it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{
@@ -34,86 +34,31 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
 /// Longest wait for any call to a provider.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The protocols Orbitr speaks with providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    /// OAuth 2 plus GitHub's REST API (GitHub has no OpenID Connect for people).
-    GitHub,
-    /// OpenID Connect at gitlab.com or a self-managed GitLab (`issuer`).
-    GitLab,
-    /// OpenID Connect at accounts.google.com.
-    Google,
-    /// Any OpenID Connect provider with a discovery document at `issuer`.
-    Oidc,
-}
+pub use crate::model::providers::ProviderKind;
+use crate::model::providers::ProviderSpec;
 
-impl ProviderKind {
-    /// The kinds as settings spell them.
-    pub const NAMES: &'static str = "github, gitlab, google or oidc";
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "github" => Some(Self::GitHub),
-            "gitlab" => Some(Self::GitLab),
-            "google" => Some(Self::Google),
-            "oidc" => Some(Self::Oidc),
-            _ => None,
-        }
-    }
-
-    /// The issuer (GitHub: the site) used when the settings name none.
-    pub fn default_issuer(self) -> Option<&'static str> {
-        match self {
-            Self::GitHub => Some("https://github.com"),
-            Self::GitLab => Some("https://gitlab.com"),
-            Self::Google => Some("https://accounts.google.com"),
-            Self::Oidc => None,
-        }
-    }
-
-    /// The button text used when the settings name none.
-    pub fn default_label(self) -> &'static str {
-        match self {
-            Self::GitHub => "GitHub",
-            Self::GitLab => "GitLab",
-            Self::Google => "Google",
-            Self::Oidc => "single sign-on",
-        }
-    }
-}
-
-/// One configured provider.
+/// One configured provider: its settings and its client secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProviderSettings {
-    /// The name in the settings (`[oauth.<name>]`); links are stored under it.
-    pub name: String,
-    pub kind: ProviderKind,
-    /// Shown on the button: "Continue with <label>".
-    pub label: String,
-    pub client_id: String,
+    pub spec: ProviderSpec,
     pub client_secret: String,
-    /// OIDC issuer URL exactly as the provider writes it; for GitHub the site (GitHub
-    /// Enterprise: `https://github.example.com`).
-    pub issuer: String,
-    /// Email domains whose people may create an account by signing in here.
-    pub allowed_domains: Vec<String>,
-    /// Count emails from this provider as verified even without `email_verified` (for
-    /// providers that only hand out addresses they manage).
-    pub trust_email: bool,
+}
+
+/// Its settings are read through it (`provider.name`, `provider.issuer`).
+impl std::ops::Deref for ProviderSettings {
+    type Target = ProviderSpec;
+
+    fn deref(&self) -> &ProviderSpec {
+        &self.spec
+    }
 }
 
 /// Everything but the client secret.
 impl std::fmt::Debug for ProviderSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderSettings")
-            .field("name", &self.name)
-            .field("kind", &self.kind)
-            .field("label", &self.label)
-            .field("client_id", &self.client_id)
+            .field("spec", &self.spec)
             .field("client_secret", &"(hidden)")
-            .field("issuer", &self.issuer)
-            .field("allowed_domains", &self.allowed_domains)
-            .field("trust_email", &self.trust_email)
             .finish()
     }
 }
@@ -190,7 +135,8 @@ pub enum OAuthError {
 /// The configured providers and what was learned from them (discovery documents).
 #[derive(Clone)]
 pub struct Providers {
-    list: Arc<Vec<ProviderSettings>>,
+    /// Replaced whole when the settings page changes a provider.
+    list: Arc<RwLock<Arc<Vec<ProviderSettings>>>>,
     http: reqwest::Client,
     discovered: Arc<Mutex<HashMap<String, (CoreProviderMetadata, Instant)>>>,
 }
@@ -207,22 +153,37 @@ impl Providers {
             // and timeout settings must never be used instead.
             .expect("the HTTP client for sign-in providers builds");
         Self {
-            list: Arc::new(list),
+            list: Arc::new(RwLock::new(Arc::new(list))),
             http,
             discovered: Arc::default(),
         }
     }
 
     /// Every configured provider, in settings order.
-    pub fn all(&self) -> &[ProviderSettings] {
-        &self.list
+    pub fn all(&self) -> Arc<Vec<ProviderSettings>> {
+        self.list.read().map(|l| Arc::clone(&l)).unwrap_or_default()
+    }
+
+    /// Puts `list` in force for the next sign-in; what was learned from a provider whose
+    /// settings changed or went is forgotten.
+    pub fn replace(&self, list: Vec<ProviderSettings>) {
+        let old = self.all();
+        if let Ok(mut discovered) = self.discovered.lock() {
+            discovered.retain(|name, _| {
+                let before = old.iter().find(|p| &p.name == name);
+                before.is_some() && before == list.iter().find(|p| &p.name == name)
+            });
+        }
+        if let Ok(mut current) = self.list.write() {
+            *current = Arc::new(list);
+        }
     }
 
     /// The origins a sign-in form may be redirected to: each provider's issuer (GitHub: its
     /// site) and, once discovered, its authorization endpoint. Pages allow them as form targets.
     pub fn form_origins(&self) -> Vec<String> {
         let mut origins: Vec<String> = self
-            .list
+            .all()
             .iter()
             .filter_map(|p| origin_of(&p.issuer))
             .collect();
@@ -239,10 +200,11 @@ impl Providers {
     }
 
     /// The provider with this name.
-    pub fn get(&self, name: &str) -> Result<&ProviderSettings, OAuthError> {
-        self.list
+    pub fn get(&self, name: &str) -> Result<ProviderSettings, OAuthError> {
+        self.all()
             .iter()
             .find(|p| p.name == name)
+            .cloned()
             .ok_or_else(|| OAuthError::UnknownProvider(name.to_owned()))
     }
 
@@ -253,7 +215,7 @@ impl Providers {
         name: &str,
         redirect_uri: &str,
     ) -> Result<(String, Pending), OAuthError> {
-        let provider = self.get(name)?;
+        let provider = &self.get(name)?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned())
             .map_err(|e| OAuthError::Settings(format!("callback URL {redirect_uri:?}: {e}")))?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -306,7 +268,7 @@ impl Providers {
         code: &str,
         redirect_uri: &str,
     ) -> Result<ExternalIdentity, OAuthError> {
-        let provider = self.get(&pending.provider)?;
+        let provider = &self.get(&pending.provider)?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned())
             .map_err(|e| OAuthError::Settings(format!("callback URL {redirect_uri:?}: {e}")))?;
         match provider.kind {
@@ -319,11 +281,20 @@ impl Providers {
     /// sign-in does not wait for it and pages know the authorization endpoints; failures are
     /// logged and retried at the first sign-in.
     pub async fn discover_all(&self) {
-        for provider in self.list.iter().filter(|p| p.kind != ProviderKind::GitHub) {
+        for provider in self.all().iter().filter(|p| p.kind != ProviderKind::GitHub) {
             if let Err(e) = self.metadata(provider, false).await {
                 tracing::warn!(provider = %provider.name, error = %e, "sign-in provider discovery failed");
             }
         }
+    }
+
+    /// Fetches provider `name`'s discovery document now (after the settings page saved it).
+    pub async fn discover(&self, name: &str) -> Result<(), OAuthError> {
+        let provider = self.get(name)?;
+        if provider.kind != ProviderKind::GitHub {
+            self.metadata(&provider, true).await?;
+        }
+        Ok(())
     }
 
     /// The provider's discovery document, fetched once an hour (or again when `refresh`).
@@ -613,14 +584,16 @@ mod tests {
 
     fn github() -> ProviderSettings {
         ProviderSettings {
-            name: "github".into(),
-            kind: ProviderKind::GitHub,
-            label: "GitHub".into(),
-            client_id: "Iv1.client".into(),
+            spec: ProviderSpec {
+                name: "github".into(),
+                kind: ProviderKind::GitHub,
+                label: "GitHub".into(),
+                client_id: "Iv1.client".into(),
+                issuer: "https://github.com".into(),
+                allowed_domains: vec!["Example.com".into()],
+                trust_email: false,
+            },
             client_secret: "secret".into(),
-            issuer: "https://github.com".into(),
-            allowed_domains: vec!["Example.com".into()],
-            trust_email: false,
         }
     }
 
@@ -697,8 +670,8 @@ mod tests {
     #[test]
     fn sign_in_forms_may_go_to_each_provider_origin() {
         let mut enterprise = github();
-        enterprise.name = "ghe".into();
-        enterprise.issuer = "https://git.example.com:8443/".into();
+        enterprise.spec.name = "ghe".into();
+        enterprise.spec.issuer = "https://git.example.com:8443/".into();
         let providers = Providers::new(vec![github(), enterprise]);
         assert_eq!(
             providers.form_origins(),
@@ -720,7 +693,7 @@ mod tests {
     fn github_enterprise_uses_its_own_api() {
         let mut p = github();
         assert_eq!(p.github_endpoints().2, "https://api.github.com");
-        p.issuer = "https://git.example.com/".into();
+        p.spec.issuer = "https://git.example.com/".into();
         let (auth, token, api) = p.github_endpoints();
         assert_eq!(auth, "https://git.example.com/login/oauth/authorize");
         assert_eq!(token, "https://git.example.com/login/oauth/access_token");

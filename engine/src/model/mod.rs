@@ -3,6 +3,7 @@
 
 pub mod feeds;
 pub mod ids;
+pub mod providers;
 pub mod resources;
 pub mod settings;
 pub mod system;

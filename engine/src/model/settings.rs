@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Tunable {
     PublicUrl,
+    SessionIdleHours,
     SessionMaxDays,
     LoginFailuresPerAccount,
     LoginFailuresPerAddress,
@@ -19,8 +20,9 @@ pub enum Tunable {
 
 impl Tunable {
     /// In the order the settings page shows them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::PublicUrl,
+        Self::SessionIdleHours,
         Self::SessionMaxDays,
         Self::LoginFailuresPerAccount,
         Self::LoginFailuresPerAddress,
@@ -32,6 +34,7 @@ impl Tunable {
     pub fn key(self) -> &'static str {
         match self {
             Self::PublicUrl => "public_url",
+            Self::SessionIdleHours => "session_idle_hours",
             Self::SessionMaxDays => "session_max_days",
             Self::LoginFailuresPerAccount => "login_failures_per_account",
             Self::LoginFailuresPerAddress => "login_failures_per_address",
@@ -49,6 +52,7 @@ impl Tunable {
     pub fn label(self) -> &'static str {
         match self {
             Self::PublicUrl => "Public URL",
+            Self::SessionIdleHours => "Idle session lifetime (hours)",
             Self::SessionMaxDays => "Longest session (days)",
             Self::LoginFailuresPerAccount => "Failed sign-ins per account",
             Self::LoginFailuresPerAddress => "Failed sign-ins per address",
@@ -64,6 +68,9 @@ impl Tunable {
                 "Where people reach Orbitr, like https://orbitr.example.com. Browser requests that \
                  change something must come from it, sign-in providers send people back to it, \
                  and https makes sign-in cookies Secure. Empty: the address each browser used."
+            }
+            Self::SessionIdleHours => {
+                "A session ends after this long without a request (counted to the minute)."
             }
             Self::SessionMaxDays => "A session ends this long after sign-in, however active.",
             Self::LoginFailuresPerAccount => {
@@ -85,6 +92,7 @@ impl Tunable {
     pub fn bounds(self) -> Option<(u64, u64, u64)> {
         match self {
             Self::PublicUrl => None,
+            Self::SessionIdleHours => Some((12, 1, 8760)),
             Self::SessionMaxDays => Some((30, 1, 365)),
             Self::LoginFailuresPerAccount => Some((5, 1, 1000)),
             Self::LoginFailuresPerAddress => Some((20, 1, 100_000)),
@@ -163,11 +171,25 @@ pub struct FixedSetting {
     pub source: String,
 }
 
+/// A sign-in provider as the settings page shows it: never its client secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub spec: super::providers::ProviderSpec,
+    /// `Fixed`: the settings file or the environment gives it, and only there can it change.
+    pub source: SettingSource,
+    /// Accounts linked to it (they sign in through it).
+    pub linked_accounts: u64,
+    /// Where the provider sends people back: register this URL with it.
+    pub callback_url: String,
+}
+
 /// The settings page.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SettingsPage {
     pub settings: Vec<SettingView>,
-    /// Sign-in providers and what the server was started with.
+    /// Sign-in providers: those of the file and environment first, then those added here.
+    pub providers: Vec<ProviderView>,
+    /// What the server was started with.
     pub fixed: Vec<FixedSetting>,
 }
 

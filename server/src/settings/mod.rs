@@ -280,12 +280,12 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         None => Ok(default),
     };
     let shutdown_grace_secs = number("shutdown_grace_secs", 10, 0, 3600)?;
-    let session_idle_hours = number("session_idle_hours", 12, 1, 8760)?;
     // The settings the browser can change too: their bounds are the settings page's.
     let tunable = |t: Tunable| {
         let (default, least, most) = t.bounds().expect("a whole-number setting");
         number(t.key(), default, least, most)
     };
+    let session_idle_hours = tunable(Tunable::SessionIdleHours)?;
     let session_max_days = tunable(Tunable::SessionMaxDays)?;
     let login_failures_per_account = tunable(Tunable::LoginFailuresPerAccount)?;
     let login_failures_per_address = tunable(Tunable::LoginFailuresPerAddress)?;

@@ -18,54 +18,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use engine::identity::oauth::{ProviderKind, ProviderSettings};
+use engine::identity::oauth::ProviderSettings;
+use engine::model::providers::{
+    PROVIDER_FIELDS, PROVIDER_NAME_EXPECTED, ProviderField, ProviderProblem, ProviderSpec,
+    provider_field as field, valid_provider_name as valid_name,
+};
 
 use super::keys::{SettingsError, Source};
-
-/// A provider field: its name, whether its value is secret, and its expected form.
-struct Field {
-    name: &'static str,
-    secret: bool,
-    expected: &'static str,
-}
-
-const FIELDS: &[Field] = &[
-    Field {
-        name: "kind",
-        secret: false,
-        expected: "github, gitlab, google or oidc (defaults to the provider's name for the first three)",
-    },
-    Field {
-        name: "label",
-        secret: false,
-        expected: "the button text after \"Continue with\", 1 to 40 characters",
-    },
-    Field {
-        name: "client_id",
-        secret: false,
-        expected: "the client id the provider issued to Orbitr",
-    },
-    Field {
-        name: "client_secret",
-        secret: true,
-        expected: "the client secret the provider issued to Orbitr",
-    },
-    Field {
-        name: "issuer",
-        secret: false,
-        expected: "the issuer URL exactly as the provider's discovery document writes it, like https://sso.example.com/realms/main (GitHub: the site, for GitHub Enterprise)",
-    },
-    Field {
-        name: "allowed_domains",
-        secret: false,
-        expected: "email domains whose people may create an account by signing in, like [\"example.com\"] (environment: comma-separated)",
-    },
-    Field {
-        name: "trust_email",
-        secret: false,
-        expected: "true or false: count this provider's emails as verified even without email_verified",
-    },
-];
 
 /// Environment variables of provider fields start with this.
 pub const ENV_PREFIX: &str = "ORBITR_OAUTH_";
@@ -73,24 +32,12 @@ pub const ENV_PREFIX: &str = "ORBITR_OAUTH_";
 /// Raw provider values: provider name → field → (value, where it came from).
 pub type RawProviders = BTreeMap<String, BTreeMap<&'static str, (String, Source)>>;
 
-fn field(name: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.name == name)
-}
-
-fn valid_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.len() <= 32
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 fn bad_name(name: &str, origin: Source) -> SettingsError {
     SettingsError::BadValue {
         key: "oauth",
         value: name.to_owned(),
         origin,
-        expected: "a provider name of lowercase letters, digits and _ (starting with a letter), like github or corp_sso".into(),
+        expected: PROVIDER_NAME_EXPECTED.into(),
     }
 }
 
@@ -170,7 +117,7 @@ pub fn read_env(var: &str, value: &str, raw: &mut RawProviders) -> Result<bool, 
     let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
         return Ok(false);
     };
-    let found = FIELDS.iter().find_map(|f| {
+    let found = PROVIDER_FIELDS.iter().find_map(|f| {
         rest.strip_suffix(&format!("_{}", f.name.to_ascii_uppercase()))
             .map(|name| (name.to_ascii_lowercase(), f))
     });
@@ -178,7 +125,7 @@ pub fn read_env(var: &str, value: &str, raw: &mut RawProviders) -> Result<bool, 
         return Err(SettingsError::UnknownEnv {
             var: format!(
                 "{var} (provider variables are {ENV_PREFIX}<NAME>_<FIELD> with FIELD one of {})",
-                FIELDS
+                PROVIDER_FIELDS
                     .iter()
                     .map(|f| f.name.to_ascii_uppercase())
                     .collect::<Vec<_>>()
@@ -196,7 +143,12 @@ pub fn read_env(var: &str, value: &str, raw: &mut RawProviders) -> Result<bool, 
     Ok(true)
 }
 
-fn provider_error(provider: &str, f: &Field, value: &str, origin: &Source) -> SettingsError {
+fn provider_error(
+    provider: &str,
+    f: &ProviderField,
+    value: &str,
+    origin: &Source,
+) -> SettingsError {
     SettingsError::BadProvider {
         key: format!("oauth.{provider}.{}", f.name),
         value: if f.secret {
@@ -213,79 +165,33 @@ fn provider_error(provider: &str, f: &Field, value: &str, origin: &Source) -> Se
 pub fn build(raw: &RawProviders) -> Result<Vec<ProviderSettings>, SettingsError> {
     let mut providers = Vec::new();
     for (name, values) in raw {
-        let get = |f: &'static str| values.get(f).map(|(v, s)| (v.trim(), s));
-        let require = |f: &'static str| {
-            get(f)
-                .filter(|(v, _)| !v.is_empty())
-                .map(|(v, _)| v.to_owned())
-                .ok_or_else(|| SettingsError::MissingProvider {
-                    key: format!("oauth.{name}.{f}"),
-                    expected: field(f).map_or("", |f| f.expected).to_owned(),
-                })
+        let missing = |f: &'static str, expected: &str| SettingsError::MissingProvider {
+            key: format!("oauth.{name}.{f}"),
+            expected: expected.to_owned(),
         };
-        let bad = |f: &'static str, v: &str, s: &Source| {
-            provider_error(name, field(f).expect("known field"), v, s)
-        };
-
-        let kind = match get("kind") {
-            Some((v, s)) => ProviderKind::parse(v).ok_or_else(|| bad("kind", v, s))?,
-            None => ProviderKind::parse(name).ok_or_else(|| SettingsError::MissingProvider {
-                key: format!("oauth.{name}.kind"),
-                expected: ProviderKind::NAMES.into(),
-            })?,
-        };
-        let label = match get("label") {
-            Some((v, s)) if v.is_empty() || v.chars().count() > 40 => {
-                return Err(bad("label", v, s));
-            }
-            Some((v, _)) => v.to_owned(),
-            None => kind.default_label().to_owned(),
-        };
-        let issuer = match get("issuer") {
-            Some((v, s)) => {
-                let ok = (v.starts_with("https://") || v.starts_with("http://"))
-                    && v.len() > "https://".len()
-                    && !v.contains(char::is_whitespace);
-                if !ok {
-                    return Err(bad("issuer", v, s));
+        let spec = ProviderSpec::check(name, |f| values.get(f).map(|(v, _)| v.as_str())).map_err(
+            |problem| match &problem {
+                ProviderProblem::Missing(f) => missing(f, problem.expected()),
+                ProviderProblem::Bad(f) => {
+                    let (value, source) = &values[f];
+                    provider_error(name, field(f).expect("a known field"), value, source)
                 }
-                v.to_owned()
-            }
-            None => match kind.default_issuer() {
-                Some(default) => default.to_owned(),
-                None => require("issuer")?,
             },
-        };
-        let allowed_domains = match get("allowed_domains") {
-            Some((v, s)) => {
-                let domains: Vec<String> = v
-                    .split(',')
-                    .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
-                    .filter(|d| !d.is_empty())
-                    .collect();
-                if domains.iter().any(|d| {
-                    !d.contains('.') || d.contains(|c: char| c.is_whitespace() || c == '@')
-                }) {
-                    return Err(bad("allowed_domains", v, s));
-                }
-                domains
-            }
-            None => Vec::new(),
-        };
-        let trust_email = match get("trust_email") {
-            Some(("true", _)) => true,
-            Some(("false", _)) | None => false,
-            Some((v, s)) => return Err(bad("trust_email", v, s)),
-        };
+        )?;
+        let client_secret = values
+            .get("client_secret")
+            .map(|(v, _)| v.trim())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                missing(
+                    "client_secret",
+                    field("client_secret").map_or("", |f| f.expected),
+                )
+            })?
+            .to_owned();
         providers.push(ProviderSettings {
-            name: name.clone(),
-            kind,
-            label,
-            client_id: require("client_id")?,
-            client_secret: require("client_secret")?,
-            issuer,
-            allowed_domains,
-            trust_email,
+            spec,
+            client_secret,
         });
     }
     Ok(providers)
@@ -314,7 +220,7 @@ mod tests {
         .expect("github");
         assert_eq!(providers.len(), 1);
         let p = &providers[0];
-        assert_eq!(p.kind, ProviderKind::GitHub);
+        assert_eq!(p.kind, engine::model::providers::ProviderKind::GitHub);
         assert_eq!(p.label, "GitHub");
         assert_eq!(p.issuer, "https://github.com");
         assert_eq!(p.allowed_domains, ["example.com", "corp.test"]);

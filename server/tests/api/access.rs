@@ -328,6 +328,9 @@ fn server_fn_args(
         "revoke_session" => vec![("id", "nope".into())],
         // The default again: the admin's call changes nothing.
         "update_settings" => vec![("values[marketplace_sync_mins]", "360".into())],
+        // An invalid name is refused after the permission check: nothing is stored.
+        "save_sign_in_provider" => vec![("provider[name]", "Not A Name".into())],
+        "remove_sign_in_provider" => vec![("name", "nope".into())],
         "set_platform_admin" => vec![("user_id", user_id.into()), ("admin", "false".into())],
         "delete_user" => vec![("user_id", "nobody".into())],
         "create_password_reset" => vec![("user_id", user_id.into())],

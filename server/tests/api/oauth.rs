@@ -3,6 +3,7 @@
 
 use engine::audit::Filter;
 use engine::identity::oauth::{ProviderKind, ProviderSettings};
+use engine::model::providers::ProviderSpec;
 use engine::tenancy::access::Role;
 use testkit::oidc::OidcMock;
 
@@ -20,14 +21,16 @@ async fn app_with_mock_trusting(trust_email: bool) -> (TestApp, OidcMock) {
     let issuer = mock.issuer.clone();
     let app = spawn_app_with(move |s| {
         s.oauth = vec![ProviderSettings {
-            name: PROVIDER.into(),
-            kind: ProviderKind::Oidc,
-            label: "Test SSO".into(),
-            client_id: "orbitr-test".into(),
+            spec: ProviderSpec {
+                name: PROVIDER.into(),
+                kind: ProviderKind::Oidc,
+                label: "Test SSO".into(),
+                client_id: "orbitr-test".into(),
+                issuer,
+                allowed_domains: vec!["example.test".into()],
+                trust_email,
+            },
             client_secret: "test-secret".into(),
-            issuer,
-            allowed_domains: vec!["example.test".into()],
-            trust_email,
         }];
     })
     .await;
@@ -35,7 +38,7 @@ async fn app_with_mock_trusting(trust_email: bool) -> (TestApp, OidcMock) {
 }
 
 /// Where a response redirects to.
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response
         .headers()
         .get("location")
@@ -45,7 +48,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 /// Posts the start form as a browser does (`Accept: text/html`, so redirects are real 302s).
-async fn post_start(
+pub(crate) async fn post_start(
     app: &TestApp,
     client: &reqwest::Client,
     form: &[(&str, &str)],
@@ -76,7 +79,7 @@ async fn start(app: &TestApp, client: &reqwest::Client, form: &[(&str, &str)]) -
 
 /// Signs in at the provider as `sub` (its form posts `sub` to the authorization URL): returns
 /// Orbitr's callback URL with code and state.
-async fn authorize_at_provider(authorize_url: &str, sub: &str) -> String {
+pub(crate) async fn authorize_at_provider(authorize_url: &str, sub: &str) -> String {
     let response = new_client()
         .post(authorize_url)
         .form(&[("sub", sub)])
@@ -93,7 +96,7 @@ async fn authorize_at_provider(authorize_url: &str, sub: &str) -> String {
 }
 
 /// Follows the provider's redirect back to Orbitr: returns where Orbitr sends the browser.
-async fn callback(client: &reqwest::Client, callback_url: &str) -> String {
+pub(crate) async fn callback(client: &reqwest::Client, callback_url: &str) -> String {
     let response = client
         .get(callback_url)
         .header("accept", "text/html")
@@ -121,7 +124,7 @@ async fn sign_in(
     callback(client, &back).await
 }
 
-async fn me(app: &TestApp, client: &reqwest::Client) -> Option<serde_json::Value> {
+pub(crate) async fn me(app: &TestApp, client: &reqwest::Client) -> Option<serde_json::Value> {
     let response = client.get(app.url("/api/v1/me")).send().await.expect("me");
     (response.status() == 200).then_some(response.json().await.expect("json"))
 }
@@ -523,14 +526,16 @@ async fn an_unknown_or_unreachable_provider_gets_a_refusal_page_not_an_error() {
     let dead = "http://127.0.0.1:9".to_owned();
     let app = spawn_app_with(move |s| {
         s.oauth = vec![ProviderSettings {
-            name: "down".into(),
-            kind: ProviderKind::Oidc,
-            label: "Down SSO".into(),
-            client_id: "x".into(),
+            spec: ProviderSpec {
+                name: "down".into(),
+                kind: ProviderKind::Oidc,
+                label: "Down SSO".into(),
+                client_id: "x".into(),
+                issuer: dead,
+                allowed_domains: Vec::new(),
+                trust_email: false,
+            },
             client_secret: "y".into(),
-            issuer: dead,
-            allowed_domains: Vec::new(),
-            trust_email: false,
         }];
     })
     .await;
@@ -668,14 +673,16 @@ async fn github_sign_in_uses_pkce_and_the_primary_verified_email() {
     let site = fake_github::start(expected.clone()).await;
     let app = spawn_app_with(move |s| {
         s.oauth = vec![ProviderSettings {
-            name: "github".into(),
-            kind: ProviderKind::GitHub,
-            label: "GitHub".into(),
-            client_id: "gh-client".into(),
+            spec: ProviderSpec {
+                name: "github".into(),
+                kind: ProviderKind::GitHub,
+                label: "GitHub".into(),
+                client_id: "gh-client".into(),
+                issuer: site,
+                allowed_domains: vec!["example.test".into()],
+                trust_email: false,
+            },
             client_secret: "gh-secret".into(),
-            issuer: site,
-            allowed_domains: vec!["example.test".into()],
-            trust_email: false,
         }];
     })
     .await;

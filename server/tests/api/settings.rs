@@ -168,3 +168,376 @@ async fn the_public_url_must_be_the_address_this_browser_uses_and_then_rules_at_
         .expect("logout");
     assert_eq!(refused.status(), 403);
 }
+
+/// Saves a sign-in provider from the settings page as `client` (`provider[field]` pairs).
+async fn save_provider(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let form: Vec<(String, &str)> = fields
+        .iter()
+        .map(|(k, v)| (format!("provider[{k}]"), *v))
+        .collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    app.post_form(client, "/api/save_sign_in_provider", &form)
+        .await
+}
+
+/// The provider named `name` on a settings page.
+fn provider<'a>(page: &'a Value, name: &str) -> Option<&'a Value> {
+    page["providers"]
+        .as_array()?
+        .iter()
+        .find(|p| p["spec"]["name"] == name)
+}
+
+/// Signs `sub` in through provider `name` from the sign-in page: where Orbitr sends the
+/// browser in the end (the refusal page when the provider is not there).
+async fn sign_in_through(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    sub: &str,
+) -> String {
+    let response = crate::oauth::post_start(app, client, &[("provider", name)]).await;
+    let to = crate::oauth::location(&response);
+    if !to.starts_with("http") {
+        return to;
+    }
+    let back = crate::oauth::authorize_at_provider(&to, sub).await;
+    crate::oauth::callback(client, &back).await
+}
+
+const SECRET: &str = "corp-client-secret-5d1f";
+
+#[tokio::test]
+async fn a_provider_added_in_the_browser_signs_people_in_at_once_and_its_secret_is_never_shown() {
+    let mock = testkit::oidc::OidcMock::start()
+        .await
+        .expect("OIDC provider");
+    mock.set_user(
+        "grace-sub",
+        r#"{"email":"grace@corp.test","email_verified":true,"name":"Grace Hopper"}"#,
+    )
+    .await
+    .expect("claims");
+    let app = spawn_app().await;
+    let person = new_client();
+    assert_eq!(
+        sign_in_through(&app, &person, "corp", "grace-sub").await,
+        "/signin/refused?why=unknown_provider&provider=corp",
+        "not there before it is added"
+    );
+
+    let response = save_provider(
+        &app,
+        &app.client,
+        &[
+            ("name", "corp"),
+            ("kind", "oidc"),
+            ("label", "Corp SSO"),
+            ("issuer", &mock.issuer),
+            ("client_id", "orbitr-corp"),
+            ("client_secret", SECRET),
+            ("allowed_domains", "corp.test"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap_or_default();
+    assert!(
+        !text.contains(SECRET),
+        "the secret is never sent back: {text}"
+    );
+    let page: Value = serde_json::from_str(&text).expect("page");
+    let corp = provider(&page, "corp").expect("listed");
+    assert_eq!(corp["spec"]["label"], "Corp SSO");
+    assert_eq!(corp["source"]["Stored"]["by"], "Ada Admin");
+    assert!(
+        corp["callback_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/api/oauth/callback")),
+        "{corp}"
+    );
+
+    // The sign-in page offers it, and it works at once: a person of the allowed domain gets
+    // an account.
+    let (_, buttons) = call(
+        &app,
+        &new_client(),
+        Method::POST,
+        "/api/sign_in_providers",
+        None,
+    )
+    .await;
+    assert!(buttons.to_string().contains("Corp SSO"), "{buttons}");
+    assert_eq!(
+        sign_in_through(&app, &person, "corp", "grace-sub").await,
+        "/"
+    );
+    let me = crate::oauth::me(&app, &person).await.expect("signed in");
+    assert_eq!(me["email"], "grace@corp.test");
+
+    // Sealed at rest, and never in the audit record.
+    let stored: (String,) = match &app.state.db {
+        engine::db::Database::Sqlite(pool) => {
+            sqlx::query_as("SELECT client_secret FROM signin_providers WHERE name = 'corp'")
+                .fetch_one(pool)
+                .await
+        }
+        engine::db::Database::Postgres(pool) => {
+            sqlx::query_as("SELECT client_secret FROM signin_providers WHERE name = 'corp'")
+                .fetch_one(pool)
+                .await
+        }
+    }
+    .expect("row");
+    assert!(!stored.0.contains(SECRET) && !stored.0.is_empty());
+    let record = app.state.audit.recent(10).await.expect("audit");
+    assert!(
+        record.iter().any(|r| r.action == "settings.provider.save"
+            && r.target.as_deref() == Some("provider:corp")),
+        "{record:?}"
+    );
+    assert!(!format!("{record:?}").contains(SECRET));
+
+    // A change without a secret keeps the stored one; the page shows the linked account.
+    let response = save_provider(
+        &app,
+        &app.client,
+        &[
+            ("name", "corp"),
+            ("kind", "oidc"),
+            ("label", "Corp Login"),
+            ("issuer", &mock.issuer),
+            ("client_id", "orbitr-corp"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.expect("page");
+    let corp = provider(&page, "corp").expect("listed");
+    assert_eq!(corp["spec"]["label"], "Corp Login");
+    assert_eq!(corp["spec"]["allowed_domains"], serde_json::json!([]));
+    assert_eq!(corp["linked_accounts"], 1);
+    let kept = app.state.settings.providers.all().await.expect("stored");
+    assert_eq!(kept[0].provider.client_secret, SECRET);
+    assert_eq!(
+        sign_in_through(&app, &new_client(), "corp", "grace-sub").await,
+        "/",
+        "the linked account signs in after the change"
+    );
+
+    // Removed: the sign-in page no longer offers it.
+    let response = app
+        .post_form(
+            &app.client,
+            "/api/remove_sign_in_provider",
+            &[("name", "corp")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.expect("page");
+    assert!(provider(&page, "corp").is_none(), "{page}");
+    assert_eq!(
+        sign_in_through(&app, &new_client(), "corp", "grace-sub").await,
+        "/signin/refused?why=unknown_provider&provider=corp"
+    );
+    let record = app.state.audit.recent(5).await.expect("audit");
+    assert!(
+        record
+            .iter()
+            .any(|r| r.action == "settings.provider.remove" && r.result == "ok"),
+        "{record:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_provider_names_its_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let base = [
+        ("name", "corp"),
+        ("kind", "oidc"),
+        ("issuer", "https://sso.example.com"),
+        ("client_id", "orbitr"),
+        ("client_secret", SECRET),
+    ];
+    for (field, value) in [
+        ("name", "Corp SSO"),
+        ("kind", "saml"),
+        ("issuer", "sso.example.com"),
+        ("allowed_domains", "localhost"),
+        (
+            "label",
+            "a label far longer than the forty characters allowed",
+        ),
+        ("client_id", ""),
+    ] {
+        let mut fields = base.to_vec();
+        fields.retain(|(k, _)| *k != field);
+        fields.push((field, value));
+        let response = save_provider(&app, &app.client, &fields).await;
+        assert_eq!(response.status(), 400, "{field}");
+        let body: Value = response.json().await.expect("error");
+        assert_eq!(body["Invalid"]["field"], field, "{body}");
+        assert!(!body.to_string().contains(SECRET));
+    }
+    // A new provider needs its secret.
+    let mut fields = base.to_vec();
+    fields.retain(|(k, _)| *k != "client_secret");
+    let response = save_provider(&app, &app.client, &fields).await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.expect("error");
+    assert_eq!(body["Invalid"]["field"], "client_secret", "{body}");
+    assert!(
+        app.state
+            .settings
+            .providers
+            .all()
+            .await
+            .expect("stored")
+            .is_empty()
+    );
+    assert!(app.state.providers.all().is_empty());
+}
+
+#[tokio::test]
+async fn only_platform_admins_change_providers_and_never_those_of_the_settings_file() {
+    let app = spawn_app_with(|s| {
+        s.oauth = vec![engine::identity::oauth::ProviderSettings {
+            spec: engine::model::providers::ProviderSpec {
+                name: "github".into(),
+                kind: engine::model::providers::ProviderKind::GitHub,
+                label: "GitHub".into(),
+                client_id: "gh".into(),
+                issuer: "https://github.com".into(),
+                allowed_domains: Vec::new(),
+                trust_email: false,
+            },
+            client_secret: "file-secret".into(),
+        }];
+    })
+    .await;
+    let fields = [
+        ("name", "corp"),
+        ("kind", "oidc"),
+        ("issuer", "https://sso.example.com"),
+        ("client_id", "orbitr"),
+        ("client_secret", SECRET),
+    ];
+
+    // A member who is not a platform admin.
+    app.state
+        .accounts
+        .create(engine::identity::accounts::NewUser {
+            email: "member@example.test",
+            name: "Mo Member",
+            password: "member password 1234",
+            is_admin: false,
+        })
+        .await
+        .expect("member");
+    let member = new_client();
+    assert_eq!(
+        app.login(&member, "member@example.test", "member password 1234")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(save_provider(&app, &member, &fields).await.status(), 403);
+    let refused = app
+        .post_form(
+            &member,
+            "/api/remove_sign_in_provider",
+            &[("name", "github")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        save_provider(&app, &new_client(), &fields).await.status(),
+        401
+    );
+    assert!(
+        app.state
+            .settings
+            .providers
+            .all()
+            .await
+            .expect("stored")
+            .is_empty()
+    );
+
+    // The file's provider is shown with where it comes from, never its secret, and cannot be
+    // changed or removed here.
+    let (status, page) = call(&app, &app.client, Method::POST, "/api/get_settings", None).await;
+    assert_eq!(status, 200);
+    let github = provider(&page, "github").expect("listed");
+    assert!(
+        github["source"]["Fixed"]
+            .as_str()
+            .is_some_and(|s| s.contains("orbitr.toml [oauth.github]")),
+        "{github}"
+    );
+    assert!(!page.to_string().contains("file-secret"));
+    let response = save_provider(
+        &app,
+        &app.client,
+        &[
+            ("name", "github"),
+            ("client_id", "other"),
+            ("client_secret", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 409);
+    let text = response.text().await.unwrap_or_default();
+    assert!(text.contains("ORBITR_OAUTH_GITHUB_"), "{text}");
+    let response = app
+        .post_form(
+            &app.client,
+            "/api/remove_sign_in_provider",
+            &[("name", "github")],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(app.state.providers.all()[0].client_id, "gh");
+}
+
+#[tokio::test]
+async fn the_idle_session_lifetime_changes_without_a_restart_and_ends_idle_sessions() {
+    let app = spawn_app().await;
+    let response = update(&app, &[("session_idle_hours", "2")]).await;
+    assert_eq!(response.status(), 200);
+    let page: Value = response.json().await.expect("page");
+    assert_eq!(value(&page, "session_idle_hours"), "2");
+    assert_eq!(app.state.auth.session_idle_ms(), 2 * 3_600_000);
+
+    // A session idle for longer than the lifetime in force ends at its next request; a fresh
+    // one signs in again.
+    let other = new_client();
+    assert_eq!(
+        app.login(&other, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    let me = |client: reqwest::Client| {
+        let url = app.url("/api/v1/me");
+        async move { client.get(url).send().await.expect("me").status() }
+    };
+    assert_eq!(me(other.clone()).await, 200);
+    app.state
+        .auth
+        .session_idle_ms
+        .store(1, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(me(other.clone()).await, 401, "idle past the lifetime");
+    assert_eq!(me(other).await, 401, "and the session is gone");
+    let response = update(&app, &[("session_idle_hours", "")]);
+    assert_eq!(
+        response.await.status(),
+        401,
+        "the admin's session ended too"
+    );
+}
