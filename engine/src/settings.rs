@@ -196,60 +196,41 @@ impl StoredProviders {
         secret: Option<&str>,
         by: &str,
     ) -> Result<(), ProviderStoreError> {
-        let at = now_ms();
-        let domains = spec.allowed_domains.join(",");
-        let changed = match secret {
-            Some(secret) => {
-                let sealed = self.vault.seal(secret, &Self::context(&spec.name))?;
-                on_pool!(&self.db, |pool| sqlx::query(
-                    "INSERT INTO signin_providers (name, kind, label, client_id, client_secret, \
-                     issuer, allowed_domains, trust_email, updated_at, updated_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE \
-                     SET kind = excluded.kind, label = excluded.label, \
-                     client_id = excluded.client_id, client_secret = excluded.client_secret, \
-                     issuer = excluded.issuer, allowed_domains = excluded.allowed_domains, \
-                     trust_email = excluded.trust_email, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
+        let sealed = match secret {
+            Some(secret) => self.vault.seal(secret, &Self::context(&spec.name))?,
+            None => {
+                let row: Option<(String,)> = on_pool!(&self.db, |pool| sqlx::query_as(
+                    "SELECT client_secret FROM signin_providers WHERE name = $1"
                 )
                 .bind(&spec.name)
-                .bind(spec.kind.key())
-                .bind(&spec.label)
-                .bind(&spec.client_id)
-                .bind(&sealed)
-                .bind(&spec.issuer)
-                .bind(&domains)
-                .bind(spec.trust_email)
-                .bind(at)
-                .bind(by)
-                .execute(pool)
-                .await?
-                .rows_affected())
-            }
-            None => {
-                on_pool!(&self.db, |pool| {
-                    sqlx::query(
-                "UPDATE signin_providers SET kind = $2, label = $3, client_id = $4, issuer = $5, \
-                 allowed_domains = $6, trust_email = $7, updated_at = $8, updated_by = $9 \
-                 WHERE name = $1",
-            )
-            .bind(&spec.name)
-            .bind(spec.kind.key())
-            .bind(&spec.label)
-            .bind(&spec.client_id)
-            .bind(&spec.issuer)
-            .bind(&domains)
-            .bind(spec.trust_email)
-            .bind(at)
-            .bind(by)
-            .execute(pool)
-            .await?
-            .rows_affected()
-                })
+                .fetch_optional(pool)
+                .await?);
+                row.ok_or_else(|| ProviderStoreError::NoSecret(spec.name.clone()))?
+                    .0
             }
         };
-        if changed == 0 {
-            return Err(ProviderStoreError::NoSecret(spec.name.clone()));
-        }
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO signin_providers (name, kind, label, client_id, client_secret, issuer, \
+             allowed_domains, trust_email, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO UPDATE \
+             SET kind = excluded.kind, label = excluded.label, client_id = excluded.client_id, \
+             client_secret = excluded.client_secret, issuer = excluded.issuer, \
+             allowed_domains = excluded.allowed_domains, trust_email = excluded.trust_email, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )
+        .bind(&spec.name)
+        .bind(spec.kind.key())
+        .bind(&spec.label)
+        .bind(&spec.client_id)
+        .bind(&sealed)
+        .bind(&spec.issuer)
+        .bind(spec.allowed_domains.join(","))
+        .bind(spec.trust_email)
+        .bind(now_ms())
+        .bind(by)
+        .execute(pool)
+        .await?
+        .rows_affected());
         Ok(())
     }
 

@@ -184,6 +184,16 @@ async fn save_provider(
         .await
 }
 
+/// Removes sign-in provider `name` from the settings page as `client`.
+async fn remove_provider(
+    app: &crate::helpers::TestApp,
+    client: &reqwest::Client,
+    name: &str,
+) -> reqwest::Response {
+    app.post_form(client, "/api/remove_sign_in_provider", &[("name", name)])
+        .await
+}
+
 /// The provider named `name` on a settings page.
 fn provider<'a>(page: &'a Value, name: &str) -> Option<&'a Value> {
     page["providers"]
@@ -330,13 +340,7 @@ async fn a_provider_added_in_the_browser_signs_people_in_at_once_and_its_secret_
     );
 
     // Removed: the sign-in page no longer offers it.
-    let response = app
-        .post_form(
-            &app.client,
-            "/api/remove_sign_in_provider",
-            &[("name", "corp")],
-        )
-        .await;
+    let response = remove_provider(&app, &app.client, "corp").await;
     assert_eq!(response.status(), 200);
     let page: Value = response.json().await.expect("page");
     assert!(provider(&page, "corp").is_none(), "{page}");
@@ -446,13 +450,7 @@ async fn only_platform_admins_change_providers_and_never_those_of_the_settings_f
         200
     );
     assert_eq!(save_provider(&app, &member, &fields).await.status(), 403);
-    let refused = app
-        .post_form(
-            &member,
-            "/api/remove_sign_in_provider",
-            &[("name", "github")],
-        )
-        .await;
+    let refused = remove_provider(&app, &member, "github").await;
     assert_eq!(refused.status(), 403);
     assert_eq!(
         save_provider(&app, &new_client(), &fields).await.status(),
@@ -493,13 +491,7 @@ async fn only_platform_admins_change_providers_and_never_those_of_the_settings_f
     assert_eq!(response.status(), 409);
     let text = response.text().await.unwrap_or_default();
     assert!(text.contains("ORBITR_OAUTH_GITHUB_"), "{text}");
-    let response = app
-        .post_form(
-            &app.client,
-            "/api/remove_sign_in_provider",
-            &[("name", "github")],
-        )
-        .await;
+    let response = remove_provider(&app, &app.client, "github").await;
     assert_eq!(response.status(), 409);
     assert_eq!(app.state.providers.all()[0].client_id, "gh");
 }
