@@ -16,5 +16,8 @@ install_apt $TEST_APT_PACKAGES
 # its own virtualenv so nothing touches the system Python.
 install_venv oidc-mock oidc-provider-mock
 
+# The SMTP server the mail tests send to (PyPI aiosmtpd), in its own virtualenv.
+install_venv aiosmtpd aiosmtpd
+
 # Schemathesis, the API fuzzer of server/tests/api/fuzz.rs, in its own virtualenv.
 install_venv schemathesis st

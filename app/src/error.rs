@@ -61,6 +61,10 @@ pub enum AppError {
     /// The action conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// A server Orbitr relies on (the mail server) refused or failed; the message says which
+    /// and what it answered.
+    #[error("{0}")]
+    Upstream(String),
     /// The database cannot be reached right now; nothing was changed.
     #[error("The database is unavailable right now; nothing was changed. Try again in a moment")]
     DatabaseUnavailable,
@@ -90,7 +94,7 @@ impl AppError {
             Self::Docker {
                 status: 403 | 409, ..
             } => 409,
-            Self::Docker { .. } => 502,
+            Self::Docker { .. } | Self::Upstream(_) => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

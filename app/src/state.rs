@@ -132,6 +132,8 @@ pub struct PlatformSettings {
     /// The sign-in providers the file or the environment gives: they win over stored ones of
     /// the same name and cannot be changed from the browser.
     pub file_providers: Arc<Vec<engine::identity::oauth::ProviderSettings>>,
+    /// The mail server password the file or the environment gives, and where it comes from.
+    pub file_smtp_password: Option<Arc<(String, String)>>,
 }
 
 /// URLs of the compiled browser assets, read once at start-up from `pkg/manifest.txt`

@@ -142,3 +142,50 @@ async fn a_sign_in_provider_added_here_is_offered_at_once_and_its_secret_never_s
     kim.close().await?;
     admin.close().await
 }
+
+#[tokio::test]
+async fn mail_settings_typed_here_send_a_test_mail_at_once() -> anyhow::Result<()> {
+    let smtp = testkit::smtp::SmtpServer::start().await?;
+    let orbitr = Orbitr::start(&[]).await?;
+    let browser = Browser::start().await?;
+    browser.set_up_admin(&orbitr).await?;
+    browser.goto(&orbitr.url("/settings")).await?;
+    browser.wait_for("[data-test=settings-form]").await?;
+    browser.wait_hydrated().await?;
+    browser.fill("smtp_host", &smtp.host).await?;
+    browser.fill("smtp_port", &smtp.port.to_string()).await?;
+    browser.fill("smtp_security", "none").await?;
+    browser.fill("smtp_from", "orbitr@example.test").await?;
+    browser.fill("smtp_password", "typed-once-secret").await?;
+    browser.click("[data-test=save-settings]").await?;
+    let source = wait_until("the saved password", PATIENCE, || async {
+        Ok(browser
+            .text("[data-test=source-smtp_password]")
+            .await?
+            .filter(|t| t.starts_with("Set here by Ada Admin")))
+    })
+    .await?;
+    assert!(source.contains("Set here"), "{source}");
+    let typed = browser
+        .js("return document.querySelector('[data-test=setting-smtp_password]').value;")
+        .await?;
+    assert_eq!(typed, "", "the password is not shown again");
+
+    // The server offers no sign-in: without a user name the password is not used.
+    browser.click("[data-test=send-test-mail]").await?;
+    let messages = smtp.wait_for(1).await?;
+    assert!(
+        messages[0].contains(&format!("To: <{ADMIN_EMAIL}>")),
+        "{}",
+        messages[0]
+    );
+    wait_until("the sent toast", PATIENCE, || async {
+        Ok(browser
+            .js("return document.body.innerText.includes('Test mail sent to');")
+            .await?
+            .as_bool()
+            .filter(|sent| *sent))
+    })
+    .await?;
+    browser.close().await
+}

@@ -27,6 +27,8 @@ pub mod docker;
 #[cfg(feature = "runtime")]
 pub mod identity;
 #[cfg(feature = "runtime")]
+pub mod mail;
+#[cfg(feature = "runtime")]
 pub mod marketplace;
 #[cfg(feature = "runtime")]
 pub mod private;

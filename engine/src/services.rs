@@ -77,6 +77,8 @@ pub struct Services {
     pub marketplace: Marketplace,
     /// Sign-in providers added on the settings page (secrets sealed).
     pub signin_providers: crate::settings::StoredProviders,
+    /// Settings changed on the settings page (secrets sealed).
+    pub stored_settings: crate::settings::StoredSettings,
 }
 
 impl Services {
@@ -91,6 +93,7 @@ impl Services {
         let vault = Vault::open(&config.data_dir).context("opening the secrets key")?;
         let registries = Registries::new(db.clone(), vault.clone());
         let signin_providers = crate::settings::StoredProviders::new(db.clone(), vault.clone());
+        let stored_settings = crate::settings::StoredSettings::new(db.clone(), vault.clone());
         let stacks = Stacks::new(
             db.clone(),
             &config.data_dir,
@@ -122,6 +125,7 @@ impl Services {
             stacks,
             marketplace,
             signin_providers,
+            stored_settings,
             docker,
             db,
         })

@@ -23,11 +23,49 @@ pub struct Stored {
 #[derive(Clone)]
 pub struct StoredSettings {
     db: Database,
+    vault: Vault,
 }
 
+/// A secret setting as stored: sealed, with who set it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSecret {
+    pub value: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+pub use crate::model::settings::SMTP_PASSWORD;
+
 impl StoredSettings {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: Database, vault: Vault) -> Self {
+        Self { db, vault }
+    }
+
+    /// The secret stored under `key` (like [`SMTP_PASSWORD`]), opened. A secret that no
+    /// longer opens (the vault key was replaced) counts as not set, and is logged.
+    pub async fn secret(&self, key: &str) -> Result<Option<StoredSecret>, DbError> {
+        let row: Option<Stored> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT key, value, updated_at, updated_by FROM platform_settings WHERE key = $1"
+        )
+        .bind(key)
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.and_then(|row| {
+            match self
+                .vault
+                .open_sealed(&row.value, &format!("setting:{key}"))
+            {
+                Ok(value) => Some(StoredSecret {
+                    value,
+                    updated_at: row.updated_at,
+                    updated_by: row.updated_by,
+                }),
+                Err(e) => {
+                    tracing::warn!(key, error = %e, "a stored secret setting does not open");
+                    None
+                }
+            }
+        }))
     }
 
     /// Every stored setting of a known key (a key a later version dropped is left alone).
@@ -44,16 +82,28 @@ impl StoredSettings {
     }
 
     /// Stores `changes` in one transaction: `Some(value)` sets a setting, `None` returns it to
-    /// its default. Values are stored as given; check them with [`Tunable::parse`] first.
+    /// its default; and `secret` (key, value), sealed. Values are stored as given; check them
+    /// with [`Tunable::parse`] first.
     pub async fn save(
         &self,
         changes: &[(Tunable, Option<String>)],
+        secret: Option<(&str, &str)>,
         by: &str,
-    ) -> Result<(), DbError> {
+    ) -> Result<(), SealedStoreError> {
         let at = now_ms();
+        let mut rows: Vec<(&str, Option<String>)> = changes
+            .iter()
+            .map(|(tunable, value)| (tunable.key(), value.clone()))
+            .collect();
+        if let Some((key, value)) = secret {
+            rows.push((
+                key,
+                Some(self.vault.seal(value, &format!("setting:{key}"))?),
+            ));
+        }
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
-            for (tunable, value) in changes {
+            for (key, value) in &rows {
                 match value {
                     Some(value) => {
                         sqlx::query(
@@ -62,7 +112,7 @@ impl StoredSettings {
                              value = excluded.value, updated_at = excluded.updated_at, \
                              updated_by = excluded.updated_by",
                         )
-                        .bind(tunable.key())
+                        .bind(*key)
                         .bind(value)
                         .bind(at)
                         .bind(by)
@@ -71,7 +121,7 @@ impl StoredSettings {
                     }
                     None => {
                         sqlx::query("DELETE FROM platform_settings WHERE key = $1")
-                            .bind(tunable.key())
+                            .bind(*key)
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -107,7 +157,7 @@ struct ProviderRow {
 
 /// Why a stored provider could not be saved.
 #[derive(Debug, thiserror::Error)]
-pub enum ProviderStoreError {
+pub enum SealedStoreError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("the client secret cannot be sealed: {0}")]
@@ -117,7 +167,7 @@ pub enum ProviderStoreError {
     NoSecret(String),
 }
 
-crate::query_error_is_db!(ProviderStoreError);
+crate::query_error_is_db!(SealedStoreError);
 
 /// The `signin_providers` table.
 #[derive(Clone)]
@@ -195,7 +245,7 @@ impl StoredProviders {
         spec: &ProviderSpec,
         secret: Option<&str>,
         by: &str,
-    ) -> Result<(), ProviderStoreError> {
+    ) -> Result<(), SealedStoreError> {
         let sealed = match secret {
             Some(secret) => self.vault.seal(secret, &Self::context(&spec.name))?,
             None => {
@@ -205,7 +255,7 @@ impl StoredProviders {
                 .bind(&spec.name)
                 .fetch_optional(pool)
                 .await?);
-                row.ok_or_else(|| ProviderStoreError::NoSecret(spec.name.clone()))?
+                row.ok_or_else(|| SealedStoreError::NoSecret(spec.name.clone()))?
                     .0
             }
         };

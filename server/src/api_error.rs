@@ -65,6 +65,7 @@ pub fn from_app(error: &app::error::AppError) -> Response {
         AppError::Forbidden => "forbidden",
         AppError::NotFound(_) => "not_found",
         AppError::Conflict(_) => "conflict",
+        AppError::Upstream(_) => "upstream_error",
         AppError::Internal | AppError::Transport(_) => "internal",
     };
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -33,6 +33,8 @@ fn main() -> ExitCode {
                     Some((value, source)) => {
                         let shown = if key.name == "database_url" {
                             engine::db::redact(value)
+                        } else if key.name == "smtp_password" {
+                            "(hidden)".to_owned()
                         } else {
                             value.clone()
                         };
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
                 println!(
                     "oauth.{} = {{ kind = {:?}, label = {:?}, issuer = {:?}, client_id = {:?}, client_secret = \"(hidden)\", allowed_domains = {:?}, trust_email = {} }}",
                     p.name,
-                    format!("{:?}", p.kind).to_lowercase(),
+                    p.kind.key(),
                     p.label,
                     p.issuer,
                     p.client_id,

@@ -137,7 +137,6 @@ impl Application {
             > 0;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let settings_store = engine::settings::StoredSettings::new(services.db.clone());
         let (sync_minutes, _) = watch::channel(settings.marketplace_sync_mins);
         let Services {
             db,
@@ -157,6 +156,7 @@ impl Application {
             stats,
             marketplace,
             signin_providers,
+            stored_settings,
         } = services;
         let state = AppState {
             leptos_options,
@@ -192,7 +192,7 @@ impl Application {
                 i64::try_from(settings.session_idle_hours * 3_600_000).unwrap_or(i64::MAX),
                 settings.public_url.clone(),
             ),
-            settings: platform_settings(&settings, settings_store, signin_providers, sync_minutes),
+            settings: platform_settings(&settings, stored_settings, signin_providers, sync_minutes),
         };
         // What the settings page stored goes in force over the defaults.
         app::ops::settings::load(&state)
@@ -357,6 +357,15 @@ fn platform_settings(
         Tunable::LoginFailuresPerAddress => settings.login_failures_per_address.to_string(),
         Tunable::LoginFailureWindowMins => settings.login_failure_window_mins.to_string(),
         Tunable::MarketplaceSyncMins => settings.marketplace_sync_mins.to_string(),
+        t @ (Tunable::SmtpHost
+        | Tunable::SmtpPort
+        | Tunable::SmtpSecurity
+        | Tunable::SmtpUsername
+        | Tunable::SmtpFrom) => settings
+            .mail
+            .get(&t)
+            .cloned()
+            .unwrap_or_else(|| t.default_value()),
     };
     let started: BTreeMap<Tunable, String> =
         Tunable::ALL.into_iter().map(|t| (t, value_of(t))).collect();
@@ -399,6 +408,10 @@ fn platform_settings(
         sync_minutes,
         providers,
         file_providers: Arc::new(settings.oauth.clone()),
+        file_smtp_password: settings
+            .smtp_password
+            .clone()
+            .map(|p| Arc::new((p, from("smtp_password")))),
     }
 }
 

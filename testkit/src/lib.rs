@@ -7,6 +7,7 @@
 //! - [`oidc`]: a real OpenID Connect provider (PyPI `oidc-provider-mock`) on a free port.
 //! - [`proxy`]: a socket proxy in front of the engine that tests cut and restore.
 //! - [`registry`]: a real local image registry with basic-auth users.
+//! - [`smtp`]: a real SMTP server (PyPI `aiosmtpd`) writing each message to a Maildir.
 
 pub mod docker;
 pub mod extensions;
@@ -14,3 +15,4 @@ pub mod oidc;
 pub mod postgres;
 pub mod proxy;
 pub mod registry;
+pub mod smtp;

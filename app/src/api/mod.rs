@@ -54,6 +54,10 @@ pub static SERVER_FNS: &[(&str, &Op)] = &[
         &ops::settings::REMOVE_PROVIDER,
     ),
     (
+        <settings::SendTestMail as ServerFn>::PATH,
+        &ops::settings::TEST_MAIL,
+    ),
+    (
         <palette::GetChecklist as ServerFn>::PATH,
         &ops::onboarding::CHECKLIST,
     ),

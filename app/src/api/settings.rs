@@ -62,3 +62,17 @@ pub async fn remove_sign_in_provider(name: String) -> Result<SettingsPage, AppEr
         .await,
     )
 }
+
+/// Sends a test mail to the caller's own address through the mail server set; answers that
+/// address.
+#[server(endpoint = "send_test_mail", output = crate::api::codec::Json)]
+pub async fn send_test_mail() -> Result<String, AppError> {
+    use crate::ops::{On, admit, settings};
+    crate::auth::reply(
+        async {
+            let grant = admit(&settings::TEST_MAIL, On::Nothing).await?;
+            settings::send_test_mail(&grant).await
+        }
+        .await,
+    )
+}

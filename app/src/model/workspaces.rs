@@ -85,4 +85,7 @@ pub struct InvitationView {
 pub struct NewInvitation {
     pub invitation: InvitationView,
     pub path: String,
+    /// For an invitation with an email while a mail server is set: `Ok` when the link was
+    /// mailed to it, else why not (the link is still shown to share by hand).
+    pub mailed: Option<Result<(), String>>,
 }

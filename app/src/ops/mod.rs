@@ -9,6 +9,9 @@
 //! with the resulting [`Grant`], which writes the operation's audit record. REST handlers and
 //! server functions only transport: extract the input, call the op, encode the answer.
 
+/// Where sign-in providers send people back, under the public URL.
+pub const OAUTH_CALLBACK_PATH: &str = "/api/oauth/callback";
+
 pub mod audit;
 pub mod auth;
 pub mod containers;
@@ -360,6 +363,22 @@ impl Grant {
             request_id: self.request_id.clone(),
             source_ip: Some(self.address.clone()),
         }
+    }
+
+    /// Where sign-in providers send people back: under the public URL, else under the host
+    /// the browser used.
+    pub fn oauth_callback_url(&self) -> String {
+        format!("{}{OAUTH_CALLBACK_PATH}", self.site_origin())
+    }
+
+    /// Where people reach Orbitr: the public URL, else the address this request came to.
+    pub fn site_origin(&self) -> String {
+        self.state.auth.public_origin().unwrap_or_else(|| {
+            format!(
+                "http://{}",
+                self.host.as_deref().unwrap_or("127.0.0.1:8080")
+            )
+        })
     }
 
     /// Writes an audit record by `actor` (sign-in attempts name the account tried); a failure

@@ -140,8 +140,6 @@ pub async fn unlink(grant: &Grant, provider: &str) -> Result<(), AppError> {
 const SESSION_FLOWS: &str = "oauth_flows";
 /// At most this many unfinished sign-ins are kept per browser (several tabs).
 const MAX_FLOWS: usize = 5;
-/// Where providers send people back, under the public URL.
-pub const CALLBACK_PATH: &str = "/api/oauth/callback";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Intent {
@@ -163,16 +161,6 @@ struct Flow {
 fn session_error(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");
     AppError::Internal
-}
-
-/// Orbitr's callback URL as registered with providers: under the public URL, else under
-/// the host the browser used.
-pub(crate) fn callback_url(ctx: &Grant) -> String {
-    let origin =
-        ctx.state.auth.public_origin().unwrap_or_else(|| {
-            format!("http://{}", ctx.host.as_deref().unwrap_or("127.0.0.1:8080"))
-        });
-    format!("{origin}{CALLBACK_PATH}")
 }
 
 /// A browser on its way to or back from a provider gets a page, not an error body: a
@@ -249,7 +237,7 @@ pub async fn start(ctx: &Grant, start: Start) -> Result<String, AppError> {
     let (url, pending) = match ctx
         .state
         .providers
-        .begin(&provider, &callback_url(ctx))
+        .begin(&provider, &ctx.oauth_callback_url())
         .await
     {
         Ok(begun) => begun,
@@ -345,7 +333,7 @@ pub async fn callback(ctx: &mut Grant, back: Return) -> Result<String, AppError>
         .finish(
             &flow.pending,
             code.as_deref().unwrap_or_default(),
-            &callback_url(ctx),
+            &ctx.oauth_callback_url(),
         )
         .await
     {

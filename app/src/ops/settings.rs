@@ -10,11 +10,12 @@ use std::time::Duration;
 use engine::audit::Outcome;
 use engine::identity::limiter::LoginLimits;
 use engine::identity::oauth::ProviderSettings;
+use engine::mail::{Mail, MailSecurity, MailServer};
 use engine::model::providers::{
     PROVIDER_NAME_EXPECTED, ProviderForm, ProviderSpec, valid_provider_name,
 };
 use engine::model::settings::{ProviderView, SettingSource, SettingView, SettingsPage, Tunable};
-use engine::settings::{ProviderStoreError, StoredProvider};
+use engine::settings::{SMTP_PASSWORD, SealedStoreError, StoredProvider};
 
 use super::{Grant, Op};
 use crate::access::Need;
@@ -36,21 +37,26 @@ pub static SAVE_PROVIDER: Op = Op {
     name: "settings.provider.save",
     need: Need::Platform("settings", "manage"),
 };
+/// Sending a test mail to oneself through the mail server set.
+pub static TEST_MAIL: Op = Op {
+    name: "settings.mail.test",
+    need: Need::Platform("settings", "manage"),
+};
 /// Removing a sign-in provider the settings page added.
 pub static REMOVE_PROVIDER: Op = Op {
     name: "settings.provider.remove",
     need: Need::Platform("settings", "manage"),
 };
 
-impl From<ProviderStoreError> for AppError {
-    fn from(e: ProviderStoreError) -> Self {
+impl From<SealedStoreError> for AppError {
+    fn from(e: SealedStoreError) -> Self {
         match e {
-            e @ ProviderStoreError::NoSecret(_) => Self::Invalid {
+            e @ SealedStoreError::NoSecret(_) => Self::Invalid {
                 field: "client_secret".into(),
                 message: e.to_string(),
             },
-            ProviderStoreError::Db(e) => e.into(),
-            ProviderStoreError::Vault(e) => {
+            SealedStoreError::Db(e) => e.into(),
+            SealedStoreError::Vault(e) => {
                 tracing::error!(error = %e, "a sign-in provider's secret could not be sealed");
                 Self::Internal
             }
@@ -199,7 +205,7 @@ async fn page(
     }
     let state = &grant.state;
     let linked = state.identities.linked_counts().await?;
-    let callback_url = crate::ops::oauth::callback_url(grant);
+    let callback_url = grant.oauth_callback_url();
     let view = |spec: &ProviderSpec, source: SettingSource| ProviderView {
         linked_accounts: linked.get(&spec.name).copied().unwrap_or_default(),
         spec: spec.clone(),
@@ -226,10 +232,24 @@ async fn page(
         };
         providers.push(view(&stored.provider.spec, source));
     }
+    let smtp_password = match &state.settings.file_smtp_password {
+        Some(file) => Some(SettingSource::Fixed(file.1.clone())),
+        None => match state.settings.store.secret(SMTP_PASSWORD).await? {
+            Some(stored) => Some(SettingSource::Stored {
+                at: stored.updated_at,
+                by: names
+                    .person(state, &stored.updated_by)
+                    .await
+                    .map(|u| u.name),
+            }),
+            None => None,
+        },
+    };
     Ok(SettingsPage {
         settings,
         providers,
         fixed: state.settings.reference.as_ref().clone(),
+        smtp_password,
     })
 }
 
@@ -329,7 +349,12 @@ pub async fn update(
     grant.expect(&UPDATE)?;
     let current = effective(&grant.state).await?;
     let mut changes = Vec::new();
+    let mut password = None;
     for (key, raw) in form {
+        if key == SMTP_PASSWORD {
+            password = Some(raw.as_str()).filter(|p| !p.is_empty());
+            continue;
+        }
         let tunable = Tunable::from_key(key).ok_or_else(|| AppError::Invalid {
             field: key.clone(),
             message: "is not a setting that can be changed here".into(),
@@ -365,13 +390,32 @@ pub async fn update(
         let stored = (Some(&value) != started).then_some(value);
         changes.push((tunable, stored));
     }
-    if !changes.is_empty() {
-        let keys: Vec<&str> = changes.iter().map(|(t, _)| t.key()).collect();
+    if let Some(p) = password {
+        if let Some(file) = &grant.state.settings.file_smtp_password {
+            return Err(AppError::Conflict(format!(
+                "{SMTP_PASSWORD} is set by {}: change it there",
+                file.1
+            )));
+        }
+        if p.len() > 1024 {
+            return Err(AppError::Invalid {
+                field: SMTP_PASSWORD.into(),
+                message: "expected at most 1024 characters".into(),
+            });
+        }
+    }
+    if !changes.is_empty() || password.is_some() {
+        let mut keys: Vec<&str> = changes.iter().map(|(t, _)| t.key()).collect();
+        keys.extend(password.map(|_| SMTP_PASSWORD));
         let saved = grant
             .state
             .settings
             .store
-            .save(&changes, &grant.actor())
+            .save(
+                &changes,
+                password.map(|p| (SMTP_PASSWORD, p)),
+                &grant.actor(),
+            )
             .await
             .map_err(AppError::from);
         let target = Some(format!("settings:{}", keys.join(",")));
@@ -398,4 +442,72 @@ pub async fn update(
         return page(grant, now).await;
     }
     page(grant, current).await
+}
+
+/// The mail server in force, if one is set (`smtp_host`): its settings and password (the
+/// file's or environment's, else the one the settings page sealed).
+pub async fn mail_server(state: &AppState) -> Result<Option<MailServer>, AppError> {
+    let values = effective(state).await?;
+    let value = |t: Tunable| values.get(&t).map(|(v, _)| v.clone()).unwrap_or_default();
+    let host = value(Tunable::SmtpHost);
+    if host.is_empty() {
+        return Ok(None);
+    }
+    let password = match &state.settings.file_smtp_password {
+        Some(file) => file.0.clone(),
+        None => state
+            .settings
+            .store
+            .secret(SMTP_PASSWORD)
+            .await?
+            .map(|s| s.value)
+            .unwrap_or_default(),
+    };
+    Ok(Some(MailServer {
+        host,
+        port: value(Tunable::SmtpPort).parse().unwrap_or(587),
+        security: MailSecurity::parse(&value(Tunable::SmtpSecurity))
+            .unwrap_or(MailSecurity::StartTls),
+        username: value(Tunable::SmtpUsername),
+        password,
+        from: value(Tunable::SmtpFrom),
+    }))
+}
+
+/// Sends `mail` through the mail server in force; what went wrong says what to set or what the
+/// server answered.
+pub async fn send_mail(state: &AppState, mail: &Mail) -> Result<(), AppError> {
+    let server = mail_server(state).await?.ok_or_else(|| AppError::Invalid {
+        field: Tunable::SmtpHost.key().into(),
+        message: "no mail server is set: set one under Mail first".into(),
+    })?;
+    if server.from.is_empty() {
+        return Err(AppError::Invalid {
+            field: Tunable::SmtpFrom.key().into(),
+            message: "set the address mail comes from first".into(),
+        });
+    }
+    engine::mail::send(&server, mail)
+        .await
+        .map_err(|e| AppError::Upstream(e.to_string()))
+}
+
+/// Sends a test mail to the caller's own address through the mail server in force; the answer
+/// is the address it went to.
+pub async fn send_test_mail(grant: &Grant) -> Result<String, AppError> {
+    grant.expect(&TEST_MAIL)?;
+    let user = grant.require_user()?;
+    let mail = Mail {
+        to: user.email.clone(),
+        subject: "Orbitr test mail".into(),
+        body: format!(
+            "Hello {},\n\nthis is a test mail from Orbitr: its mail settings work.\n",
+            user.name
+        ),
+    };
+    let sent = send_mail(&grant.state, &mail).await;
+    grant
+        .audited("settings.mail.test", Some("settings:smtp".into()), sent)
+        .await?;
+    Ok(user.email.clone())
 }

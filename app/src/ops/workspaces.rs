@@ -468,9 +468,15 @@ pub async fn create_invitation(
             None,
         )
         .await;
+    let path = format!("/invite/{code}");
+    let mailed = match &invitation.email {
+        Some(to) => mail_invitation(grant, &invitation, to, &path).await,
+        None => None,
+    };
     Ok(NewInvitation {
         invitation: invitation.into(),
-        path: format!("/invite/{code}"),
+        path,
+        mailed,
     })
 }
 
@@ -589,4 +595,52 @@ pub async fn accept_invitation(
         )
         .await;
     Ok(format!("/workspaces/{}", invitation.workspace_id))
+}
+
+/// Mails the link of an invitation bound to `to`, when a mail server is set (`None` when none
+/// is): `Ok`, or why it could not be sent. The mail is audited (`invitation.mail`).
+async fn mail_invitation(
+    grant: &Grant,
+    invitation: &engine::tenancy::workspaces::Invitation,
+    to: &str,
+    path: &str,
+) -> Option<Result<(), String>> {
+    match crate::ops::settings::mail_server(&grant.state).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e.to_string())),
+    }
+    let by = grant
+        .user
+        .as_ref()
+        .map_or_else(|| "Someone".to_owned(), |u| u.name.clone());
+    let mail = engine::mail::Mail {
+        to: to.to_owned(),
+        subject: format!("Join {} on Orbitr", invitation.workspace_name),
+        body: format!(
+            "{by} invited you to the workspace \"{}\" on Orbitr, as {}.\n\n\
+             Open this link to join (it works once, until {} UTC):\n{}{path}\n\n\
+             If you did not expect this, ignore this mail.\n",
+            invitation.workspace_name,
+            invitation.role.as_str(),
+            time::OffsetDateTime::from_unix_timestamp(invitation.expires_at / 1000)
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!(
+                        "[year]-[month]-[day] [hour]:[minute]"
+                    ))
+                    .ok()
+                })
+                .unwrap_or_default(),
+            grant.site_origin(),
+        ),
+    };
+    let sent = crate::ops::settings::send_mail(&grant.state, &mail).await;
+    let target = Some(format!("invitation:{} to {to}", invitation.id));
+    Some(
+        grant
+            .audited("invitation.mail", target, sent)
+            .await
+            .map_err(|e| e.to_string()),
+    )
 }

@@ -6,12 +6,15 @@
 use std::collections::BTreeMap;
 
 use engine::model::providers::{ProviderForm, ProviderKind};
-use engine::model::settings::{ProviderView, SettingSource, SettingView, SettingsPage as Page};
+use engine::model::settings::{
+    ProviderView, SMTP_PASSWORD, SettingSource, SettingView, SettingsPage as Page, Tunable,
+    TunableKind,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::settings::{
-    SaveSignInProvider, UpdateSettings, get_settings, remove_sign_in_provider,
+    SaveSignInProvider, UpdateSettings, get_settings, remove_sign_in_provider, send_test_mail,
 };
 use crate::components::dialog::use_dialog;
 use crate::components::form::{FormError, field_message, last_error};
@@ -59,6 +62,8 @@ fn SettingsForm(page: Page) -> impl IntoView {
     let error = last_error(save.value());
     let toaster = use_toaster();
     let shown = RwSignal::new(page.settings);
+    let password_source = RwSignal::new(page.smtp_password);
+    let password = RwSignal::new(String::new());
     let values: BTreeMap<String, RwSignal<String>> = shown
         .get_untracked()
         .iter()
@@ -75,6 +80,8 @@ fn SettingsForm(page: Page) -> impl IntoView {
                     }
                 }
                 shown.set(page.settings);
+                password_source.set(page.smtp_password);
+                password.set(String::new());
                 toaster.show(ToastKind::Success, "Settings saved: they apply now.");
             }
         }
@@ -83,7 +90,7 @@ fn SettingsForm(page: Page) -> impl IntoView {
         let values = values.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let editable: BTreeMap<String, String> = shown
+            let mut editable: BTreeMap<String, String> = shown
                 .get_untracked()
                 .iter()
                 .filter(|s| !matches!(s.source, SettingSource::Fixed(_)))
@@ -92,17 +99,37 @@ fn SettingsForm(page: Page) -> impl IntoView {
                     Some((key.to_owned(), values.get(key)?.get_untracked()))
                 })
                 .collect();
+            let typed = password.get_untracked();
+            if !typed.is_empty() {
+                editable.insert(SMTP_PASSWORD.to_owned(), typed);
+            }
             save.dispatch(UpdateSettings { values: editable });
         }
     };
+    let mut section = "";
     let rows = shown
         .get_untracked()
         .into_iter()
         .map(|s| {
             let value = values.get(s.tunable.key()).copied().unwrap_or_default();
-            view! { <SettingField setting=s value=value shown=shown error=error/> }
+            let heading = (s.tunable.section() != section).then(|| {
+                section = s.tunable.section();
+                view! { <h2 class="form-section">{section}</h2> }
+            });
+            let after = (s.tunable == Tunable::SmtpUsername).then(|| {
+                view! { <PasswordField password=password source=password_source error=error/> }
+            });
+            view! { {heading}<SettingField setting=s value=value shown=shown error=error/>{after} }
         })
         .collect_view();
+    let test_mail = move |_| {
+        leptos::task::spawn_local(async move {
+            match send_test_mail().await {
+                Ok(to) => toaster.show(ToastKind::Success, format!("Test mail sent to {to}.")),
+                Err(e) => toaster.show(ToastKind::Error, e.to_string()),
+            }
+        });
+    };
     view! {
         <form class="panel form" data-test="settings-form" on:submit=on_submit>
             <p class="muted">
@@ -113,6 +140,8 @@ fn SettingsForm(page: Page) -> impl IntoView {
             <FormError error=error/>
             <div class="button-row">
                 <button type="submit" class="button" data-test="save-settings" disabled=move || save.pending().get()>"Save settings"</button>
+                <button type="button" class="button button-quiet" data-test="send-test-mail" on:click=test_mail
+                    title="Sends a mail to your own address with the saved mail settings">"Send a test mail"</button>
             </div>
         </form>
         <section class="panel">
@@ -155,23 +184,71 @@ fn SettingField(
                 .unwrap_or_default()
         })
     };
-    let placeholder = if tunable.bounds().is_some() {
-        format!("{} (default)", tunable.default_value())
-    } else {
-        "the address each browser uses".to_owned()
+    let placeholder = match tunable.kind() {
+        TunableKind::Number(..) | TunableKind::Choice(_) => {
+            format!("{} (default)", tunable.default_value())
+        }
+        TunableKind::Url => "the address each browser uses".to_owned(),
+        TunableKind::Host => "none: Orbitr sends no mail".to_owned(),
+        TunableKind::Name | TunableKind::Email => "none".to_owned(),
     };
+    let kind = match tunable.kind() {
+        TunableKind::Number(..) => "number",
+        TunableKind::Url => "url",
+        TunableKind::Email => "email",
+        TunableKind::Host | TunableKind::Name | TunableKind::Choice(_) => "text",
+    };
+    let choices = match tunable.kind() {
+        TunableKind::Choice(words) => Some((format!("setting-{key}-choices"), words)),
+        _ => None,
+    };
+    let list = choices.as_ref().map(|(id, _)| id.clone());
     view! {
         <div class="field" class:field-invalid=move || message().is_some()>
             <label for=id.clone()>{tunable.label()}</label>
             <input id=id name=key data-test=format!("setting-{key}")
-                type=if tunable.bounds().is_some() { "number" } else { "url" }
+                type=kind list=list
                 placeholder=placeholder readonly=fixed aria-readonly=fixed.to_string()
                 value=value.get_untracked()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))/>
+            {choices.map(|(id, words)| view! {
+                <datalist id=id>{words.iter().map(|w| view! { <option value=*w></option> }).collect_view()}</datalist>
+            })}
             <p class="field-hint">{tunable.hint()}</p>
             <p class="field-hint setting-source" data-test=format!("source-{key}")>{source}</p>
             {move || message().map(|m| view! { <p class="field-error" data-test=format!("error-{key}")>{m}</p> })}
+        </div>
+    }
+}
+
+/// The mail server password: typed here, sealed on the server and never shown again (empty
+/// keeps the one stored); read-only when the file or environment gives it.
+#[component]
+fn PasswordField(
+    password: RwSignal<String>,
+    source: RwSignal<Option<SettingSource>>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let fixed = move || matches!(source.get(), Some(SettingSource::Fixed(_)));
+    let message = move || field_message(error.get(), SMTP_PASSWORD);
+    let placeholder = move || match source.get() {
+        Some(_) => "stored: type to replace it",
+        None => "none",
+    };
+    view! {
+        <div class="field" class:field-invalid=move || message().is_some()>
+            <label for="setting-smtp_password">"Mail server password"</label>
+            <input id="setting-smtp_password" name=SMTP_PASSWORD data-test="setting-smtp_password"
+                type="password" autocomplete="new-password"
+                placeholder=placeholder readonly=fixed
+                prop:value=move || password.get()
+                on:input=move |ev| password.set(event_target_value(&ev))/>
+            <p class="field-hint">"Stored encrypted and never shown again."</p>
+            <p class="field-hint setting-source" data-test="source-smtp_password">
+                {move || source.get().map_or_else(|| "Not set".to_owned(), |s| source_text(&s))}
+            </p>
+            {move || message().map(|m| view! { <p class="field-error" data-test="error-smtp_password">{m}</p> })}
         </div>
     }
 }

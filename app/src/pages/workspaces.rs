@@ -276,9 +276,17 @@ fn Invitations(workspace: String) -> impl IntoView {
             <p class="muted">
                 "An invitation is a link that works once and expires. Whoever opens it sets a name and a password (or uses their existing account) and joins with the role chosen here."
             </p>
-            {move || created.get().and_then(Result::ok).map(|new| view! {
-                <SecretBox message=format!("Invitation to join as {} created. Copy the link now: it will not be shown again.", new.invitation.role)
-                    secret=crate::components::format::absolute_url(&new.path) test="invite-link"/>
+            {move || created.get().and_then(Result::ok).map(|new| {
+                let mailed = match (&new.mailed, &new.invitation.email) {
+                    (Some(Ok(())), Some(to)) => Some(view! { <p class="muted" data-test="invite-mailed">{format!("The link was mailed to {to}.")}</p> }.into_any()),
+                    (Some(Err(why)), _) => Some(view! { <p class="form-error" data-test="invite-mail-failed">{format!("The link could not be mailed: {why}. Share it yourself.")}</p> }.into_any()),
+                    _ => None,
+                };
+                view! {
+                    <SecretBox message=format!("Invitation to join as {} created. Copy the link now: it will not be shown again.", new.invitation.role)
+                        secret=crate::components::format::absolute_url(&new.path) test="invite-link"/>
+                    {mailed}
+                }
             })}
             <ActionForm action=create attr:class="form form-inline" attr:data-test="invite-form">
                 <input type="hidden" name="workspace" value=hidden/>

@@ -16,11 +16,39 @@ pub enum Tunable {
     LoginFailuresPerAddress,
     LoginFailureWindowMins,
     MarketplaceSyncMins,
+    SmtpHost,
+    SmtpPort,
+    SmtpSecurity,
+    SmtpUsername,
+    SmtpFrom,
 }
+
+/// What kind of value a [`Tunable`] holds, which decides how it is checked and typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TunableKind {
+    /// An http(s) URL, kept as its origin.
+    Url,
+    /// A whole number: `(default, least, most)`.
+    Number(u64, u64, u64),
+    /// A host name or IP address.
+    Host,
+    /// A user name: no spaces or control characters.
+    Name,
+    /// An email address.
+    Email,
+    /// One of these words (the first is the default).
+    Choice(&'static [&'static str]),
+}
+
+/// The key of the mail server password: a secret setting, stored sealed and never shown.
+pub const SMTP_PASSWORD: &str = "smtp_password";
+
+/// The ways to secure the connection to the mail server (`smtp_security`).
+pub const SMTP_SECURITY: &[&str] = &["starttls", "tls", "none"];
 
 impl Tunable {
     /// In the order the settings page shows them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 12] = [
         Self::PublicUrl,
         Self::SessionIdleHours,
         Self::SessionMaxDays,
@@ -28,6 +56,11 @@ impl Tunable {
         Self::LoginFailuresPerAddress,
         Self::LoginFailureWindowMins,
         Self::MarketplaceSyncMins,
+        Self::SmtpHost,
+        Self::SmtpPort,
+        Self::SmtpSecurity,
+        Self::SmtpUsername,
+        Self::SmtpFrom,
     ];
 
     /// The key in `orbitr.toml` (the environment variable is `ORBITR_` and its capitals).
@@ -40,6 +73,11 @@ impl Tunable {
             Self::LoginFailuresPerAddress => "login_failures_per_address",
             Self::LoginFailureWindowMins => "login_failure_window_mins",
             Self::MarketplaceSyncMins => "marketplace_sync_mins",
+            Self::SmtpHost => "smtp_host",
+            Self::SmtpPort => "smtp_port",
+            Self::SmtpSecurity => "smtp_security",
+            Self::SmtpUsername => "smtp_username",
+            Self::SmtpFrom => "smtp_from",
         }
     }
 
@@ -58,6 +96,11 @@ impl Tunable {
             Self::LoginFailuresPerAddress => "Failed sign-ins per address",
             Self::LoginFailureWindowMins => "Failed sign-in window (minutes)",
             Self::MarketplaceSyncMins => "Marketplace sync interval (minutes)",
+            Self::SmtpHost => "Mail server",
+            Self::SmtpPort => "Mail server port",
+            Self::SmtpSecurity => "Connection security",
+            Self::SmtpUsername => "Mail server user name",
+            Self::SmtpFrom => "Sender address",
         }
     }
 
@@ -85,26 +128,66 @@ impl Tunable {
             Self::MarketplaceSyncMins => {
                 "How often every marketplace source is read again; 0: only when asked."
             }
+            Self::SmtpHost => {
+                "The SMTP server Orbitr sends mail through (invitations, tests), like \
+                 smtp.example.com. Empty: Orbitr sends no mail."
+            }
+            Self::SmtpPort => "587 for STARTTLS, 465 for TLS, 25 for a relay on your network.",
+            Self::SmtpSecurity => {
+                "starttls: upgrade to TLS after connecting (port 587); tls: TLS from the first \
+                 byte (port 465); none: no encryption (a relay on your own network only)."
+            }
+            Self::SmtpUsername => "Empty: the server takes mail without signing in.",
+            Self::SmtpFrom => "The address mail comes from, like orbitr@example.com.",
+        }
+    }
+
+    /// What kind of value it holds.
+    pub fn kind(self) -> TunableKind {
+        match self {
+            Self::PublicUrl => TunableKind::Url,
+            Self::SessionIdleHours => TunableKind::Number(12, 1, 8760),
+            Self::SessionMaxDays => TunableKind::Number(30, 1, 365),
+            Self::LoginFailuresPerAccount => TunableKind::Number(5, 1, 1000),
+            Self::LoginFailuresPerAddress => TunableKind::Number(20, 1, 100_000),
+            Self::LoginFailureWindowMins => TunableKind::Number(15, 1, 1440),
+            Self::MarketplaceSyncMins => TunableKind::Number(360, 0, 10_080),
+            Self::SmtpHost => TunableKind::Host,
+            Self::SmtpPort => TunableKind::Number(587, 1, 65_535),
+            Self::SmtpSecurity => TunableKind::Choice(SMTP_SECURITY),
+            Self::SmtpUsername => TunableKind::Name,
+            Self::SmtpFrom => TunableKind::Email,
+        }
+    }
+
+    /// The part of the settings page it is on.
+    pub fn section(self) -> &'static str {
+        match self {
+            Self::SmtpHost
+            | Self::SmtpPort
+            | Self::SmtpSecurity
+            | Self::SmtpUsername
+            | Self::SmtpFrom => "Mail",
+            Self::MarketplaceSyncMins => "Marketplace",
+            _ => "Access",
         }
     }
 
     /// `(default, least, most)` of a whole-number setting.
     pub fn bounds(self) -> Option<(u64, u64, u64)> {
-        match self {
-            Self::PublicUrl => None,
-            Self::SessionIdleHours => Some((12, 1, 8760)),
-            Self::SessionMaxDays => Some((30, 1, 365)),
-            Self::LoginFailuresPerAccount => Some((5, 1, 1000)),
-            Self::LoginFailuresPerAddress => Some((20, 1, 100_000)),
-            Self::LoginFailureWindowMins => Some((15, 1, 1440)),
-            Self::MarketplaceSyncMins => Some((360, 0, 10_080)),
+        match self.kind() {
+            TunableKind::Number(default, least, most) => Some((default, least, most)),
+            _ => None,
         }
     }
 
-    /// The value when nothing sets it (`""`: no public URL).
+    /// The value when nothing sets it (`""`: none).
     pub fn default_value(self) -> String {
-        self.bounds()
-            .map_or_else(String::new, |(default, _, _)| default.to_string())
+        match self.kind() {
+            TunableKind::Number(default, _, _) => default.to_string(),
+            TunableKind::Choice(words) => words[0].to_owned(),
+            _ => String::new(),
+        }
     }
 
     /// The value `raw` stands for, as stored and applied (a URL reduced to its origin), or
@@ -114,16 +197,46 @@ impl Tunable {
         if raw.is_empty() {
             return Ok(self.default_value());
         }
-        match self.bounds() {
-            None => public_origin(raw).ok_or_else(|| {
+        match self.kind() {
+            TunableKind::Url => public_origin(raw).ok_or_else(|| {
                 "expected an http:// or https:// URL like https://orbitr.example.com".to_owned()
             }),
-            Some((_, least, most)) => raw
+            TunableKind::Number(_, least, most) => raw
                 .parse::<u64>()
                 .ok()
                 .filter(|n| (least..=most).contains(n))
                 .map(|n| n.to_string())
                 .ok_or_else(|| format!("expected a whole number from {least} to {most}")),
+            TunableKind::Host => {
+                let host = raw.trim_start_matches('[').trim_end_matches(']');
+                let ok = host.len() <= 253
+                    && host
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+                ok.then(|| raw.to_ascii_lowercase()).ok_or_else(|| {
+                    "expected a host name or IP address like smtp.example.com".to_owned()
+                })
+            }
+            TunableKind::Name => (raw.len() <= 254
+                && !raw.contains(|c: char| c.is_whitespace() || c.is_control()))
+            .then(|| raw.to_owned())
+            .ok_or_else(|| "expected a user name without spaces".to_owned()),
+            TunableKind::Email => {
+                let ok = raw.len() <= 254
+                    && raw.split_once('@').is_some_and(|(local, domain)| {
+                        !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+                    })
+                    && !raw.contains(|c: char| {
+                        c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',')
+                    });
+                ok.then(|| raw.to_owned())
+                    .ok_or_else(|| "expected an email address like orbitr@example.com".to_owned())
+            }
+            TunableKind::Choice(words) => words
+                .iter()
+                .find(|w| w.eq_ignore_ascii_case(raw))
+                .map(|w| (*w).to_owned())
+                .ok_or_else(|| format!("expected one of {}", words.join(", "))),
         }
     }
 }
@@ -191,6 +304,8 @@ pub struct SettingsPage {
     pub providers: Vec<ProviderView>,
     /// What the server was started with.
     pub fixed: Vec<FixedSetting>,
+    /// Whether a mail server password is set, and where it comes from (never the password).
+    pub smtp_password: Option<SettingSource>,
 }
 
 #[cfg(test)]
@@ -213,6 +328,22 @@ mod tests {
         assert!(refused.contains("1 to 365"), "{refused}");
         assert!(Tunable::MarketplaceSyncMins.parse("0").is_ok());
         assert!(Tunable::LoginFailuresPerAccount.parse("two").is_err());
+        assert_eq!(
+            Tunable::SmtpHost.parse("SMTP.Example.com"),
+            Ok("smtp.example.com".to_owned())
+        );
+        assert!(Tunable::SmtpHost.parse("smtp example").is_err());
+        assert_eq!(Tunable::SmtpSecurity.parse(""), Ok("starttls".to_owned()));
+        assert_eq!(Tunable::SmtpSecurity.parse("TLS"), Ok("tls".to_owned()));
+        assert!(Tunable::SmtpSecurity.parse("ssl").is_err());
+        assert!(Tunable::SmtpFrom.parse("orbitr@example.com").is_ok());
+        assert!(
+            Tunable::SmtpFrom
+                .parse("Orbitr <orbitr@example.com>")
+                .is_err()
+        );
+        assert!(Tunable::SmtpUsername.parse("a b").is_err());
+        assert_eq!(Tunable::SmtpPort.parse(""), Ok("587".to_owned()));
     }
 
     #[test]

@@ -61,6 +61,11 @@ pub struct Settings {
     pub extensions_dir: Option<PathBuf>,
     /// Minutes between syncs of every marketplace source (0: only on demand).
     pub marketplace_sync_mins: u64,
+    /// The mail settings given (`smtp_host`, `smtp_port`, …), checked; the others are their
+    /// defaults.
+    pub mail: BTreeMap<Tunable, String>,
+    /// The mail server password, if given.
+    pub smtp_password: Option<String>,
     /// Sign-in providers (`[oauth.<name>]`), in name order.
     pub oauth: Vec<engine::identity::oauth::ProviderSettings>,
     /// Where each setting given in the file, the environment or a flag came from (`key` →
@@ -305,6 +310,15 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         None => default_extensions_dir(cwd),
     };
 
+    let mut mail = BTreeMap::new();
+    for t in Tunable::ALL.into_iter().filter(|t| t.section() == "Mail") {
+        if let Some((v, s)) = get(t.key()) {
+            let value = t.parse(v).map_err(|why| bad(t.key(), v, s, Some(why)))?;
+            mail.insert(t, value);
+        }
+    }
+    let smtp_password = get("smtp_password").map(|(v, _)| v.to_owned());
+
     let public_url = match get("public_url") {
         Some((v, s)) => Some(public_origin(v).ok_or_else(|| bad("public_url", v, s, None))?),
         None => None,
@@ -329,6 +343,8 @@ fn build(raw: &Sources, cwd: &Path) -> Result<Settings, SettingsError> {
         log_viewer_queue,
         extensions_dir,
         marketplace_sync_mins,
+        mail,
+        smtp_password,
         oauth: Vec::new(),
         given: BTreeMap::new(),
     })

@@ -331,6 +331,8 @@ fn server_fn_args(
         // An invalid name is refused after the permission check: nothing is stored.
         "save_sign_in_provider" => vec![("provider[name]", "Not A Name".into())],
         "remove_sign_in_provider" => vec![("name", "nope".into())],
+        // No mail server is set: refused after the permission check, nothing is sent.
+        "send_test_mail" => vec![],
         "set_platform_admin" => vec![("user_id", user_id.into()), ("admin", "false".into())],
         "delete_user" => vec![("user_id", "nobody".into())],
         "create_password_reset" => vec![("user_id", user_id.into())],

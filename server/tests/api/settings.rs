@@ -528,3 +528,197 @@ async fn the_idle_session_lifetime_changes_without_a_restart_and_ends_idle_sessi
         "the admin's session ended too"
     );
 }
+
+/// The body of a received message (base64 as Orbitr sends it), decoded.
+fn mail_body(message: &str) -> String {
+    use base64::Engine as _;
+    let body = message
+        .replace("\r\n", "\n")
+        .split_once("\n\n")
+        .map(|(_, body)| body.replace('\n', ""))
+        .unwrap_or_default();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test]
+async fn mail_settings_apply_at_once_a_test_mail_arrives_and_the_password_is_never_shown() {
+    let smtp = testkit::smtp::SmtpServer::start()
+        .await
+        .expect("SMTP server");
+    let app = spawn_app().await;
+    let (status, body) = call(&app, &app.client, Method::POST, "/api/send_test_mail", None).await;
+    assert_eq!(status, 400, "no mail server yet: {body}");
+    assert_eq!(body["Invalid"]["field"], "smtp_host", "{body}");
+
+    let port = smtp.port.to_string();
+    let response = update(
+        &app,
+        &[
+            ("smtp_host", &smtp.host),
+            ("smtp_port", &port),
+            ("smtp_security", "none"),
+            ("smtp_from", "orbitr@example.test"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let (status, to) = call(&app, &app.client, Method::POST, "/api/send_test_mail", None).await;
+    assert_eq!(status, 200, "{to}");
+    assert_eq!(to, ADMIN_EMAIL);
+    let messages = smtp.wait_for(1).await.expect("the test mail");
+    let mail = &messages[0];
+    assert!(mail.contains(&format!("To: <{ADMIN_EMAIL}>")), "{mail}");
+    assert!(
+        mail.contains("From: Orbitr <orbitr@example.test>"),
+        "{mail}"
+    );
+    assert!(mail.contains("Subject: Orbitr test mail"), "{mail}");
+    assert!(mail_body(mail).contains("its mail settings work"), "{mail}");
+    let record = app.state.audit.recent(5).await.expect("audit");
+    assert!(
+        record
+            .iter()
+            .any(|r| r.action == "settings.mail.test" && r.result == "ok"),
+        "{record:?}"
+    );
+
+    // A user name and password: this server offers no AUTH, and the refusal names the server
+    // and the command, never the password; the page says a password is stored, not which.
+    const PASSWORD: &str = "smtp-pass-7f3e0a";
+    let response = update(
+        &app,
+        &[("smtp_username", "orbitr"), ("smtp_password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap_or_default();
+    assert!(!text.contains(PASSWORD), "{text}");
+    let page: Value = serde_json::from_str(&text).expect("page");
+    assert_eq!(page["smtp_password"]["Stored"]["by"], "Ada Admin", "{page}");
+    let response = app.post_form(&app.client, "/api/send_test_mail", &[]).await;
+    assert_eq!(response.status(), 502);
+    let text = response.text().await.unwrap_or_default();
+    assert!(text.contains("AUTH") && text.contains(&port), "{text}");
+    assert!(!text.contains(PASSWORD), "{text}");
+    let record = app.state.audit.recent(10).await.expect("audit");
+    assert!(!format!("{record:?}").contains(PASSWORD));
+    assert_eq!(smtp.messages().expect("mailbox").len(), 1);
+
+    // Without the user name, mail goes out again (no restart).
+    assert_eq!(update(&app, &[("smtp_username", "")]).await.status(), 200);
+    let (status, _) = call(&app, &app.client, Method::POST, "/api/send_test_mail", None).await;
+    assert_eq!(status, 200);
+    smtp.wait_for(2).await.expect("the second test mail");
+}
+
+#[tokio::test]
+async fn bad_mail_settings_name_their_field_and_a_password_the_environment_gives_is_refused() {
+    let app = spawn_app_with(|s| {
+        s.smtp_password = Some("from-the-environment".into());
+        s.given.insert(
+            "smtp_password",
+            "environment variable ORBITR_SMTP_PASSWORD".into(),
+        );
+    })
+    .await;
+    for (key, value) in [
+        ("smtp_host", "smtp example"),
+        ("smtp_port", "70000"),
+        ("smtp_security", "ssl"),
+        ("smtp_from", "Orbitr <orbitr@example.test>"),
+    ] {
+        let response = update(&app, &[(key, value)]).await;
+        assert_eq!(response.status(), 400, "{key}");
+        let body: Value = response.json().await.expect("error");
+        assert_eq!(body["Invalid"]["field"], key, "{body}");
+    }
+    let (_, page) = call(&app, &app.client, Method::POST, "/api/get_settings", None).await;
+    assert_eq!(value(&page, "smtp_host"), "", "nothing stored");
+    assert_eq!(
+        page["smtp_password"]["Fixed"],
+        "environment variable ORBITR_SMTP_PASSWORD"
+    );
+    assert!(!page.to_string().contains("from-the-environment"));
+    let response = update(&app, &[("smtp_password", "another")]).await;
+    assert_eq!(response.status(), 409);
+    let text = response.text().await.unwrap_or_default();
+    assert!(text.contains("ORBITR_SMTP_PASSWORD"), "{text}");
+}
+
+#[tokio::test]
+async fn an_invitation_for_an_email_is_mailed_with_its_link_once_a_mail_server_is_set() {
+    let smtp = testkit::smtp::SmtpServer::start()
+        .await
+        .expect("SMTP server");
+    let app = spawn_app().await;
+    let ws = crate::workspaces::create(&app, "Mail Lab").await;
+    let invite = |email: &'static str| {
+        let ws = ws.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .post_form(
+                    &app.client,
+                    "/api/create_invitation",
+                    &[
+                        ("workspace", ws.as_str()),
+                        ("role", "operator"),
+                        ("email", email),
+                        ("expires_in_hours", "24"),
+                    ],
+                )
+                .await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.expect("invitation")
+        }
+    };
+    // Without a mail server the link is only shown.
+    let shown = invite("grace@example.test").await;
+    assert_eq!(shown["mailed"], Value::Null, "{shown}");
+
+    let port = smtp.port.to_string();
+    let response = update(
+        &app,
+        &[
+            ("smtp_host", &smtp.host),
+            ("smtp_port", &port),
+            ("smtp_security", "none"),
+            ("smtp_from", "orbitr@example.test"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let mailed = invite("linus@example.test").await;
+    assert_eq!(mailed["mailed"]["Ok"], Value::Null, "{mailed}");
+    let messages = smtp.wait_for(1).await.expect("the invitation");
+    let mail = &messages[0];
+    assert!(mail.contains("To: <linus@example.test>"), "{mail}");
+    assert!(mail.contains("Subject: Join Mail Lab on Orbitr"), "{mail}");
+    let link = format!("{}{}", app.address, mailed["path"].as_str().expect("path"));
+    let body = mail_body(mail);
+    assert!(
+        body.contains(&link) && body.contains("as operator"),
+        "{body}"
+    );
+
+    // The mail server goes away: the invitation is still made, and says why it was not mailed.
+    drop(smtp);
+    let unsent = invite("ken@example.test").await;
+    let why = unsent["mailed"]["Err"].as_str().unwrap_or_default();
+    assert!(why.contains("cannot be reached"), "{unsent}");
+    assert!(
+        unsent["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/invite/"))
+    );
+    let record = app.state.audit.recent(10).await.expect("audit");
+    assert!(
+        record
+            .iter()
+            .any(|r| r.action == "invitation.mail" && r.result == "failed"),
+        "{record:?}"
+    );
+}

@@ -7,7 +7,7 @@ use testkit::docker::TestRun;
 
 use crate::helpers::{TestApp, new_client, spawn_app};
 
-async fn create(app: &TestApp, name: &str) -> String {
+pub(crate) async fn create(app: &TestApp, name: &str) -> String {
     let response = app
         .post_form(&app.client, "/api/create_workspace", &[("name", name)])
         .await;
