@@ -529,6 +529,22 @@ async fn the_idle_session_lifetime_changes_without_a_restart_and_ends_idle_sessi
     );
 }
 
+/// Points the mail settings at `smtp` (no encryption, no sign-in) from the settings page.
+async fn mail_through(app: &crate::helpers::TestApp, smtp: &testkit::smtp::SmtpServer) {
+    let port = smtp.port.to_string();
+    let response = update(
+        app,
+        &[
+            ("smtp_host", &smtp.host),
+            ("smtp_port", &port),
+            ("smtp_security", "none"),
+            ("smtp_from", "orbitr@example.test"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+}
+
 /// The body of a received message (base64 as Orbitr sends it), decoded.
 fn mail_body(message: &str) -> String {
     use base64::Engine as _;
@@ -554,17 +570,7 @@ async fn mail_settings_apply_at_once_a_test_mail_arrives_and_the_password_is_nev
     assert_eq!(body["Invalid"]["field"], "smtp_host", "{body}");
 
     let port = smtp.port.to_string();
-    let response = update(
-        &app,
-        &[
-            ("smtp_host", &smtp.host),
-            ("smtp_port", &port),
-            ("smtp_security", "none"),
-            ("smtp_from", "orbitr@example.test"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), 200);
+    mail_through(&app, &smtp).await;
     let (status, to) = call(&app, &app.client, Method::POST, "/api/send_test_mail", None).await;
     assert_eq!(status, 200, "{to}");
     assert_eq!(to, ADMIN_EMAIL);
@@ -679,18 +685,7 @@ async fn an_invitation_for_an_email_is_mailed_with_its_link_once_a_mail_server_i
     let shown = invite("grace@example.test").await;
     assert_eq!(shown["mailed"], Value::Null, "{shown}");
 
-    let port = smtp.port.to_string();
-    let response = update(
-        &app,
-        &[
-            ("smtp_host", &smtp.host),
-            ("smtp_port", &port),
-            ("smtp_security", "none"),
-            ("smtp_from", "orbitr@example.test"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), 200);
+    mail_through(&app, &smtp).await;
     let mailed = invite("linus@example.test").await;
     assert_eq!(mailed["mailed"]["Ok"], Value::Null, "{mailed}");
     let messages = smtp.wait_for(1).await.expect("the invitation");
