@@ -187,6 +187,32 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// A test that fails before [`Browser::close`] still ends its browser session: killing
+/// chromedriver alone would leave its Chromium running (and busy) after the test.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let Some((address, path)) = self
+            .session_url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /{path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            // Waits for chromedriver's answer: by then Chromium has quit.
+            let _ = stream.read(&mut [0_u8; 512]);
+        }
+    }
+}
+
 /// One console entry as chromedriver reports it.
 #[derive(Debug, serde::Deserialize)]
 struct LogEntry {
@@ -543,7 +569,7 @@ impl Browser {
     /// Ends the browser session, failing on console errors logged since the last step.
     pub async fn close(self) -> anyhow::Result<()> {
         let console = self.check_console().await;
-        self.client.close().await?;
+        self.client.clone().close().await?;
         console
     }
 }
