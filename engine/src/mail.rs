@@ -256,7 +256,7 @@ pub async fn send(server: &MailServer, mail: &Mail) -> Result<(), MailError> {
     };
     session.expect("the greeting", 2).await?;
     let hello = "EHLO orbitr";
-    let mut offers = session.command("EHLO", hello, 2).await?;
+    let offers = session.command("EHLO", hello, 2).await?;
     if server.security == MailSecurity::StartTls {
         if !offers.lines().any(|l| {
             l.get(4..)
@@ -270,9 +270,8 @@ pub async fn send(server: &MailServer, mail: &Mail) -> Result<(), MailError> {
             io: BufReader::new(start_tls(plain, &server.host, &name).await?),
             server: name.clone(),
         };
-        offers = session.command("EHLO", hello, 2).await?;
+        session.command("EHLO", hello, 2).await?;
     }
-    let _ = offers;
     if !server.username.is_empty() {
         let token = STANDARD.encode(format!("\0{}\0{}", server.username, server.password));
         session

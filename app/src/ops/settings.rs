@@ -180,13 +180,15 @@ fn apply_providers(state: &AppState, stored: &[StoredProvider]) {
 /// name), and the settings read once at start.
 pub async fn get(grant: &Grant) -> Result<SettingsPage, AppError> {
     grant.expect(&GET)?;
-    page(grant, effective(&grant.state).await?).await
+    let stored = grant.state.settings.providers.all().await?;
+    page(grant, effective(&grant.state).await?, stored).await
 }
 
-/// The settings page showing `values` (from [`effective`]).
+/// The settings page showing `values` (from [`effective`]) and the `stored` providers.
 async fn page(
     grant: &Grant,
     values: BTreeMap<Tunable, (String, SettingSource)>,
+    stored: Vec<StoredProvider>,
 ) -> Result<SettingsPage, AppError> {
     let mut names = crate::ops::users::Names::default();
     let mut settings = Vec::new();
@@ -218,7 +220,7 @@ async fn page(
         .iter()
         .map(|p| view(&p.spec, SettingSource::Fixed(provider_origin(&p.name))))
         .collect();
-    for stored in state.settings.providers.all().await? {
+    for stored in stored {
         if file_provider(state, &stored.provider.name).is_some() {
             continue;
         }
@@ -308,7 +310,7 @@ pub async fn save_provider(grant: &Grant, form: &ProviderForm) -> Result<Setting
             }
         }
     });
-    page(grant, effective(&grant.state).await?).await
+    page(grant, effective(&grant.state).await?, stored).await
 }
 
 /// Removes a sign-in provider the settings page added; accounts linked to it keep their other
@@ -335,7 +337,7 @@ pub async fn remove_provider(grant: &Grant, name: &str) -> Result<SettingsPage, 
         .await?;
     let stored = grant.state.settings.providers.all().await?;
     apply_providers(&grant.state, &stored);
-    page(grant, effective(&grant.state).await?).await
+    page(grant, effective(&grant.state).await?, stored).await
 }
 
 /// Changes settings by key (an empty value returns a setting to its default). Every value is
@@ -439,9 +441,11 @@ pub async fn update(
         }
         let now = effective(&grant.state).await?;
         apply(&grant.state, &now);
-        return page(grant, now).await;
+        let stored = grant.state.settings.providers.all().await?;
+        return page(grant, now, stored).await;
     }
-    page(grant, current).await
+    let stored = grant.state.settings.providers.all().await?;
+    page(grant, current, stored).await
 }
 
 /// The mail server in force, if one is set (`smtp_host`): its settings and password (the
@@ -481,13 +485,18 @@ pub async fn send_mail(state: &AppState, mail: &Mail) -> Result<(), AppError> {
         field: Tunable::SmtpHost.key().into(),
         message: "no mail server is set: set one under Mail first".into(),
     })?;
+    send_through(&server, mail).await
+}
+
+/// Sends `mail` through `server` (from [`mail_server`]).
+pub async fn send_through(server: &MailServer, mail: &Mail) -> Result<(), AppError> {
     if server.from.is_empty() {
         return Err(AppError::Invalid {
             field: Tunable::SmtpFrom.key().into(),
             message: "set the address mail comes from first".into(),
         });
     }
-    engine::mail::send(&server, mail)
+    engine::mail::send(server, mail)
         .await
         .map_err(|e| AppError::Upstream(e.to_string()))
 }

@@ -605,11 +605,11 @@ async fn mail_invitation(
     to: &str,
     path: &str,
 ) -> Option<Result<(), String>> {
-    match crate::ops::settings::mail_server(&grant.state).await {
-        Ok(Some(_)) => {}
+    let server = match crate::ops::settings::mail_server(&grant.state).await {
+        Ok(Some(server)) => server,
         Ok(None) => return None,
         Err(e) => return Some(Err(e.to_string())),
-    }
+    };
     let by = grant
         .user
         .as_ref()
@@ -635,7 +635,7 @@ async fn mail_invitation(
             grant.site_origin(),
         ),
     };
-    let sent = crate::ops::settings::send_mail(&grant.state, &mail).await;
+    let sent = crate::ops::settings::send_through(&server, &mail).await;
     let target = Some(format!("invitation:{} to {to}", invitation.id));
     Some(
         grant
