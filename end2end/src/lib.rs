@@ -22,6 +22,19 @@ const NETWORK_CHANGED: &str = "net::ERR_NETWORK_CHANGED";
 /// How long a condition may take before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
+/// A page's state when it did not hydrate: where it is, how far it loaded, and each module and
+/// call it fetched with when it started and how long it took (one still under way is absent).
+const HYDRATION_STATE: &str = r#"
+return JSON.stringify({
+  page: location.pathname,
+  ready: document.readyState,
+  since_load_ms: Math.round(performance.now()),
+  fetched: performance.getEntriesByType('resource').map(e =>
+    new URL(e.name).pathname.split('/').slice(-2).join('/')
+      + ' at ' + Math.round(e.startTime) + 'ms for ' + Math.round(e.duration) + 'ms'),
+});
+"#;
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -434,7 +447,16 @@ impl Browser {
 
     /// Waits until the page has hydrated (forms and buttons work).
     pub async fn wait_hydrated(&self) -> anyhow::Result<()> {
-        self.wait_for("body[data-hydrated]").await
+        let waited = self.wait_for("body[data-hydrated]").await;
+        if waited.is_err() {
+            // Which page, and what it had fetched: a slow or missing chunk shows here.
+            let seen = self.client.execute(HYDRATION_STATE, vec![]).await;
+            return waited.with_context(|| match seen {
+                Ok(state) => format!("the page did not hydrate: {state}"),
+                Err(e) => format!("the page did not hydrate (its state is unreadable: {e})"),
+            });
+        }
+        waited
     }
 
     /// Types `text` into the input named `name`.
