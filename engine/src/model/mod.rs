@@ -7,3 +7,4 @@ pub mod providers;
 pub mod resources;
 pub mod settings;
 pub mod system;
+mod tagged;

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::tagged::tag_first_decoder;
+
 pub use compose::policy::{SecurityPolicy, Violation};
 
 /// A workspace's policy, and whether the caller may change it.
@@ -479,8 +481,8 @@ pub struct RegistryCredential {
     pub created_at: i64,
 }
 
-/// A change to the live container state, as pushed to viewers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A change to the live container state, as pushed to viewers, `change` first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ContainerChange {
     /// Created or changed: the new view.
@@ -491,6 +493,11 @@ pub enum ContainerChange {
         workspace: Option<String>,
     },
 }
+
+tag_first_decoder!(ContainerChange, "change", {
+    Updated { container: Box<ContainerView> },
+    Removed { id: String, workspace: Option<String> },
+});
 
 impl ContainerChange {
     /// The owning workspace of the container changed (`None`: unmanaged).

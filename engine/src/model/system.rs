@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::tagged::tag_first_decoder;
+
 /// Orbitr's version and the engine's figures, as shown on the dashboard and `GET /api/v1/system`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SystemInfo {
@@ -148,8 +150,9 @@ impl EngineStatus {
     }
 }
 
-/// A message on the live websocket (`GET /api/v1/events`), one JSON text frame each.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// A message on the live websocket (`GET /api/v1/events`), one JSON text frame each, `type`
+/// first (decoded by [`tag_first_decoder!`]).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEvent {
     /// The engine connection changed (sent once on connect, then on every change).
@@ -190,6 +193,18 @@ pub enum LiveEvent {
     },
 }
 
+tag_first_decoder!(LiveEvent, "type", {
+    Engine { status: EngineStatus },
+    System { info: SystemInfo },
+    Containers { containers: Vec<crate::model::resources::ContainerView>, stale: bool },
+    Container { change: crate::model::resources::ContainerChange },
+    Images { images: Vec<crate::model::resources::ImageView> },
+    Networks { networks: Vec<crate::model::resources::NetworkView> },
+    Volumes { volumes: Vec<crate::model::resources::VolumeView> },
+    Pull { pull: crate::model::resources::PullProgress },
+    Deploy { stack: String, event: crate::model::resources::DeployEvent },
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,9 +230,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn narrowed_figures_count_only_what_is_given_and_say_so() {
-        let engine = EngineInfo {
+    fn engine_info() -> EngineInfo {
+        EngineInfo {
             host: "unix:///var/run/docker.sock".into(),
             version: "28".into(),
             api_version: "1.41".into(),
@@ -236,10 +250,14 @@ mod tests {
             images: 12,
             volumes: 9,
             networks: 7,
-        };
+        }
+    }
+
+    #[test]
+    fn narrowed_figures_count_only_what_is_given_and_say_so() {
         let info = SystemInfo {
             orbitr_version: "0".into(),
-            engine,
+            engine: engine_info(),
             scope: FigureScope::Engine,
         };
         let mine = [
@@ -263,5 +281,157 @@ mod tests {
         assert_eq!(narrowed.engine.images, 12, "images are the engine's");
         assert_eq!(narrowed.scope, FigureScope::Workspaces);
         assert_eq!(info.scope, FigureScope::Engine);
+    }
+
+    /// One message of every kind, as the server sends them.
+    fn every_live_event() -> Vec<LiveEvent> {
+        use crate::model::resources::{
+            ContainerChange, DeployEvent, DeployPhase, ImageView, LayerProgress, NetworkView,
+            PullProgress, VolumeView,
+        };
+        vec![
+            LiveEvent::Engine {
+                status: EngineStatus {
+                    host: "unix:///var/run/docker.sock".into(),
+                    state: EngineState::Unreachable,
+                    version: None,
+                    error: Some("connection refused".into()),
+                },
+            },
+            LiveEvent::System {
+                info: SystemInfo {
+                    orbitr_version: "1".into(),
+                    engine: engine_info(),
+                    scope: FigureScope::Workspaces,
+                },
+            },
+            LiveEvent::Containers {
+                containers: vec![container("running"), container("exited")],
+                stale: true,
+            },
+            LiveEvent::Container {
+                change: ContainerChange::Updated {
+                    container: Box::new(container("paused")),
+                },
+            },
+            LiveEvent::Container {
+                change: ContainerChange::Removed {
+                    id: "gone".into(),
+                    workspace: None,
+                },
+            },
+            LiveEvent::Images {
+                images: vec![ImageView {
+                    id: "sha256:1".into(),
+                    tags: vec!["app:1".into()],
+                    size: 5,
+                    created_at: 1,
+                    used_by: vec!["web".into()],
+                }],
+            },
+            LiveEvent::Networks {
+                networks: vec![NetworkView {
+                    id: "n1".into(),
+                    name: "web".into(),
+                    driver: "bridge".into(),
+                    internal: false,
+                    subnet: Some("10.0.0.0/24".into()),
+                    gateway: None,
+                    created_at: 2,
+                    workspace: Some("w1".into()),
+                    used_by: vec![],
+                }],
+            },
+            LiveEvent::Volumes {
+                volumes: vec![VolumeView {
+                    name: "data".into(),
+                    driver: "local".into(),
+                    mountpoint: "/var/lib/docker/volumes/data".into(),
+                    created_at: 2,
+                    workspace: None,
+                    used_by: vec!["web".into()],
+                }],
+            },
+            LiveEvent::Pull {
+                pull: PullProgress {
+                    id: "p1".into(),
+                    reference: "app:1".into(),
+                    workspace: "w1".into(),
+                    layers: vec![LayerProgress {
+                        id: "l1".into(),
+                        status: "Downloading".into(),
+                        current: 1,
+                        total: 2,
+                    }],
+                    status: String::new(),
+                    done: false,
+                    error: None,
+                },
+            },
+            LiveEvent::Deploy {
+                stack: "s1".into(),
+                event: DeployEvent {
+                    at: 3,
+                    service: Some("web".into()),
+                    container: None,
+                    phase: DeployPhase::Completed,
+                    message: "done".into(),
+                    current: None,
+                    total: Some(9),
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn every_live_event_reads_back_as_it_was_written() {
+        for event in every_live_event() {
+            let text = serde_json::to_string(&event).expect("a live event encodes");
+            let read: LiveEvent = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{text} does not read back: {e}"));
+            assert_eq!(read, event, "{text}");
+            assert!(text.starts_with(r#"{"type":"#), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_live_event_is_refused_with_what_is_wrong_and_where() {
+        let refused = |text: &str| {
+            serde_json::from_str::<LiveEvent>(text)
+                .expect_err(text)
+                .to_string()
+        };
+        let late = refused(r#"{"stale":false,"type":"containers","containers":[]}"#);
+        assert!(
+            late.contains("`type` must be the first field, found `stale`"),
+            "{late}"
+        );
+        let unknown = refused(r#"{"type":"weather","sky":"blue"}"#);
+        assert!(unknown.contains("unknown variant `weather`"), "{unknown}");
+        let missing = refused(r#"{"type":"containers","stale":false}"#);
+        assert!(missing.contains("missing field `containers`"), "{missing}");
+        let nested = refused(r#"{"type":"container","change":{"id":"x","change":"removed"}}"#);
+        assert!(
+            nested.contains("`change` must be the first field"),
+            "{nested}"
+        );
+        assert!(refused("{}").contains("missing field `type`"));
+        assert!(refused("[1]").contains("a map whose first field is `type`"));
+        let bad_field = refused(r#"{"type":"containers","containers":[],"stale":"no"}"#);
+        assert!(bad_field.contains("line 1 column"), "{bad_field}");
+    }
+
+    #[test]
+    fn fields_a_newer_server_adds_are_ignored() {
+        let read: LiveEvent =
+            serde_json::from_str(r#"{"type":"containers","containers":[],"stale":false,"new":1}"#)
+                .expect("an unknown field is ignored");
+        assert_eq!(
+            read,
+            LiveEvent::Containers {
+                containers: vec![],
+                stale: false
+            }
+        );
     }
 }
