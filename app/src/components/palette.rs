@@ -208,19 +208,13 @@ fn matching(commands: &[Command], query: &str) -> Vec<Command> {
         .collect()
 }
 
-/// The top bar's button that opens the palette; pointing at it or focusing it starts loading
-/// the palette's code.
+/// The top bar's button that opens the palette.
 #[component]
 pub fn PaletteButton() -> impl IntoView {
     let palette = expect_context::<Palette>();
-    let prefetch = move || {
-        #[cfg(target_arch = "wasm32")]
-        leptos::task::spawn_local(__preload_palette_dialog());
-    };
     view! {
         <button type="button" class="palette-button" data-test="palette-button"
-            title="Search and run commands (Ctrl K)" on:click=move |_| palette.show()
-            on:pointerenter=move |_| prefetch() on:focus=move |_| prefetch()>
+            title="Search and run commands (Ctrl K)" on:click=move |_| palette.show()>
             <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
                 <circle cx="11" cy="11" r="6.5"/><path d="m16 16 4.5 4.5"/>
             </svg>
@@ -237,9 +231,7 @@ pub fn PaletteHost() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     keys::listen(palette);
     view! {
-        {move || palette.open.get().then(|| view! {
-            <Suspense>{move || Suspend::new(palette_dialog(palette))}</Suspense>
-        })}
+        {move || palette.open.get().then(|| view! { <PaletteDialog palette=palette/> })}
         {move || palette.help.get().then(|| view! { <ShortcutList palette=palette/> })}
     }
 }
@@ -273,13 +265,6 @@ fn ShortcutList(palette: Palette) -> impl IntoView {
             </div>
         </div>
     }
-}
-
-/// The palette's code is its own wasm module, loaded when it first opens (or its button is
-/// pointed at): no page needs it to show.
-#[lazy]
-fn palette_dialog(palette: Palette) -> AnyView {
-    view! { <PaletteDialog palette=palette/> }.into_any()
 }
 
 #[component]
