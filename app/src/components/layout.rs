@@ -1,6 +1,7 @@
 //! The frame around every page: sidebar navigation and top bar.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::api::auth::{Logout, get_me};
@@ -213,11 +214,17 @@ fn UserMenu() -> impl IntoView {
                     view! {
                         <div class="user-menu">
                             <a class="user-name" href="/profile" title=me.email.clone() data-test="user-name">{me.name.clone()}</a>
-                            <ActionForm action=logout>
+                            // A plain form (it posts without script too) rather than
+                            // `ActionForm`, whose reading of the form's fields brought a query
+                            // string parser into every page's code for a function without any.
+                            <form method="post" action=Logout::PATH on:submit=move |ev| {
+                                ev.prevent_default();
+                                logout.dispatch(Logout {});
+                            }>
                                 <button type="submit" class="button button-quiet" disabled=move || pending.get() data-test="logout">
                                     "Sign out"
                                 </button>
-                            </ActionForm>
+                            </form>
                         </div>
                     }
                 })
