@@ -36,7 +36,8 @@ where
 
 /// `impl Deserialize` for an enum whose `Serialize` is derived with
 /// `#[serde(tag = $tag, rename_all = "snake_case")]` and whose variants all have named fields:
-/// list each variant with its fields, as in the enum.
+/// list each variant with its fields, as in the enum. A variant or field left out, or a field of
+/// another type, does not compile.
 macro_rules! tag_first_decoder {
     ($enum:ident, $tag:literal, { $($variant:ident { $($field:ident : $ty:ty),* $(,)? }),+ $(,)? }) => {
         const _: () = {
@@ -58,6 +59,15 @@ macro_rules! tag_first_decoder {
                         $(pub(super) $field: $ty),*
                     }
                 )+
+            }
+
+            // The list above must name every variant (and `$enum::$variant { … }` below every
+            // field): a variant added to the enum alone stops the build here.
+            #[allow(dead_code)]
+            fn every_variant_is_listed(value: &$enum) {
+                match value {
+                    $($enum::$variant { .. } => {})+
+                }
             }
 
             struct Decoder;
