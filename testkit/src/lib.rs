@@ -8,6 +8,7 @@
 //! - [`proxy`]: a socket proxy in front of the engine that tests cut and restore.
 //! - [`registry`]: a real local image registry with basic-auth users.
 //! - [`smtp`]: a real SMTP server (PyPI `aiosmtpd`) writing each message to a Maildir.
+//! - [`tool`]: what starting such a test server takes (its executable, a port, its process).
 
 pub mod docker;
 pub mod extensions;
@@ -16,3 +17,4 @@ pub mod postgres;
 pub mod proxy;
 pub mod registry;
 pub mod smtp;
+pub mod tool;

@@ -1,69 +1,43 @@
 //! A real OpenID Connect provider for tests: PyPI's `oidc-provider-mock` (installed pinned by
-//! `tools/install.sh` into `.tools/oidc-mock`), started on a free port and stopped on drop.
+//! `tools/test-tools.sh` into `.tools/oidc-mock`), started on a free port and stopped on drop.
 //!
 //! Any client id and secret are accepted. A person "signs in" by posting `sub=<subject>` to the
 //! authorization URL (as its HTML form does); claims are set beforehand with [`OidcMock::set_user`].
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-/// Environment variable naming the mock's executable (default: the one `make tools` installs).
+use crate::tool::{Daemon, executable, free_port};
+
+/// Environment variable naming the mock's executable (default: the one `make test` installs).
 pub const BINARY_ENV: &str = "ORBITR_OIDC_MOCK";
 
 /// A running mock provider.
 pub struct OidcMock {
-    child: Child,
+    _process: Daemon,
     /// The issuer, exactly as the mock writes it in its discovery document.
     pub issuer: String,
-}
-
-impl Drop for OidcMock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where the mock's executable is.
-pub fn binary() -> PathBuf {
-    std::env::var_os(BINARY_ENV).map_or_else(
-        || {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../.tools/oidc-mock/bin/oidc-provider-mock")
-        },
-        PathBuf::from,
-    )
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 impl OidcMock {
     /// Starts the mock and waits until its discovery document answers.
     pub async fn start() -> anyhow::Result<Self> {
-        let binary = binary();
-        if !binary.exists() {
-            bail!(
-                "the OIDC test provider is not installed at {} (run `make tools`, or set {BINARY_ENV})",
-                binary.display()
-            );
-        }
+        let binary = executable(
+            BINARY_ENV,
+            "oidc-mock/bin/oidc-provider-mock",
+            "the OIDC test provider",
+        )?;
         let port = free_port()?;
-        let child = Command::new(&binary)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
+        let process = Daemon::spawn(Command::new(&binary).args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ]))?;
         let mock = Self {
-            child,
+            _process: process,
             issuer: format!("http://127.0.0.1:{port}"),
         };
         let discovery = format!("{}/.well-known/openid-configuration", mock.issuer);

@@ -2,63 +2,38 @@
 //! into `.tools/aiosmtpd`) with its Mailbox handler, started on a free port and stopped on drop.
 //! Each message it accepts lands as a file in a Maildir; [`SmtpServer::messages`] reads them.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
+
+use crate::tool::{Daemon, executable, free_port};
 
 /// Environment variable naming the server's executable (default: the one `make test` installs).
 pub const BINARY_ENV: &str = "ORBITR_AIOSMTPD";
 
 /// A running SMTP server.
 pub struct SmtpServer {
-    child: Child,
+    _process: Daemon,
     maildir: tempfile::TempDir,
     pub host: String,
     pub port: u16,
 }
 
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where the server's executable is.
-pub fn binary() -> PathBuf {
-    std::env::var_os(BINARY_ENV).map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/aiosmtpd/bin/aiosmtpd"),
-        PathBuf::from,
-    )
-}
-
 impl SmtpServer {
     /// Starts the server and waits until it greets.
     pub async fn start() -> anyhow::Result<Self> {
-        let binary = binary();
-        if !binary.exists() {
-            bail!(
-                "the SMTP test server is not installed at {} (run `make test`, or set {BINARY_ENV})",
-                binary.display()
-            );
-        }
+        let binary = executable(BINARY_ENV, "aiosmtpd/bin/aiosmtpd", "the SMTP test server")?;
         let maildir = tempfile::tempdir()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new(&binary)
-            .args(["-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
+        let port = free_port()?;
+        let process = Daemon::spawn(
+            Command::new(&binary)
+                .args(["-n", "-l", &format!("127.0.0.1:{port}")])
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(maildir.path().join("mail")),
+        )?;
         let server = Self {
-            child,
+            _process: process,
             maildir,
             host: "127.0.0.1".into(),
             port,
