@@ -33,15 +33,7 @@ async fn a_setting_changed_here_applies_at_once_and_one_the_file_gives_is_read_o
     assert!(origin.contains(&config_arg), "{origin}");
 
     browser.fill("login_failures_per_account", "2").await?;
-    browser.click("[data-test=save-settings]").await?;
-    let source = wait_until("the saved setting", PATIENCE, || async {
-        Ok(browser
-            .text("[data-test=source-login_failures_per_account]")
-            .await?
-            .filter(|t| t.starts_with("Set here by Ada Admin")))
-    })
-    .await?;
-    assert!(source.contains("Set here"), "{source}");
+    save_and_wait_for(&browser, "login_failures_per_account").await?;
 
     // In force now: two wrong passwords lock the account.
     let client = reqwest::Client::new();
@@ -157,15 +149,7 @@ async fn mail_settings_typed_here_send_a_test_mail_at_once() -> anyhow::Result<(
     browser.fill("smtp_security", "none").await?;
     browser.fill("smtp_from", "orbitr@example.test").await?;
     browser.fill("smtp_password", "typed-once-secret").await?;
-    browser.click("[data-test=save-settings]").await?;
-    let source = wait_until("the saved password", PATIENCE, || async {
-        Ok(browser
-            .text("[data-test=source-smtp_password]")
-            .await?
-            .filter(|t| t.starts_with("Set here by Ada Admin")))
-    })
-    .await?;
-    assert!(source.contains("Set here"), "{source}");
+    save_and_wait_for(&browser, "smtp_password").await?;
     let typed = browser
         .js("return document.querySelector('[data-test=setting-smtp_password]').value;")
         .await?;
@@ -188,4 +172,17 @@ async fn mail_settings_typed_here_send_a_test_mail_at_once() -> anyhow::Result<(
     })
     .await?;
     browser.close().await
+}
+
+/// Saves the settings form and waits until `key` shows it was set on the page by the admin.
+async fn save_and_wait_for(browser: &Browser, key: &str) -> anyhow::Result<()> {
+    browser.click("[data-test=save-settings]").await?;
+    wait_until(&format!("{key} saved"), PATIENCE, || async {
+        Ok(browser
+            .text(&format!("[data-test=source-{key}]"))
+            .await?
+            .filter(|t| t.starts_with("Set here by Ada Admin")))
+    })
+    .await?;
+    Ok(())
 }
