@@ -17,8 +17,8 @@ stage="$target_dir/site-stage"
 # prints its message and place, and dev builds keep the names for stack traces.
 case "$profile" in
   release) cargo_profile="wasm-release"; wasm_dir="wasm-release"
-    bindgen_flags=(--remove-name-section --remove-producers-section) ;;
-  dev) cargo_profile="dev"; wasm_dir="debug"; bindgen_flags=() ;;
+    bindgen_flags=(--remove-name-section --remove-producers-section); pack_flags=() ;;
+  dev) cargo_profile="dev"; wasm_dir="debug"; bindgen_flags=(); pack_flags=(--keep-names) ;;
   *) echo "usage: $0 dev|release" >&2; exit 2 ;;
 esac
 
@@ -34,6 +34,11 @@ mkdir -p "$stage/pkg"
 # after their content: /pkg/<hash>/.
 split="$stage/split"
 wasm-split-cli "$target_dir/$WASM_TARGET/$wasm_dir/frontend.wasm" "$split" --target web --out-name orbitr
+# wasm-split writes a chunk for every set of page groups that share code (over two hundred, each
+# carrying the main module's whole type table) and a page waits for a hundred of them; sitepack
+# (this repository's sitepack/) merges chunks where that lowers what the pages download, keeps
+# only the types each module uses and rewrites the loader to match.
+cargo run --quiet --manifest-path "$root/Cargo.toml" -p sitepack -- "$split" "${pack_flags[@]}"
 wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle "${bindgen_flags[@]}" \
   --out-dir "$split" --out-name orbitr "$split/orbitr.wasm"
 rm "$split/orbitr.wasm"
