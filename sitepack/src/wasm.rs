@@ -215,7 +215,7 @@ fn header(bytes: &[u8]) -> anyhow::Result<Header> {
 }
 
 /// Writes `parts` (wasm modules) as one module: the functions, element and data segments of
-/// each, in order, under the first one's imports; only the function types used; the function
+/// each, in order, under the imports they share; only the function types used; the function
 /// names of a name section when `keep_names`, no other custom section. One part is rewritten
 /// alone (its types trimmed). The result is validated.
 pub fn merge(parts: &[&[u8]], keep_names: bool) -> anyhow::Result<Vec<u8>> {
@@ -245,12 +245,7 @@ pub fn merge(parts: &[&[u8]], keep_names: bool) -> anyhow::Result<Vec<u8>> {
     let mut out_types = Types::default();
     let mut imports = wasm_encoder::ImportSection::new();
     let mut functions = wasm_encoder::FunctionSection::new();
-    let mut tables = wasm_encoder::TableSection::new();
-    let mut memories = wasm_encoder::MemorySection::new();
-    let mut globals = wasm_encoder::GlobalSection::new();
-    let mut tags = wasm_encoder::TagSection::new();
     let mut exports = wasm_encoder::ExportSection::new();
-    let mut start = None;
     let mut elements = wasm_encoder::ElementSection::new();
     let mut data_count = None::<u32>;
     let mut code = wasm_encoder::CodeSection::new();
@@ -273,14 +268,6 @@ pub fn merge(parts: &[&[u8]], keep_names: bool) -> anyhow::Result<Vec<u8>> {
         let mut next_import = 0;
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload.with_context(|| format!("part {i}"))?;
-            let own = |what: &str| -> anyhow::Result<()> {
-                if merging {
-                    bail!(
-                        "part {i} defines its own {what}: only chunks sharing the main module's can merge"
-                    );
-                }
-                Ok(())
-            };
             match payload {
                 Payload::ImportSection(reader) => {
                     // The imports this part is the first to bring.
@@ -300,36 +287,19 @@ pub fn merge(parts: &[&[u8]], keep_names: bool) -> anyhow::Result<Vec<u8>> {
                     part.parse_function_section(&mut functions, reader)
                         .map_err(reencode_error)?;
                 }
-                Payload::TableSection(reader) => {
-                    own("table")?;
-                    part.parse_table_section(&mut tables, reader)
-                        .map_err(reencode_error)?;
-                }
-                Payload::MemorySection(reader) => {
-                    own("memory")?;
-                    part.parse_memory_section(&mut memories, reader)
-                        .map_err(reencode_error)?;
-                }
-                Payload::GlobalSection(reader) => {
-                    own("globals")?;
-                    part.parse_global_section(&mut globals, reader)
-                        .map_err(reencode_error)?;
-                }
-                Payload::TagSection(reader) => {
-                    own("tags")?;
-                    part.parse_tag_section(&mut tags, reader)
-                        .map_err(reencode_error)?;
-                }
+                // wasm-split writes chunks and page modules that use the main module's memory,
+                // table and globals and start nothing; anything else is not its output.
+                Payload::TableSection(_) => bail!("part {i} defines its own table"),
+                Payload::MemorySection(_) => bail!("part {i} defines its own memory"),
+                Payload::GlobalSection(_) => bail!("part {i} defines its own globals"),
+                Payload::TagSection(_) => bail!("part {i} defines its own tags"),
+                Payload::StartSection { .. } => bail!("part {i} has a start function"),
                 Payload::ExportSection(reader) => {
                     if merging && reader.count() > 0 {
-                        own("exports")?;
+                        bail!("part {i} exports functions: merged, their names could collide");
                     }
                     part.parse_export_section(&mut exports, reader)
                         .map_err(reencode_error)?;
-                }
-                Payload::StartSection { func, .. } => {
-                    own("start function")?;
-                    start = Some(part.function_index(func).map_err(reencode_error)?);
                 }
                 Payload::ElementSection(reader) => {
                     part.parse_element_section(&mut elements, reader)
@@ -388,45 +358,19 @@ pub fn merge(parts: &[&[u8]], keep_names: bool) -> anyhow::Result<Vec<u8>> {
     }
 
     let mut module = wasm_encoder::Module::new();
-    if !types.is_empty() {
-        module.section(&types);
+    // Sections in the order the format requires, each only when it holds something.
+    macro_rules! held {
+        ($($section:expr),*) => {$(
+            if !$section.is_empty() {
+                module.section(&$section);
+            }
+        )*};
     }
-    if !imports.is_empty() {
-        module.section(&imports);
-    }
-    if !functions.is_empty() {
-        module.section(&functions);
-    }
-    if !tables.is_empty() {
-        module.section(&tables);
-    }
-    if !memories.is_empty() {
-        module.section(&memories);
-    }
-    if !tags.is_empty() {
-        module.section(&tags);
-    }
-    if !globals.is_empty() {
-        module.section(&globals);
-    }
-    if !exports.is_empty() {
-        module.section(&exports);
-    }
-    if let Some(function_index) = start {
-        module.section(&wasm_encoder::StartSection { function_index });
-    }
-    if !elements.is_empty() {
-        module.section(&elements);
-    }
+    held!(types, imports, functions, exports, elements);
     if let Some(count) = data_count {
         module.section(&wasm_encoder::DataCountSection { count });
     }
-    if !code.is_empty() {
-        module.section(&code);
-    }
-    if !data.is_empty() {
-        module.section(&data);
-    }
+    held!(code, data);
     if module_name.is_some() || !function_names.is_empty() {
         let mut names = wasm_encoder::NameSection::new();
         if let Some(name) = &module_name {
@@ -453,6 +397,17 @@ mod tests {
         TableType, TypeSection, ValType as V,
     };
 
+    /// The shared memory chunks import.
+    fn memory() -> MemoryType {
+        MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        }
+    }
+
     fn imports() -> ImportSection {
         let mut imports = ImportSection::new();
         imports.import(
@@ -475,17 +430,7 @@ mod tests {
                 shared: false,
             }),
         );
-        imports.import(
-            "__wasm_split",
-            "memory",
-            EntityType::Memory(MemoryType {
-                minimum: 1,
-                maximum: None,
-                memory64: false,
-                shared: false,
-                page_size_log2: None,
-            }),
-        );
+        imports.import("__wasm_split", "memory", EntityType::Memory(memory()));
         imports
     }
 
@@ -629,17 +574,7 @@ mod tests {
         types.ty().function([], [V::I32]);
         let mut imports = ImportSection::new();
         imports.import("env", "f", EntityType::Function(0));
-        imports.import(
-            "__wasm_split",
-            "memory",
-            EntityType::Memory(MemoryType {
-                minimum: 1,
-                maximum: None,
-                memory64: false,
-                shared: false,
-                page_size_log2: None,
-            }),
-        );
+        imports.import("__wasm_split", "memory", EntityType::Memory(memory()));
         let mut functions = FunctionSection::new();
         functions.function(0);
         let mut code = CodeSection::new();
@@ -681,13 +616,7 @@ mod tests {
     fn a_part_with_a_memory_of_its_own_is_refused() {
         let a = chunk(0, 1, 10, 0x100, b"aa");
         let mut memories = wasm_encoder::MemorySection::new();
-        memories.memory(MemoryType {
-            minimum: 1,
-            maximum: None,
-            memory64: false,
-            shared: false,
-            page_size_log2: None,
-        });
+        memories.memory(memory());
         let mut b = Module::new();
         b.section(&memories);
         let err = merge(&[&a, &b.finish()], false).expect_err("refused");
