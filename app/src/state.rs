@@ -23,9 +23,35 @@ use tokio::sync::watch;
 use crate::App;
 use crate::components::theme::{Theme, theme_from_cookie_header};
 
-/// Everything a request handler may need. Cheap to clone.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a request handler may need, in one allocation: a clone is a reference count. The
+/// router keeps a copy in every route's handler and layer (about 900 of them); when the fields
+/// were copied into each, those copies held 2.5 MB of an idle server's 7.4 MB heap.
+#[derive(Clone)]
+pub struct AppState(Arc<StateParts>);
+
+impl AppState {
+    pub fn new(parts: StateParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
+/// What Leptos' server integration reads from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct StateParts {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub docker: DockerEngine,
@@ -276,7 +302,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .map(|s| s.providers.form_origins())
         .unwrap_or_default();
     let assets = state
-        .map(|s| s.assets)
+        .map(|s| s.assets.clone())
         .unwrap_or_else(|| SiteAssets::load(Path::new("target/site")));
     // The rendering integration preloads the modules of the page groups the page rendered.
     if let Some(split) = assets.split.clone() {

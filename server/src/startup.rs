@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use app::state::PlatformSettings;
+use app::state::{PlatformSettings, StateParts};
 use app::{AppState, AuthConfig, SiteAssets};
 use engine::db::{Database, DatabaseUrl};
 use engine::docker::MonitorGuard;
@@ -158,7 +158,7 @@ impl Application {
             signin_providers,
             stored_settings,
         } = services;
-        let state = AppState {
+        let state = AppState::new(StateParts {
             leptos_options,
             audit,
             db,
@@ -193,7 +193,7 @@ impl Application {
                 settings.public_url.clone(),
             ),
             settings: platform_settings(&settings, stored_settings, signin_providers, sync_minutes),
-        };
+        });
         // What the settings page stored goes in force over the defaults.
         app::ops::settings::load(&state)
             .await
