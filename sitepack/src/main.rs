@@ -44,6 +44,12 @@ fn wasm_path(dir: &Path, file: &str) -> PathBuf {
     dir.join(format!("{file}.wasm"))
 }
 
+/// A module as it will be written alone: only the types it uses.
+fn read_slim(path: &Path, keep_names: bool) -> anyhow::Result<Vec<u8>> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    wasm::merge(&[&data], keep_names).with_context(|| format!("rewriting {}", path.display()))
+}
+
 fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
     let loader_path = dir.join(LOADER);
     let text = std::fs::read_to_string(&loader_path)
@@ -64,11 +70,8 @@ fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
     let mut sizes = Vec::with_capacity(chunks.len());
     let mut bytes = Vec::with_capacity(chunks.len());
     for chunk in &chunks {
-        let path = wasm_path(dir, &chunk.file);
-        let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         // Sized as it will be written: with only the types it uses.
-        let data = wasm::merge(&[&data], keep_names)
-            .with_context(|| format!("rewriting {}", path.display()))?;
+        let data = read_slim(&wasm_path(dir, &chunk.file), keep_names)?;
         let needed_by = groups
             .iter()
             .enumerate()
@@ -90,9 +93,13 @@ fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
     let mut comments = HashMap::new();
     for members in &plan {
         let keep = chunks[members[0]];
-        let parts: Vec<&[u8]> = members.iter().map(|&i| bytes[i].as_slice()).collect();
-        let merged = wasm::merge(&parts, keep_names)
-            .with_context(|| format!("merging into {}.wasm", keep.file))?;
+        let merged = if let [alone] = members.as_slice() {
+            std::mem::take(&mut bytes[*alone])
+        } else {
+            let parts: Vec<&[u8]> = members.iter().map(|&i| bytes[i].as_slice()).collect();
+            wasm::merge(&parts, keep_names)
+                .with_context(|| format!("merging into {}.wasm", keep.file))?
+        };
         writes.push((wasm_path(dir, &keep.file), merged));
         for &i in &members[1..] {
             into.insert(chunks[i].name.clone(), keep.name.clone());
@@ -112,9 +119,7 @@ fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
         .filter(|e| e.name.starts_with(loader::GROUP_PREFIX))
     {
         let path = wasm_path(dir, &entry.file);
-        let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        let slim = wasm::merge(&[&data], keep_names)
-            .with_context(|| format!("rewriting {}", path.display()))?;
+        let slim = read_slim(&path, keep_names)?;
         writes.push((path, slim));
     }
     loader.merge(&into, &comments);
@@ -126,7 +131,7 @@ fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
         std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
     }
 
-    let per_group: Vec<String> = Loader::parse(&std::fs::read_to_string(&loader_path)?)?
+    let per_group: Vec<String> = loader
         .groups()
         .into_iter()
         .map(|(g, needs)| {
@@ -135,7 +140,7 @@ fn pack(dir: &Path, keep_names: bool) -> anyhow::Result<()> {
         })
         .collect();
     eprintln!(
-        "sitepack: {} chunks merged into {} (bytes all groups download, before packing: {} → {}); chunks per page group: {}",
+        "sitepack: {} chunks merged into {} (bytes all groups download, as the plan counts them: {} apart, {} merged); chunks per page group: {}",
         chunks.len(),
         plan.len(),
         plan::total(
